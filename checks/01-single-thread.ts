@@ -1,0 +1,89 @@
+// Lesson 01: GET / answers {"pid"}; GET /work?n=N computes the naive fib(N) — a fixed amount of CPU
+// work — and the check shows the price of one thread: requests wait for each other.
+import { cpuTimeMs, defineCheck, Fatal, pidOf, unmet, type App } from './lib/index.ts';
+
+/** CPU time the server burns (kernel-counted) and wall time taken, for one /work request. */
+async function measure(app: App, n: number): Promise<{ cpu: number; wall: number }> {
+  const before = cpuTimeMs(app.pid) ?? 0;
+  const reply = await app.get(`/work?n=${n}`, 10_000);
+  const cpu = (cpuTimeMs(app.pid) ?? before) - before;
+  if (reply.status !== 200) unmet(`GET /work?n=${n} answers 200`, `it answered ${reply.status}: ${reply.body.slice(0, 200)}`);
+  return { cpu, wall: reply.ms };
+}
+
+export default defineCheck({
+  timeoutMs: 30_000,
+  async run(t) {
+    const app = await t.start();
+
+    await t.expect('GET / answers JSON {"pid": …} with the server\'s own pid', 'Answer with res.json({ pid: process.pid }).', async () => {
+      const reply = await app.get('/');
+      const pid = pidOf(reply);
+      if (pid !== app.pid) unmet(`{"pid": ${app.pid}}`, `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+    });
+
+    // Find an n that takes a noticeable time here (≈ 80 ms), so the numbers below mean something.
+    const n = await t.expect('GET /work?n=30 answers JSON with the pid', 'Keep the /work route answering res.json({ pid: process.pid, … }).', async () => {
+      const reply = await app.get('/work?n=30', 10_000);
+      if (reply.status !== 200 || pidOf(reply) !== app.pid) {
+        throw new Fatal(`GET /work?n=30 answered ${reply.status}: ${reply.body.slice(0, 200)}`, '', 'Answer /work with status 200 and JSON that includes "pid".');
+      }
+      const again = await measure(app, 30); // the second call runs optimised code
+      const steps = Math.round(Math.log(80 / Math.max(again.wall, 1)) / Math.log(1.618));
+      return Math.min(38, Math.max(30, 30 + steps));
+    });
+    if (n === undefined) return;
+
+    await t.expect(`GET /work?n=${n} keeps the CPU busy while it works`, 'Compute fib(n) with the plain recursive function: no setTimeout, no await, no cache.', async () => {
+      const { cpu, wall } = await measure(app, n);
+      const seen = `the server burned ${cpu} ms of CPU during a ${Math.round(wall)} ms request`;
+      if (wall < 20) {
+        throw new Fatal(seen, `fib(${n}) should take tens of milliseconds at least: is fib doing the work yet?`, 'Compute fib(n) recursively: return n < 2 ? n : fib(n - 1) + fib(n - 2).');
+      }
+      if (cpu < 0.5 * wall) {
+        throw new Fatal(seen, 'Waiting (a timer, a sleep) is not work: it cannot show why one core is not enough.', 'Compute fib(n) with the plain recursive function: no setTimeout, no await.');
+      }
+    });
+
+    await t.expect(`fib(${n + 3}) costs about 1.6³ ≈ 4× the CPU time of fib(${n})`, 'The work must grow with n the way fib does: two recursive calls per call, no memo, no loop until the clock says so.', async () => {
+      let seen = '';
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const small = await measure(app, n);
+        const big = await measure(app, n + 3);
+        const ratio = big.cpu / Math.max(small.cpu, 1);
+        if (ratio >= 2.2 && ratio <= 10) return;
+        seen = `fib(${n}) burned ${small.cpu} ms of CPU, fib(${n + 3}) ${big.cpu} ms: ${ratio.toFixed(1)}×`;
+      }
+      unmet('a ratio between 2.2 and 10 (about 4.2)', seen);
+    });
+
+    await t.expect('two concurrent /work requests take about twice as long as one (one thread does one at a time)', 'A single Node process runs JavaScript on one thread: keep fib synchronous, in this process.', async () => {
+      let seen = '';
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const started = performance.now();
+        const done: number[] = [];
+        await Promise.all([0, 1].map(async () => {
+          await app.get(`/work?n=${n}`, 10_000);
+          done.push(performance.now() - started);
+        }));
+        const [first = 0, second = 0] = done;
+        if (second >= 1.5 * first) return;
+        seen = `the first answered after ${Math.round(first)} ms, the second after ${Math.round(second)} ms`;
+      }
+      unmet('the second answer to come about one request later than the first', seen);
+    });
+
+    await t.expect('GET / waits behind a running /work', 'Nothing else runs while fib computes: that is the event loop being blocked.', async () => {
+      let seen = '';
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const work = app.get(`/work?n=${n + 1}`, 10_000);
+        await new Promise((r) => setTimeout(r, 15));
+        const quick = await app.get('/', 10_000);
+        const slow = await work;
+        if (quick.ms >= 0.4 * slow.ms) return;
+        seen = `GET / took ${Math.round(quick.ms)} ms while /work took ${Math.round(slow.ms)} ms`;
+      }
+      unmet('GET / to answer only after /work is done', seen);
+    });
+  },
+});

@@ -1,0 +1,246 @@
+// The check runner: a check is a list of named expectations run against the learner's folder.
+// It owns the time bound and the clean-up, so every check gets them on every path.
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { App } from './app.ts';
+import { Fatal, Unmet } from './errors.ts';
+import { freePort, request, RequestFailed, sleep } from './http.ts';
+import { root } from './paths.ts';
+import { listeningPorts } from './proc.ts';
+import { describeExit, Program } from './program.ts';
+import { typecheck } from './typecheck.ts';
+import type { CheckResult, Expectation } from './types.ts';
+
+export interface StartOptions {
+  /** Extra environment for the program (PORT is always set). `undefined` removes a variable. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The expectation's name; the default says it answers on PORT. */
+  readonly name?: string;
+  /** The file to run, relative to the folder; default server.ts. */
+  readonly entry?: string;
+  /** How long it may take to answer at all; default 10 s (a cold tsx start is about 1 s). */
+  readonly readyMs?: number;
+}
+
+export interface CheckContext {
+  /** The folder being checked (lessons/NN-…, solutions/NN-…, or --dir). */
+  readonly dir: string;
+  /** The folder as the learner would type it. */
+  readonly shownDir: string;
+  /**
+   * Run a named expectation. `body` throws via `unmet()` (or a failed request) to fail it; a
+   * `Fatal` error, or the program dying, stops the whole check. Returns the body's value, or
+   * undefined when it failed.
+   */
+  expect<T>(name: string, hint: string, body: () => Promise<T>): Promise<T | undefined>;
+  /** Type-check the folder, start its server.ts on a free port and wait until it answers. */
+  start(opts?: StartOptions): Promise<App>;
+  /** Start a program without waiting for it to listen (for programs that must refuse to start). */
+  spawn(opts?: StartOptions & { readonly port?: number }): Promise<Program>;
+  /** Run on every exit path, before the programs are killed (e.g. stop a pm2 daemon). */
+  defer(fn: () => Promise<void> | void): void;
+}
+
+export interface CheckDefinition {
+  /** Hard bound for the whole check, clean-up excluded. */
+  readonly timeoutMs: number;
+  run(t: CheckContext): Promise<void>;
+}
+
+export function defineCheck(def: CheckDefinition): CheckDefinition {
+  return def;
+}
+
+/** Stops the run after a fatal expectation; already recorded. */
+class Stop extends Error {}
+
+export async function runCheck(
+  lesson: { readonly id: string; readonly title: string },
+  def: CheckDefinition,
+  dir: string,
+  signal?: AbortSignal,
+): Promise<CheckResult> {
+  const started = performance.now();
+  const expectations: Expectation[] = [];
+  const programs: Program[] = [];
+  const deferred: (() => Promise<void> | void)[] = [];
+  let current: string | undefined;
+  let stoppedEarly: string | undefined;
+  let typechecked: Promise<string> | undefined;
+  let timedOut = false; // timed out or cancelled: expectations still running are not recorded
+  const shownDir = relative(process.cwd(), dir) || '.';
+
+  const record = (e: Omit<Expectation, 'durationMs'>, since: number): void => {
+    if (!timedOut) expectations.push({ ...e, durationMs: Math.round(performance.now() - since) });
+  };
+
+  const dead = (): Program | undefined => programs.find((p) => p.exit !== undefined);
+
+  const t: CheckContext = {
+    dir,
+    shownDir,
+    async expect<T>(name: string, hint: string, body: () => Promise<T>): Promise<T | undefined> {
+      if (timedOut) throw new Stop();
+      const since = performance.now();
+      current = name;
+      try {
+        const value = await body();
+        record({ name, ok: true }, since);
+        return value;
+      } catch (err) {
+        if (err instanceof Stop) throw err;
+        if (err instanceof Unmet) {
+          record({ name, ok: false, ...err.outcome, hint: err.outcome.hint ?? hint }, since);
+          return undefined;
+        }
+        if (err instanceof Fatal) {
+          record({ name, ok: false, expected: name, seen: [err.message, err.detail].filter(Boolean).join('\n'), hint: err.hint ?? hint }, since);
+          stoppedEarly = err.message;
+          throw new Stop();
+        }
+        const gone = dead();
+        if (gone?.exit) {
+          const why = `the program ${describeExit(gone.exit)}`;
+          record({ name, ok: false, expected: name, seen: `${why}. Its last output:\n${gone.tail()}`, hint }, since);
+          stoppedEarly = why;
+          throw new Stop();
+        }
+        if (err instanceof RequestFailed) {
+          record({ name, ok: false, expected: name, seen: err.message, hint }, since);
+          return undefined;
+        }
+        // A bug in the check itself: say so rather than blame the learner.
+        const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        record({ name, ok: false, expected: name, seen: `the check itself failed: ${message}`, hint: 'This is a bug in the workshop; please report it.' }, since);
+        stoppedEarly = 'internal error';
+        throw new Stop();
+      }
+    },
+
+    async spawn(opts: StartOptions & { readonly port?: number } = {}): Promise<Program> {
+      const entry = opts.entry ?? 'server.ts';
+      if (!existsSync(join(dir, entry))) {
+        throw new Fatal(`${join(shownDir, entry)} does not exist`, '', `Each lesson's program lives in ${entry} inside the lesson folder.`);
+      }
+      const port = opts.port ?? (await freePort());
+      const env: Record<string, string | undefined> = { ...process.env, PORT: String(port), ...opts.env };
+      // The workshop's own runner variables mean nothing to the learner's program.
+      delete env.NODE_OPTIONS;
+      for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+      const program = new Program({ cwd: dir, entry, env });
+      programs.push(program);
+      return program;
+    },
+
+    async start(opts: StartOptions = {}): Promise<App> {
+      const port = await freePort();
+      const program = await t.spawn({ ...opts, port });
+      if (!typechecked) {
+        typechecked = typecheck(dir);
+        await t.expect('the TypeScript compiles', 'Fix the first error tsc reports: file(line,column) says where.', async () => {
+          const errors = await typechecked;
+          if (errors) throw new Fatal('tsc found type errors:', errors.split('\n').slice(0, 12).join('\n'));
+        });
+      }
+      const app = new App(program, port);
+      const entry = opts.entry ?? 'server.ts';
+      const name = opts.name ?? `${entry} starts and answers GET / on PORT`;
+      await t.expect(name, `Listen on Number(process.env.PORT) and answer GET / with JSON {"pid": process.pid}.`, () =>
+        waitUntilAnswering(app, entry, opts.readyMs ?? 10_000),
+      );
+      return app;
+    },
+
+    defer(fn) {
+      deferred.push(fn);
+    },
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), def.timeoutMs);
+  });
+  // A newer save (watch mode) cancels the run: stop where it is and clean up as on a timeout.
+  const cancelled = new Promise<'cancelled'>((resolve) => {
+    if (signal?.aborted) resolve('cancelled');
+    signal?.addEventListener('abort', () => resolve('cancelled'), { once: true });
+  });
+  const run = def.run(t).then(
+    () => 'done' as const,
+    (err: unknown) => {
+      if (err instanceof Stop) return 'done' as const;
+      const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      expectations.push({ name: 'the check runs', ok: false, seen: `the check itself failed: ${message}`, hint: 'This is a bug in the workshop; please report it.', durationMs: 0 });
+      stoppedEarly = 'internal error';
+      return 'done' as const;
+    },
+  );
+  const how = await Promise.race([run, timeout, cancelled]);
+  clearTimeout(timer);
+  if (how === 'cancelled') {
+    timedOut = true; // no more recording
+    stoppedEarly = 'cancelled';
+  }
+  if (how === 'timeout') {
+    expectations.push({
+      name: `the check finishes within ${def.timeoutMs / 1000} s`,
+      ok: false,
+      expected: `a verdict within ${def.timeoutMs / 1000} s`,
+      seen: `still waiting on: ${current ?? 'the start'}`,
+      hint: 'A request that never gets an answer is the usual cause: does every route send a response?',
+      durationMs: def.timeoutMs,
+    });
+    timedOut = true;
+    stoppedEarly = 'time ran out';
+  }
+  for (const fn of deferred.reverse()) {
+    try {
+      await fn();
+    } catch {
+      // Clean-up goes on whatever one step says.
+    }
+  }
+  await Promise.all(programs.map((p) => p.stop()));
+  return {
+    lesson: { id: lesson.id, title: lesson.title },
+    dir: shownDir,
+    ok: expectations.length > 0 && expectations.every((e) => e.ok),
+    expectations,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+async function waitUntilAnswering(app: App, entry: string, readyMs: number): Promise<void> {
+  const { program, port } = app;
+  const deadline = Date.now() + readyMs;
+  let lastPortLook = 0;
+  let hung = 0;
+  for (;;) {
+    if (program.exit) {
+      throw new Fatal(`${entry} ${describeExit(program.exit)} before it answered. Its last output:`, program.tail(), 'Run it yourself to see the whole error: PORT=3000 node --import tsx ' + entry);
+    }
+    try {
+      await request(port, '/', { timeoutMs: 1500 });
+      return;
+    } catch (err) {
+      if (!(err instanceof RequestFailed)) throw err;
+      // Connected but no answer, twice: it listens and the route hangs (waiting longer won't help).
+      if (err.code === 'TIMEOUT' && ++hung >= 2) {
+        throw new Fatal(`it accepts connections on port ${port}, but GET / got no answer within 1.5 s, twice`, '', 'Every route must send a response: res.json({ pid: process.pid }).');
+      }
+    }
+    if (Date.now() - lastPortLook > 400) {
+      lastPortLook = Date.now();
+      const ports = listeningPorts(program.members());
+      if (ports.length > 0 && !ports.includes(port)) {
+        throw new Fatal(`it listens on port ${ports.join(', ')}, but the check gave it PORT=${port}`, '', 'Read the port from the environment: app.listen(Number(process.env.PORT), …).');
+      }
+    }
+    if (Date.now() >= deadline) {
+      throw new Fatal(`nothing answered on 127.0.0.1:${port} within ${readyMs / 1000} s. Its last output:`, program.tail(), 'Call app.listen(Number(process.env.PORT), …) (in the workers, once you have a cluster).');
+    }
+    await sleep(50);
+  }
+}
+

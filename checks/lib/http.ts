@@ -1,0 +1,112 @@
+// HTTP to the learner's program: 127.0.0.1 only, a new connection per request (keep-alive would
+// pin the check to one worker), and a timeout on every request (a connection handed to a dying
+// worker hangs instead of resetting).
+import http from 'node:http';
+import net from 'node:net';
+
+export interface Reply {
+  readonly status: number;
+  readonly body: string;
+  /** The parsed body when it is JSON, else undefined. */
+  readonly json: unknown;
+  readonly ms: number;
+}
+
+export interface RequestOptions {
+  readonly method?: string;
+  readonly body?: unknown;
+  readonly timeoutMs?: number;
+}
+
+/** A request that did not get an answer: refused, reset, timed out. The message is for the learner. */
+export class RequestFailed extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+export function request(port: number, path: string, opts: RequestOptions = {}): Promise<Reply> {
+  const method = opts.method ?? 'GET';
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method,
+        agent: false,
+        headers: {
+          connection: 'close',
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => fail(err));
+        res.on('end', () => {
+          clearTimeout(timer);
+          const body = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(body);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body, json, ms: performance.now() - started });
+        });
+      },
+    );
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new RequestFailed(`${method} ${path} got no answer within ${timeoutMs} ms`, 'TIMEOUT'));
+    }, timeoutMs);
+    function fail(err: NodeJS.ErrnoException): void {
+      clearTimeout(timer);
+      const code = err.code ?? 'ERROR';
+      const why =
+        code === 'ECONNREFUSED'
+          ? 'the connection was refused (nothing listens on the port)'
+          : code === 'ECONNRESET' || code === 'EPIPE'
+            ? 'the connection was reset before an answer came (the process serving it died?)'
+            : err.message;
+      reject(new RequestFailed(`${method} ${path}: ${why}`, code));
+    }
+    req.on('error', fail);
+    req.end(payload);
+  });
+}
+
+/** The pid in a `{"pid": N}` answer, or undefined. */
+export function pidOf(reply: Reply): number | undefined {
+  const json = reply.json;
+  if (typeof json === 'object' && json !== null && 'pid' in json) {
+    const pid = (json as { pid: unknown }).pid;
+    if (typeof pid === 'number' && Number.isInteger(pid) && pid > 0) return pid;
+  }
+  return undefined;
+}
+
+/** A port nobody listens on right now, chosen by the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

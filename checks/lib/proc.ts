@@ -1,0 +1,154 @@
+// The process table: who is in a process group, whose children are alive, how much CPU a process
+// burned, which ports it listens on. Linux reads /proc; elsewhere (macOS) it asks `ps` and `lsof`.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+
+export interface ProcInfo {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+  /** One letter: R running, S sleeping, Z zombie, … */
+  readonly state: string;
+  /** User + system CPU time, in milliseconds. */
+  readonly cpuMs: number;
+}
+
+const hasProc = (() => {
+  try {
+    readFileSync('/proc/self/stat');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const ticksPerSecond = (() => {
+  if (!hasProc) return 100;
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+function readStat(pid: number): ProcInfo | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name sits in parentheses and may hold spaces: split after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const num = (i: number): number => Number(fields[i]);
+  return {
+    pid,
+    state: fields[0] ?? '?',
+    ppid: num(1),
+    pgid: num(2),
+    cpuMs: ((num(11) + num(12)) * 1000) / ticksPerSecond,
+  };
+}
+
+function parseCpuTime(text: string): number {
+  // ps prints [[dd-]hh:]mm:ss[.cc]
+  const [days, rest] = text.includes('-') ? text.split('-') : ['0', text];
+  const parts = (rest ?? '0').split(':').map(Number).reverse();
+  const seconds = (parts[0] ?? 0) + (parts[1] ?? 0) * 60 + (parts[2] ?? 0) * 3600 + Number(days) * 86400;
+  return Math.round(seconds * 1000);
+}
+
+export function listProcesses(): ProcInfo[] {
+  if (hasProc) {
+    const all: ProcInfo[] = [];
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      const info = readStat(Number(name));
+      if (info) all.push(info);
+    }
+    return all;
+  }
+  const out = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat=,time='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length >= 5)
+    .map(([pid, ppid, pgid, stat, time]) => ({
+      pid: Number(pid),
+      ppid: Number(ppid),
+      pgid: Number(pgid),
+      state: (stat ?? '?').charAt(0),
+      cpuMs: parseCpuTime(time ?? '0'),
+    }));
+}
+
+/** Live (non-zombie) members of a process group. Zombies are ignored: this container's init does not reap. */
+export function groupMembers(pgid: number): number[] {
+  return listProcesses()
+    .filter((p) => p.pgid === pgid && p.state !== 'Z')
+    .map((p) => p.pid);
+}
+
+/** Live (non-zombie) children of a process. */
+export function childrenOf(pid: number): number[] {
+  return listProcesses()
+    .filter((p) => p.ppid === pid && p.state !== 'Z')
+    .map((p) => p.pid);
+}
+
+export function isAlive(pid: number): boolean {
+  const info = hasProc ? readStat(pid) : listProcesses().find((p) => p.pid === pid);
+  return info !== undefined && info.state !== 'Z';
+}
+
+/** CPU time (user + system) a process has burned so far, in ms; undefined once it is gone. */
+export function cpuTimeMs(pid: number): number | undefined {
+  if (hasProc) return readStat(pid)?.cpuMs;
+  return listProcesses().find((p) => p.pid === pid)?.cpuMs;
+}
+
+/** TCP ports in LISTEN state held by any of these processes. */
+export function listeningPorts(pids: readonly number[]): number[] {
+  if (!hasProc) {
+    try {
+      const out = execFileSync('lsof', ['-nP', '-a', '-p', pids.join(','), '-iTCP', '-sTCP:LISTEN', '-Fn'], {
+        encoding: 'utf8',
+      });
+      return [...new Set([...out.matchAll(/:(\d+)$/gm)].map((m) => Number(m[1])))];
+    } catch {
+      return [];
+    }
+  }
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m?.[1]) inodes.add(m[1]);
+      } catch {
+        // The fd closed while we looked.
+      }
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is HEXIP:HEXPORT, st 0A is LISTEN, inode is the 10th field.
+      if (f[3] === '0A' && f[9] && inodes.has(f[9])) ports.add(parseInt(f[1]?.split(':')[1] ?? '0', 16));
+    }
+  }
+  return [...ports];
+}

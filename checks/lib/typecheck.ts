@@ -1,0 +1,45 @@
+// Type errors do not stop tsx (it only strips types), so the check runs the compiler itself.
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, tscBin } from './paths.ts';
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.(m|c)?ts$/.test(e.name) && !e.parentPath.includes('node_modules'))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/** Compile-check every .ts file of a folder with the workshop's settings; '' when clean, else tsc's errors. */
+export function typecheck(dir: string): Promise<string> {
+  const files = tsFiles(dir);
+  if (files.length === 0) return Promise.resolve('');
+  const args = [
+    tscBin,
+    '--ignoreConfig',
+    '--noEmit',
+    '--pretty',
+    'false',
+    '--strict',
+    '--target',
+    'es2022',
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--allowImportingTsExtensions',
+    '--skipLibCheck',
+    '--types',
+    'node',
+    '--typeRoots',
+    join(root, 'node_modules/@types'),
+    ...files,
+  ];
+  return new Promise((resolve) => {
+    // Run from the workshop's root so that tsc names files the way an editor does.
+    execFile(process.execPath, args, { cwd: root, timeout: 20_000 }, (err, stdout, stderr) => {
+      if (!err) return resolve('');
+      resolve(`${stdout}${stderr}`.trim() || `tsc failed: ${err.message}`);
+    });
+  });
+}

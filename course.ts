@@ -1,0 +1,100 @@
+import { fileURLToPath } from 'node:url';
+
+// The course, in order: the single source of truth for lesson ids, titles and hints.
+// Paths follow from the id by convention: lessons/<id>/, solutions/<id>/, checks/<id>.ts.
+// Everything (check, start, hint, compare, web, tests) reads this list; it imports nothing of ours.
+
+export interface Lesson {
+  /** `NN-slug`: the folder name under lessons/ and solutions/, and the check's file name. */
+  readonly id: string;
+  readonly title: string;
+  /** One line: what the learner builds. */
+  readonly summary: string;
+  /** Socratic nudges, shown one by one on request (`npm run hint`). */
+  readonly hints: readonly string[];
+}
+
+export const lessons: readonly Lesson[] = [
+  {
+    id: '01-single-thread',
+    title: 'One process, one core',
+    summary: 'An Express server with a CPU-bound route, and why it serves one request at a time.',
+    hints: [
+      'fib(n) is fib(n - 1) + fib(n - 2), with fib(0) = 0 and fib(1) = 1. Write it recursively, without a cache: the slowness is the point.',
+      'Read n with Number(req.query.n). What should happen when it is missing or not a number?',
+      'Answer with res.json({ pid: process.pid, n, result }).',
+    ],
+  },
+  {
+    id: '02-cluster-fork',
+    title: 'cluster.fork(): two workers, one port',
+    summary: 'Turn the server into a primary that forks two workers which serve it.',
+    hints: [
+      'The same file runs in the primary and in every worker. What does cluster.isPrimary tell you in each?',
+      'In the primary call cluster.fork() twice and do nothing else; in the else branch start the Express app.',
+      'The primary must not call app.listen(): it only hands connections to the workers.',
+    ],
+  },
+  {
+    id: '03-cpu-count',
+    title: 'One worker per core',
+    summary: 'Fork as many workers as the machine has cores, overridable with WORKERS.',
+    hints: [
+      'os.availableParallelism() is the number of cores this process may use.',
+      'Read process.env.WORKERS. An empty or unset value means the default; what about "0", "-2" or "1.5"?',
+      'Refuse a bad value before forking anything: console.error a message that names WORKERS, then process.exit(1).',
+    ],
+  },
+  {
+    id: '04-restart-on-exit',
+    title: 'Replace workers that die',
+    summary: 'The primary replaces crashed workers, lets planned exits go, and stops a crash loop.',
+    hints: ['TODO(helper): hints for lesson 04'],
+  },
+  {
+    id: '05-messaging',
+    title: 'Primary and workers talk',
+    summary: 'Workers report every request to the primary; the primary keeps the total and broadcasts.',
+    hints: ['TODO(helper): hints for lesson 05'],
+  },
+  {
+    id: '06-pm2',
+    title: 'Let pm2 run the cluster',
+    summary: 'A plain server, an ecosystem file, pm2 cluster mode and a zero-downtime reload.',
+    hints: ['TODO(helper): hints for lesson 06'],
+  },
+  {
+    id: '07-graceful-shutdown',
+    title: 'Graceful shutdown and rolling restart',
+    summary: 'Drain workers on SIGTERM and replace them one by one on SIGHUP without dropping a request.',
+    hints: ['TODO(helper): hints for lesson 07'],
+  },
+  {
+    id: '08-measure',
+    title: 'Measure it',
+    summary: 'A benchmark with autocannon: requests per second and latency for 1, 2, … workers.',
+    hints: ['TODO(helper): hints for lesson 08'],
+  },
+  {
+    id: '09-beyond-one-machine',
+    title: 'Beyond one machine',
+    summary: 'Several hosts behind nginx, with the shared state in Redis.',
+    hints: ['TODO(helper): hints for lesson 09'],
+  },
+];
+
+/** Where a lesson's files live, by convention from its id (absolute paths). */
+export function lessonPaths(lesson: Lesson): { readonly lesson: string; readonly solution: string; readonly check: string } {
+  const at = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+  return {
+    lesson: at(`lessons/${lesson.id}/`).replace(/\/$/, ''),
+    solution: at(`solutions/${lesson.id}/`).replace(/\/$/, ''),
+    check: at(`checks/${lesson.id}.ts`),
+  };
+}
+
+/** A lesson by what a learner types: `3`, `03`, `03-cpu-count`. */
+export function findLesson(ref: string): Lesson | undefined {
+  const number = /^\d+$/.test(ref) ? Number(ref) : undefined;
+  return lessons.find((l) => l.id === ref || (number !== undefined && Number(l.id.slice(0, 2)) === number));
+}

@@ -1,0 +1,33 @@
+// What `npm start` tells its faces (the terminal and the web page): one stream of events, so the
+// two always show the same result.
+import type { CheckResult } from '../checks/lib/index.ts';
+
+export type WorkshopEvent =
+  | { readonly type: 'check-started'; readonly lesson: string }
+  | { readonly type: 'check-finished'; readonly result: CheckResult }
+  | { readonly type: 'progress'; readonly passed: readonly string[]; readonly current: string | undefined };
+
+export class WorkshopBus {
+  private readonly listeners = new Set<(e: WorkshopEvent) => void>();
+  /** The last finished check, for a face that joins late (a page opened after the run). */
+  latest: CheckResult | undefined;
+  /** The lesson whose check is running now, if any. */
+  running: string | undefined;
+  /** Installed by the watch loop: run the current lesson's check again now (the page's button, key `r`). */
+  requestRun: () => void = () => {};
+
+  emit(e: WorkshopEvent): void {
+    if (e.type === 'check-started') this.running = e.lesson;
+    if (e.type === 'check-finished') {
+      this.running = undefined;
+      this.latest = e.result;
+    }
+    for (const fn of this.listeners) fn(e);
+  }
+
+  /** Listen to every event; returns the function that stops listening. */
+  subscribe(fn: (e: WorkshopEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+}

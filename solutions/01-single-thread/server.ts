@@ -1,0 +1,30 @@
+// Lesson 01 — one process, one core.
+// An Express server with a cheap route (GET /) and an expensive one (GET /work?n=N).
+// Run it:  PORT=3000 node --import tsx lessons/01-single-thread/server.ts
+import express from 'express';
+
+// Fixed, CPU-bound work: the naive recursive Fibonacci, on purpose without a cache.
+function fib(n: number): number {
+  // Two recursive calls per call: about 1.6× the work for every +1 on n, all of it on this thread.
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+const app = express();
+
+app.get('/', (_req, res) => {
+  res.json({ pid: process.pid });
+});
+
+app.get('/work', (req, res) => {
+  const n = Number(req.query.n ?? 30);
+  if (!Number.isInteger(n) || n < 0 || n > 45) {
+    res.status(400).json({ error: 'n must be a whole number from 0 to 45' });
+    return;
+  }
+  res.json({ pid: process.pid, n, result: fib(n) });
+});
+
+const port = Number(process.env.PORT ?? 3000); // Don't change this line: the check picks the port.
+app.listen(port, '127.0.0.1', () => {
+  console.log(`pid ${process.pid} listening on http://127.0.0.1:${port}`);
+});

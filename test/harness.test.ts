@@ -1,0 +1,68 @@
+// Bad learner code gets one clear explanation within the time bound, and nothing survives it.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { root } from '../checks/lib/index.ts';
+import { check, processesIn, variantsDir } from './helpers.ts';
+
+afterEach(() => {
+  expect(processesIn(root), 'processes left running by the check').toEqual([]);
+});
+
+const broken = (name: string): string => join(variantsDir, 'broken', name);
+
+describe('the check on broken programs', () => {
+  const cases: [name: string, says: RegExp, withinMs: number][] = [
+    ['type-error', /tsc found type errors[\s\S]*server\.ts\(5,7\)[\s\S]*TS2322/, 8000],
+    ['crash-at-start', /exited with code 1 before it answered[\s\S]*SyntaxError/, 8000],
+    ['never-listens', /nothing answered on 127\.0\.0\.1:\d+ within 10 s[\s\S]*ready \(but not listening\)/, 16000],
+    ['wrong-port', /it listens on port \d+, but the check gave it PORT=\d+/, 8000],
+    ['hangs', /GET \/ got no answer within 1.5 s, twice/, 8000],
+  ];
+  for (const [name, says, withinMs] of cases) {
+    it(`explains ${name} in one message, within ${withinMs / 1000} s`, async () => {
+      const r = await check('01', broken(name));
+      expect(r.ok).toBe(false);
+      expect(r.stoppedEarly, r.text).toBeTruthy();
+      const failed = r.expectations.filter((e) => !e.ok);
+      expect(failed, r.text).toHaveLength(1);
+      expect(`${failed[0]?.seen}`, r.text).toMatch(says);
+      expect(failed[0]?.hint, r.text).toBeTruthy();
+      expect(r.durationMs).toBeLessThan(withinMs);
+    });
+  }
+});
+
+describe('npm run check (the command)', () => {
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check.ts', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, WORKSHOP_HOME: join(root, '.workshop', 'test-home'), NO_COLOR: '1' },
+    });
+
+  it('exits 2 with one line on an unknown lesson or flag', () => {
+    for (const args of [['99'], ['1', '--bogus'], ['1', '2']]) {
+      const r = run(...args);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')[0]).toMatch(/^✖ /);
+    }
+  });
+
+  it('exits 0 on a passing folder and prints the result as JSON with --json', () => {
+    const r = run('01-single-thread', '--solution', '--json');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as { ok: boolean; lesson: { id: string }; expectations: { name: string; ok: boolean }[] };
+    expect(result.ok).toBe(true);
+    expect(result.lesson.id).toBe('01-single-thread');
+    expect(result.expectations.length).toBeGreaterThan(3);
+  });
+
+  it('exits 1 on a failing folder given with --dir, and names what failed', () => {
+    const r = run('1', '--dir', join(variantsDir, '01-single-thread', 'wrong-timer'));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('✗ GET /work?n=');
+    expect(r.stdout).toContain('hint');
+  });
+});

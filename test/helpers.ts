@@ -1,0 +1,65 @@
+// Shared by the tests: run a lesson's check on a folder, and prove nothing was left running.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { findLesson, lessonPaths, type Lesson } from '../course.ts';
+import { checkLesson, formatResult, listProcesses, root, type CheckResult } from '../checks/lib/index.ts';
+
+export const variantsDir = join(root, 'test', 'variants');
+
+export function lesson(ref: string): Lesson {
+  const found = findLesson(ref);
+  if (!found) throw new Error(`no lesson ${ref}`);
+  return found;
+}
+
+/** Run `ref`'s check on `dir`; the formatted result rides along for readable assertion messages. */
+export async function check(ref: string, dir: string): Promise<CheckResult & { readonly text: string }> {
+  const result = await checkLesson(lesson(ref), dir);
+  return { ...result, text: formatResult(result) };
+}
+
+export const solutionOf = (ref: string): string => lessonPaths(lesson(ref)).solution;
+export const starterOf = (ref: string): string => lessonPaths(lesson(ref)).lesson;
+
+/** Live processes whose working folder is `dir` or below it: what a check must never leave behind. */
+export function processesIn(dir: string): number[] {
+  return listProcesses()
+    .filter((p) => p.state !== 'Z' && p.pid !== process.pid)
+    .filter((p) => {
+      try {
+        return readlinkSync(`/proc/${p.pid}/cwd`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    })
+    .map((p) => p.pid);
+}
+
+export interface Variant {
+  readonly name: string;
+  readonly dir: string;
+  /** `ok-*` variants are right-but-different programs that must pass; `wrong-*` ones must fail. */
+  readonly shouldPass: boolean;
+  /** For a wrong variant: a part of the name of the expectation that must fail (its `// fails:` line). */
+  readonly fails?: string;
+}
+
+/** The variants kept for a lesson under test/variants/<id>/: each folder one program. */
+export function variantsOf(id: string): Variant[] {
+  let names: string[];
+  try {
+    names = readdirSync(join(variantsDir, id)).sort();
+  } catch {
+    return [];
+  }
+  return names.map((name) => {
+    const dir = join(variantsDir, id, name);
+    let fails: string | undefined;
+    try {
+      fails = /\/\/ fails: (.+)/.exec(readFileSync(join(dir, 'server.ts'), 'utf8'))?.[1]?.trim();
+    } catch {
+      fails = undefined;
+    }
+    return { name, dir, shouldPass: name.startsWith('ok-'), ...(fails ? { fails } : {}) };
+  });
+}
