@@ -1,6 +1,7 @@
 // A started learner program plus the port it serves: the HTTP helpers a check talks through.
 import { pidOf, request, sleep, type Reply, type RequestOptions } from './http.ts';
 import type { Program } from './program.ts';
+import { isToolchainHelper } from './command-name.ts';
 
 export class App {
   constructor(
@@ -62,8 +63,8 @@ export class App {
     return seen;
   }
 
-  /** Live children of the primary: its workers. */
+  /** Live children of the primary: its workers (tsx's esbuild service, also a child, left out). */
   workers(): number[] {
-    return this.program.children();
+    return this.program.children().filter((pid) => !isToolchainHelper(pid));
   }
 }
