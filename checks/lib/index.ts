@@ -9,6 +9,7 @@ export { defineCheck, type CheckContext } from './check.ts';
 export { unmet, Fatal } from './errors.ts';
 export { sleep, request, pidOf, freePort, RequestFailed, type Reply } from './http.ts';
 export { cpuTimeMs, childrenOf, isAlive, listProcesses } from './proc.ts';
+export { startLoad, summarize, describeFailures, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
 export type { App } from './app.ts';
 export type { Program } from './program.ts';
 export type { CheckResult, Expectation } from './types.ts';

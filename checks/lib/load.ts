@@ -1,0 +1,133 @@
+// A steady loop of requests, each on a fresh connection, kept going while a check does something
+// to the program (kills a worker, reloads pm2, restarts a host behind nginx). It counts what
+// answered and what failed, and why, so a check can say "N of M requests failed around the kill".
+import { pidOf, request, RequestFailed, sleep, type Reply } from './http.ts';
+
+export interface LoadOptions {
+  /** Default `/`. */
+  readonly path?: string;
+  /** Requests in flight at once, each lane sending its next as soon as the last one ended. Default 4. */
+  readonly concurrency?: number;
+  /** Per request; a connection handed to a dying process hangs instead of resetting. Default 2000. */
+  readonly timeoutMs?: number;
+  /** Pause after each request in a lane, in ms. Default 0. */
+  readonly gapMs?: number;
+  /** Which answers count as a success. Default: status 2xx. */
+  readonly accept?: (reply: Reply) => boolean;
+}
+
+/** One request of the loop. Times are `performance.now()` values, comparable with the check's own marks. */
+export interface LoadSample {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly ok: boolean;
+  /** Why it failed: ECONNREFUSED, ECONNRESET, TIMEOUT, `status 502`, … (only when not ok). */
+  readonly reason?: string;
+  /** The pid in a `{"pid": N}` answer, if there was one. */
+  readonly pid?: number;
+}
+
+export interface LoadReport {
+  readonly sent: number;
+  readonly ok: number;
+  readonly failed: number;
+  /** Failed requests counted by reason, e.g. `{ ECONNRESET: 2, TIMEOUT: 1 }`. */
+  readonly byReason: Readonly<Record<string, number>>;
+  /** Successful answers counted by the pid that gave them. */
+  readonly byPid: ReadonlyMap<number, number>;
+  /** Every request, in the order they ended. */
+  readonly samples: readonly LoadSample[];
+  readonly durationMs: number;
+}
+
+export class Load {
+  private readonly samples: LoadSample[] = [];
+  private stopping = false;
+  private readonly lanes: Promise<void>[];
+  private readonly startedAt = performance.now();
+
+  constructor(
+    readonly port: number,
+    private readonly opts: LoadOptions = {},
+  ) {
+    const concurrency = opts.concurrency ?? 4;
+    this.lanes = Array.from({ length: concurrency }, () => this.lane());
+  }
+
+  private async lane(): Promise<void> {
+    const path = this.opts.path ?? '/';
+    const timeoutMs = this.opts.timeoutMs ?? 2000;
+    const accept = this.opts.accept ?? ((r: Reply) => r.status >= 200 && r.status < 300);
+    while (!this.stopping) {
+      const startedAt = performance.now();
+      let sample: LoadSample;
+      try {
+        const reply = await request(this.port, path, { timeoutMs });
+        const pid = pidOf(reply);
+        const ok = accept(reply);
+        sample = { startedAt, endedAt: performance.now(), ok, ...(ok ? {} : { reason: `status ${reply.status}` }), ...(pid === undefined ? {} : { pid }) };
+      } catch (err) {
+        const reason = err instanceof RequestFailed ? err.code : err instanceof Error ? err.message : String(err);
+        sample = { startedAt, endedAt: performance.now(), ok: false, reason };
+      }
+      this.samples.push(sample);
+      if (!sample.ok) await sleep(10); // a refused connection comes back at once: don't spin
+      else if (this.opts.gapMs) await sleep(this.opts.gapMs);
+    }
+  }
+
+  /** Requests that ended so far (a live view: it grows while the loop runs). */
+  get done(): readonly LoadSample[] {
+    return this.samples;
+  }
+
+  /** Successful answers that ended after `since` (a `performance.now()` mark), optionally from one pid. */
+  okSince(since: number, pid?: number): number {
+    return this.samples.filter((s) => s.ok && s.endedAt > since && (pid === undefined || s.pid === pid)).length;
+  }
+
+  /** Wait until `predicate` holds for the samples so far, or `ms` pass; true if it held. */
+  async waitFor(predicate: (samples: readonly LoadSample[]) => boolean, ms: number): Promise<boolean> {
+    const deadline = performance.now() + ms;
+    while (!predicate(this.samples)) {
+      if (performance.now() >= deadline || this.stopping) return false;
+      await sleep(20);
+    }
+    return true;
+  }
+
+  /** Stop sending; requests in flight finish (at most `timeoutMs` more). */
+  async stop(): Promise<LoadReport> {
+    this.stopping = true;
+    await Promise.all(this.lanes);
+    return summarize(this.samples, performance.now() - this.startedAt);
+  }
+}
+
+/** Count a list of samples (all of a run, or a slice of it, e.g. the ones around a kill). */
+export function summarize(samples: readonly LoadSample[], durationMs = 0): LoadReport {
+  const byReason: Record<string, number> = {};
+  const byPid = new Map<number, number>();
+  let ok = 0;
+  for (const s of samples) {
+    if (s.ok) {
+      ok++;
+      if (s.pid !== undefined) byPid.set(s.pid, (byPid.get(s.pid) ?? 0) + 1);
+    } else {
+      const reason = s.reason ?? 'unknown';
+      byReason[reason] = (byReason[reason] ?? 0) + 1;
+    }
+  }
+  return { sent: samples.length, ok, failed: samples.length - ok, byReason, byPid, samples, durationMs: Math.round(durationMs) };
+}
+
+/** Start a steady request loop against 127.0.0.1:port; call `stop()` to end it and get the counts. */
+export function startLoad(port: number, opts?: LoadOptions): Load {
+  return new Load(port, opts);
+}
+
+/** `2 ECONNRESET, 1 TIMEOUT` — for a ✗ that names what failed. */
+export function describeFailures(report: Pick<LoadReport, 'byReason'>): string {
+  const parts = Object.entries(report.byReason).map(([reason, n]) => `${n} ${reason}`);
+  return parts.length === 0 ? 'none' : parts.join(', ');
+}
