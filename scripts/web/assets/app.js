@@ -1,0 +1,137 @@
+// The page's live part: listen to the workshop's events, show the latest check result (built from
+// the CheckResult object with textContent only, never from HTML), update the course list, and ask
+// for a new run. No framework: a few DOM helpers.
+'use strict';
+
+const token = document.querySelector('meta[name="workshop-token"]')?.getAttribute('content') ?? '';
+const statusEl = document.getElementById('status');
+const resultEl = document.getElementById('result');
+const runButton = document.getElementById('run');
+const connectionEl = document.getElementById('connection');
+
+/** Create an element with a class and children (strings become text nodes). */
+function el(tag, className, ...children) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function seconds(ms) {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The same lines as the terminal: ✓/✗ per expectation, and expected / seen / hint under each ✗. */
+function renderResult(r, when) {
+  const held = r.expectations.filter((e) => e.ok).length;
+  const head = el(
+    'div',
+    `verdict ${r.ok ? 'ok' : 'fail'}`,
+    el('span', 'sign', r.ok ? '✓' : '✗'),
+    el('span', 'title', `${r.lesson.id} · ${r.lesson.title}`),
+  );
+  const list = el('ul', 'expectations');
+  for (const e of r.expectations) {
+    const item = el('li', e.ok ? 'ok' : 'fail', el('span', 'sign', e.ok ? '✓' : '✗'), el('span', 'name', e.name));
+    if (!e.ok) {
+      const details = el('dl', 'details');
+      const add = (label, value) => {
+        if (value) details.append(el('dt', label, label), el('dd', label, el('pre', '', value)));
+      };
+      if (e.expected !== e.name) add('expected', e.expected);
+      add('seen', e.seen);
+      add('hint', e.hint);
+      if (details.childElementCount > 0) item.append(details);
+    }
+    list.append(item);
+  }
+  const parts = [head, el('p', 'dir', r.dir), list];
+  if (r.stoppedEarly) parts.push(el('p', 'stopped', `The check stopped early: ${r.stoppedEarly}.`));
+  parts.push(
+    el(
+      'p',
+      `summary ${r.ok ? 'ok' : 'fail'}`,
+      r.ok
+        ? `All ${held} expectations hold · ${seconds(r.durationMs)}`
+        : `${held} of ${r.expectations.length} expectations hold · ${seconds(r.durationMs)}`,
+    ),
+  );
+  resultEl.replaceChildren(...parts);
+  resultEl.dataset.ok = String(r.ok);
+  statusEl.textContent = when ? `Checked at ${when.toLocaleTimeString()}` : 'The last check';
+  statusEl.className = 'status';
+}
+
+let running = false;
+
+function showRunning(lesson) {
+  running = true;
+  statusEl.textContent = `Checking ${lesson}…`;
+  statusEl.className = 'status running';
+  resultEl.classList.add('stale');
+  runButton.disabled = true;
+}
+
+function showIdle() {
+  running = false;
+  resultEl.classList.remove('stale');
+  runButton.disabled = false;
+}
+
+/** ✓ passed, ▶ current, · not yet — and "n of N". */
+function renderProgress(passed, current) {
+  const done = new Set(passed);
+  for (const item of document.querySelectorAll('li.lesson')) {
+    const id = item.dataset.lesson;
+    const state = done.has(id) ? 'passed' : id === current ? 'current' : 'todo';
+    item.classList.remove('passed', 'current', 'todo');
+    item.classList.add(state);
+    const sign = item.querySelector('.mark');
+    sign.textContent = state === 'passed' ? '✓' : state === 'current' ? '▶' : '·';
+    sign.title = state === 'passed' ? 'passed' : state === 'current' ? 'current lesson' : 'not passed yet';
+  }
+  document.getElementById('passed-count').textContent = String(done.size);
+}
+
+function connect() {
+  const source = new EventSource('/events');
+  source.addEventListener('open', () => {
+    connectionEl.textContent = '';
+    connectionEl.className = 'connection';
+  });
+  source.addEventListener('error', () => {
+    connectionEl.textContent = 'Not connected: is npm start still running?';
+    connectionEl.className = 'connection lost';
+    runButton.disabled = true;
+  });
+  source.addEventListener('state', (m) => {
+    const s = JSON.parse(m.data);
+    renderProgress(s.passed, s.current);
+    if (s.latest) renderResult(s.latest);
+    else if (!s.running) statusEl.textContent = 'No check has run yet: save a file, or press Run check.';
+    if (s.running) showRunning(s.running);
+    else showIdle();
+  });
+  source.addEventListener('progress', (m) => {
+    const p = JSON.parse(m.data);
+    renderProgress(p.passed, p.current);
+  });
+  source.addEventListener('check-started', (m) => showRunning(JSON.parse(m.data).lesson));
+  source.addEventListener('check-finished', (m) => {
+    renderResult(JSON.parse(m.data).result, new Date());
+    showIdle();
+  });
+}
+
+runButton.addEventListener('click', async () => {
+  runButton.disabled = true;
+  try {
+    const res = await fetch('/run', { method: 'POST', headers: { 'x-workshop-token': token } });
+    if (!res.ok) throw new Error(await res.text());
+  } catch (err) {
+    statusEl.textContent = `Could not start the check: ${err instanceof Error ? err.message : err}`;
+  }
+  if (!running) runButton.disabled = false;
+});
+
+connect();

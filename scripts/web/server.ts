@@ -1,0 +1,178 @@
+// The workshop in the browser, served while `npm start` runs: the course list with progress, each
+// lesson's README, and the current check's result live (server-sent events from the bus).
+// Only named routes exist; no request path ever reaches the disk except the lesson READMEs (by id
+// from course.ts), the page's own assets and the benchmark chart.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { lessonPaths, lessons, type Lesson } from '../../course.ts';
+import type { WorkshopBus, WorkshopEvent } from '../bus.ts';
+import { currentLesson, loadProgress, stateDir } from '../progress.ts';
+import { assets } from './assets.ts';
+import { page, type ProgressView } from './page.ts';
+import { escapeHtml, lessonRoute, renderMarkdown } from './render.ts';
+import { refusal, refusePost, securityHeaders } from './security.ts';
+
+export interface WebOptions {
+  /** 0 = any free port; a busy port falls back to any free one (the url says which). */
+  readonly port: number;
+  readonly bus: WorkshopBus;
+  /** Only loopback: 127.0.0.1 (the default) or localhost. */
+  readonly host?: string;
+  /** Where `npm run bench` writes its chart (tests point it elsewhere). */
+  readonly benchFile?: string;
+}
+
+export interface WebServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const benchLesson = '08-measure';
+
+export async function startWeb(opts: WebOptions): Promise<WebServer> {
+  const host = opts.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`the workshop page binds 127.0.0.1 only, not ${host}`);
+  const { bus } = opts;
+  const benchFile = opts.benchFile ?? join(stateDir, 'bench', 'bench.svg');
+  const token = randomBytes(24).toString('base64url');
+  const start = loadProgress();
+  let progress: ProgressView = { passed: [...start.passed], current: currentLesson(start)?.id };
+  const clients = new Set<ServerResponse>();
+  let port = 0;
+
+  const send = (res: ServerResponse, event: string, data: unknown): void => {
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  const unsubscribe = bus.subscribe((e: WorkshopEvent) => {
+    if (e.type === 'progress') progress = { passed: [...e.passed], current: e.current };
+    for (const res of clients) send(res, e.type, e);
+  });
+  // A comment now and then keeps idle connections (and proxies in between) from timing out.
+  const keepAlive = setInterval(() => {
+    for (const res of clients) res.write(': keep-alive\n\n');
+  }, 15_000);
+  keepAlive.unref();
+
+  const reply = (res: ServerResponse, status: number, type: string, body: string | Buffer, extra: OutgoingHttpHeaders = {}): void => {
+    res.writeHead(status, { ...securityHeaders, 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
+    res.end(body);
+  };
+  const html = (res: ServerResponse, status: number, title: string, body: string, open?: string): void =>
+    reply(res, status, 'text/html; charset=utf-8', page({ title, body, progress, token, bench: existsSync(benchFile), ...(open ? { open } : {}) }));
+  const text = (res: ServerResponse, status: number, body: string): void => reply(res, status, 'text/plain; charset=utf-8', `${body}\n`);
+
+  function lessonPage(lesson: Lesson): string {
+    let readme: string;
+    try {
+      readme = renderMarkdown(readFileSync(join(lessonPaths(lesson).lesson, 'README.md'), 'utf8'), lesson.id);
+    } catch {
+      readme = `<h1>${escapeHtml(lesson.id.slice(0, 2))} · ${escapeHtml(lesson.title)}</h1><p>${escapeHtml(lesson.summary)}</p><p class="note">This lesson's README is not written yet.</p>`;
+    }
+    const where = `<p class="files">Your files: <code>lessons/${escapeHtml(lesson.id)}/</code> · a hint: <code>npm run hint</code></p>`;
+    const bench = lesson.id === benchLesson && existsSync(benchFile) ? benchFigure() : '';
+    const i = lessons.indexOf(lesson);
+    const prev = lessons[i - 1];
+    const next = lessons[i + 1];
+    const pager = `<nav class="pager" aria-label="Previous and next lesson">${prev ? `<a href="${lessonRoute(prev.id)}">← ${escapeHtml(prev.title)}</a>` : '<span></span>'}${next ? `<a href="${lessonRoute(next.id)}">${escapeHtml(next.title)} →</a>` : ''}</nav>`;
+    return `${where}<article class="readme">${readme}</article>${bench}${pager}`;
+  }
+
+  function homePage(): string {
+    const current = lessons.find((l) => l.id === progress.current);
+    const next = current
+      ? `<p class="continue"><a class="button" href="${lessonRoute(current.id)}">Continue: ${escapeHtml(current.id.slice(0, 2))} · ${escapeHtml(current.title)} →</a></p>`
+      : '<p class="continue">Every lesson has passed. 🎉</p>';
+    const cards = lessons.map((l) => `<li><a href="${lessonRoute(l.id)}"><strong>${escapeHtml(l.id.slice(0, 2))} · ${escapeHtml(l.title)}</strong></a><span>${escapeHtml(l.summary)}</span></li>`);
+    return `<h1>Use every core of your machine</h1>
+<p>Node runs your JavaScript on one core. In ${lessons.length} short lessons you fork workers with <code>node:cluster</code>, restart them, let them talk, hand them to pm2, shut them down gracefully, measure the gain, and go past one machine.</p>
+${next}
+<ol class="overview">${cards.join('')}</ol>`;
+  }
+
+  function benchFigure(): string {
+    return '<figure class="bench"><img src="/bench.svg" alt="Requests per second and latency by number of workers, from npm run bench"><figcaption>Your last <code>npm run bench</code>.</figcaption></figure>';
+  }
+
+  function events(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { ...securityHeaders, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+    clients.add(res);
+    send(res, 'state', { ...progress, latest: bus.latest, running: bus.running });
+    req.on('close', () => clients.delete(res));
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const refused = refusal(req, port);
+    if (refused) return text(res, 403, `Refused: ${refused}.`);
+    const path = new URL(req.url ?? '/', 'http://workshop.invalid').pathname;
+    if (path === '/run') {
+      if (req.method !== 'POST') return text(res, 405, 'Use POST.');
+      const no = refusePost(req, port, token);
+      if (no) return text(res, 403, `Refused: ${no}.`);
+      req.resume();
+      bus.requestRun();
+      return reply(res, 202, 'application/json', JSON.stringify({ ok: true }));
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'Only GET, HEAD and POST /run.');
+    const asset = assets.get(path);
+    if (asset) return reply(res, 200, asset.type, asset.body);
+    if (path === '/') return html(res, 200, 'Course', homePage());
+    if (path === '/events') return events(req, res);
+    const id = /^\/lessons\/([^/]+)\/?$/.exec(path)?.[1];
+    const lesson = id === undefined ? undefined : lessons.find((l) => l.id === id);
+    if (lesson) return html(res, 200, lesson.title, lessonPage(lesson), lesson.id);
+    if (path === '/bench' || path === '/bench.svg') {
+      if (!existsSync(benchFile)) return html(res, 404, 'Benchmark', '<h1>No benchmark yet</h1><p>Run <code>npm run bench</code>: its chart shows up here.</p>', 'bench');
+      if (path === '/bench') return html(res, 200, 'Benchmark', `<h1>Benchmark</h1>${benchFigure()}`, 'bench');
+      // An SVG is a document that could carry script: as an image nothing in it runs, and its own CSP says so too.
+      return reply(res, 200, 'image/svg+xml', readFileSync(benchFile), { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
+    }
+    return html(res, 404, 'Not found', '<h1>Not found</h1><p>The workshop serves its lessons and nothing else. <a href="/">Back to the course</a>.</p>');
+  }
+
+  const server = createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch (err) {
+      if (!res.headersSent) text(res, 500, `The workshop page failed: ${(err as Error).message}`);
+      else res.end();
+    }
+  });
+
+  const listen = (p: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => reject(err);
+      server.once('error', onError);
+      server.listen(p, host === 'localhost' ? '127.0.0.1' : host, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+  try {
+    await listen(opts.port);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || opts.port === 0) {
+      unsubscribe();
+      clearInterval(keepAlive);
+      throw err;
+    }
+    await listen(0); // the asked-for port is taken: any free one, and the url says which
+  }
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    async close() {
+      unsubscribe();
+      clearInterval(keepAlive);
+      for (const res of clients) res.end();
+      clients.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
