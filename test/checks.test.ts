@@ -2,14 +2,10 @@
 // solution, fails on the untouched starter, fails on every known-wrong variant at the expectation
 // that variant breaks, passes every right-but-different variant, and leaves no process behind.
 import { existsSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lessonPaths, lessons } from '../course.ts';
-import { check, processesIn, solutionOf, starterOf, variantsOf, variantsDir } from './helpers.ts';
-import { root } from '../checks/lib/index.ts';
+import { check, solutionOf, starterOf, variantsOf, variantsDir } from './helpers.ts';
 
-afterEach(() => {
-  expect(processesIn(root), 'processes left running by the check').toEqual([]);
-});
 
 for (const l of lessons) {
   describe(`${l.id}`, () => {
@@ -24,11 +20,13 @@ for (const l of lessons) {
     it('passes on the solution', async () => {
       const r = await check(l.id, solutionOf(l.id));
       expect(r.ok, r.text).toBe(true);
+      expect(r.leftovers, 'processes left running').toEqual([]);
     });
 
     it('fails on the untouched starter', async () => {
       const r = await check(l.id, starterOf(l.id));
       expect(r.ok, r.text).toBe(false);
+      expect(r.leftovers, 'processes left running').toEqual([]);
     });
 
     const variants = variantsOf(l.id);
@@ -39,6 +37,7 @@ for (const l of lessons) {
       it(`${v.shouldPass ? 'passes' : 'fails'} on the variant ${v.name}`, async () => {
         const r = await check(l.id, v.dir);
         expect(r.ok, r.text).toBe(v.shouldPass);
+        expect(r.leftovers, 'processes left running').toEqual([]);
         if (v.fails) {
           const failed = r.expectations.filter((e) => !e.ok).map((e) => e.name);
           expect(failed.some((name) => name.includes(v.fails ?? '')), `${v.fails} among the failed:\n${r.text}`).toBe(true);

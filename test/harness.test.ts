@@ -1,13 +1,12 @@
 // Bad learner code gets one clear explanation within the time bound, and nothing survives it.
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { root } from '../checks/lib/index.ts';
-import { check, processesIn, variantsDir } from './helpers.ts';
+import { check, solutionOf, variantsDir } from './helpers.ts';
 
-afterEach(() => {
-  expect(processesIn(root), 'processes left running by the check').toEqual([]);
-});
 
 const broken = (name: string): string => join(variantsDir, 'broken', name);
 
@@ -29,8 +28,25 @@ describe('the check on broken programs', () => {
       expect(`${failed[0]?.seen}`, r.text).toMatch(says);
       expect(failed[0]?.hint, r.text).toBeTruthy();
       expect(r.durationMs).toBeLessThan(withinMs);
+      expect(r.leftovers, 'processes left running').toEqual([]);
     });
   }
+});
+
+describe('a folder outside the workshop', () => {
+  it('is checked as if it were inside (its imports resolve), and its copy is removed', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'learner-'));
+    try {
+      cpSync(solutionOf('01'), outside, { recursive: true });
+      const r = await check('01', outside);
+      expect(r.ok, r.text).toBe(true);
+      expect(r.dir).toBe(outside);
+      expect(r.leftovers, 'processes left running').toEqual([]);
+      expect(readdirSync(join(root, '.workshop', 'outside'))).toEqual([]);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('npm run check (the command)', () => {

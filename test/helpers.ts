@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { findLesson, lessonPaths, type Lesson } from '../course.ts';
-import { checkLesson, formatResult, listProcesses, root, type CheckResult } from '../checks/lib/index.ts';
+import { checkLesson, formatResult, groupMembers, listProcesses, root, startedGroups, type CheckResult } from '../checks/lib/index.ts';
 
 export const variantsDir = join(root, 'test', 'variants');
 
@@ -12,10 +12,23 @@ export function lesson(ref: string): Lesson {
   return found;
 }
 
-/** Run `ref`'s check on `dir`; the formatted result rides along for readable assertion messages. */
-export async function check(ref: string, dir: string): Promise<CheckResult & { readonly text: string }> {
+/**
+ * Run `ref`'s check on `dir`; the formatted result rides along for readable assertion messages,
+ * and so do the processes it left behind (there must be none).
+ */
+export async function check(ref: string, dir: string): Promise<CheckResult & { readonly text: string; readonly leftovers: number[] }> {
   const result = await checkLesson(lesson(ref), dir);
-  return { ...result, text: formatResult(result) };
+  return { ...result, text: formatResult(result), leftovers: leftovers(dir) };
+}
+
+/**
+ * Live processes a check may have left: members of any process group the harness started in this
+ * test process, and anything whose working folder is inside `dir`. Zombies do not count (this
+ * container's init does not reap them).
+ */
+export function leftovers(dir: string): number[] {
+  const fromGroups = [...startedGroups].flatMap((pgid) => groupMembers(pgid));
+  return [...new Set([...fromGroups, ...processesIn(dir)])].sort();
 }
 
 export const solutionOf = (ref: string): string => lessonPaths(lesson(ref)).solution;

@@ -1,7 +1,7 @@
 // The check runner: a check is a list of named expectations run against the learner's folder.
 // It owns the time bound and the clean-up, so every check gets them on every path.
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { App } from './app.ts';
 import { Fatal, Unmet } from './errors.ts';
 import { freePort, request, RequestFailed, sleep } from './http.ts';
@@ -68,7 +68,10 @@ export async function runCheck(
   let stoppedEarly: string | undefined;
   let typechecked: Promise<string> | undefined;
   let timedOut = false; // timed out or cancelled: expectations still running are not recorded
-  const shownDir = relative(process.cwd(), dir) || '.';
+  const fromCwd = relative(process.cwd(), dir);
+  const shownDir = fromCwd === '' ? '.' : fromCwd.startsWith('..') ? dir : fromCwd;
+  const original = dir;
+  dir = runnableCopy(dir);
 
   const record = (e: Omit<Expectation, 'durationMs'>, since: number): void => {
     if (!timedOut) expectations.push({ ...e, durationMs: Math.round(performance.now() - since) });
@@ -138,15 +141,16 @@ export async function runCheck(
       if (!typechecked) {
         typechecked = typecheck(dir);
         await t.expect('the TypeScript compiles', 'Fix the first error tsc reports: file(line,column) says where.', async () => {
-          const errors = await typechecked;
-          if (errors) throw new Fatal('tsc found type errors:', errors.split('\n').slice(0, 12).join('\n'));
+          // Name files as the learner knows them, not as the copy we may be running.
+          const errors = (await typechecked).replaceAll(relative(root, dir), shownDir);
+          if (errors) throw new Fatal('tsc found type errors', errors.split('\n').slice(0, 12).join('\n'));
         });
       }
       const app = new App(program, port);
       const entry = opts.entry ?? 'server.ts';
       const name = opts.name ?? `${entry} starts and answers GET / on PORT`;
       await t.expect(name, `Listen on Number(process.env.PORT) and answer GET / with JSON {"pid": process.pid}.`, () =>
-        waitUntilAnswering(app, entry, opts.readyMs ?? 10_000),
+        waitUntilAnswering(app, entry, join(shownDir, entry), opts.readyMs ?? 10_000),
       );
       return app;
     },
@@ -201,6 +205,7 @@ export async function runCheck(
     }
   }
   await Promise.all(programs.map((p) => p.stop()));
+  if (dir !== original) rmSync(dir, { recursive: true, force: true });
   return {
     lesson: { id: lesson.id, title: lesson.title },
     dir: shownDir,
@@ -211,14 +216,27 @@ export async function runCheck(
   };
 }
 
-async function waitUntilAnswering(app: App, entry: string, readyMs: number): Promise<void> {
+/**
+ * A folder outside the workshop would not find its packages (express, tsx) nor run as ESM: such a
+ * folder is checked from a copy under .workshop/, removed afterwards.
+ */
+function runnableCopy(dir: string): string {
+  if (!relative(root, dir).startsWith('..')) return dir;
+  const base = join(root, '.workshop', 'outside');
+  mkdirSync(base, { recursive: true });
+  const copy = mkdtempSync(join(base, `${basename(dir)}-`));
+  cpSync(dir, copy, { recursive: true, filter: (src) => !src.includes('node_modules') });
+  return copy;
+}
+
+async function waitUntilAnswering(app: App, entry: string, shownEntry: string, readyMs: number): Promise<void> {
   const { program, port } = app;
   const deadline = Date.now() + readyMs;
   let lastPortLook = 0;
   let hung = 0;
   for (;;) {
     if (program.exit) {
-      throw new Fatal(`${entry} ${describeExit(program.exit)} before it answered. Its last output:`, program.tail(), 'Run it yourself to see the whole error: PORT=3000 node --import tsx ' + entry);
+      throw new Fatal(`${entry} ${describeExit(program.exit)} before it answered`, `Its last output:\n${program.tail()}`, `Run it yourself to see the whole error: PORT=3000 node --import tsx ${shownEntry}`);
     }
     try {
       await request(port, '/', { timeoutMs: 1500 });
@@ -238,7 +256,7 @@ async function waitUntilAnswering(app: App, entry: string, readyMs: number): Pro
       }
     }
     if (Date.now() >= deadline) {
-      throw new Fatal(`nothing answered on 127.0.0.1:${port} within ${readyMs / 1000} s. Its last output:`, program.tail(), 'Call app.listen(Number(process.env.PORT), …) (in the workers, once you have a cluster).');
+      throw new Fatal(`nothing answered on 127.0.0.1:${port} within ${readyMs / 1000} s`, `Its last output:\n${program.tail()}`, 'Call app.listen(Number(process.env.PORT), …) (in the workers, once you have a cluster).');
     }
     await sleep(50);
   }

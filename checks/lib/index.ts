@@ -8,13 +8,15 @@ import type { CheckResult } from './types.ts';
 export { defineCheck, type CheckContext } from './check.ts';
 export { unmet, Fatal } from './errors.ts';
 export { sleep, request, pidOf, freePort, RequestFailed, type Reply } from './http.ts';
-export { cpuTimeMs, childrenOf, isAlive, listProcesses } from './proc.ts';
+export { cpuTimeMs, childrenOf, groupMembers, isAlive, listProcesses } from './proc.ts';
 export { startLoad, summarize, describeFailures, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
+export { startNginx, requireNginx, fillTemplate, type Nginx } from './nginx.ts';
+export { startRedis, requireRedis, type Redis } from './redis.ts';
 export type { App } from './app.ts';
 export type { Program } from './program.ts';
 export type { CheckResult, Expectation } from './types.ts';
 export { formatResult } from './report.ts';
-export { killAllNow } from './program.ts';
+export { killAllNow, startedGroups } from './program.ts';
 export { root } from './paths.ts';
 
 /** Run a lesson's check on a folder. Aborting `signal` cancels it (its processes are killed). */

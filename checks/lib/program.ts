@@ -19,6 +19,8 @@ export interface SpawnOptions {
 
 const MAX_OUTPUT = 256 * 1024;
 const live = new Set<Program>();
+/** Every process group this process ever started: tests prove that none has a live member left. */
+export const startedGroups = new Set<number>();
 
 /** Last resort on the way out (Ctrl-C, a crash of the check itself): SIGKILL every group we started. */
 export function killAllNow(): void {
@@ -50,6 +52,7 @@ export class Program {
     if (this.child.pid === undefined) throw new Error(`could not start ${process.execPath}`);
     this.pid = this.child.pid;
     live.add(this);
+    startedGroups.add(this.pid);
     const keep = (chunk: Buffer): void => {
       this.text += chunk.toString('utf8');
       if (this.text.length > MAX_OUTPUT) this.text = this.text.slice(-MAX_OUTPUT);
@@ -69,10 +72,20 @@ export class Program {
     return this.text;
   }
 
-  /** The last lines of output, for a ✗ that needs to show what the program said. */
-  tail(lines = 8): string {
-    const all = this.text.trimEnd().split('\n');
-    const shown = all.slice(-lines).join('\n');
+  /**
+   * The last lines of output, for a ✗ that needs to show what the program said. Stack frames
+   * after the first of each trace and Node's version footer are dropped: the error is what matters.
+   */
+  tail(lines = 10): string {
+    const kept: string[] = [];
+    let inTrace = false;
+    for (const line of this.text.trimEnd().split('\n')) {
+      const frame = /^\s+at /.test(line);
+      if ((frame && inTrace) || /^Node\.js v\d/.test(line)) continue;
+      inTrace = frame;
+      kept.push(frame ? `${line} …` : line);
+    }
+    const shown = kept.slice(-lines).join('\n').trim();
     return shown === '' ? '(it printed nothing)' : shown;
   }
 
