@@ -9,6 +9,7 @@ export { defineCheck, type CheckContext } from './check.ts';
 export { unmet, Fatal } from './errors.ts';
 export { sleep, request, pidOf, freePort, RequestFailed, type Reply } from './http.ts';
 export { cpuTimeMs, childrenOf, groupMembers, isAlive, listProcesses } from './proc.ts';
+export { schedTimes, type SchedTimes } from './schedstat.ts';
 export { startLoad, summarize, describeFailures, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
 export { startNginx, requireNginx, fillTemplate, type Nginx } from './nginx.ts';
 export { startRedis, requireRedis, type Redis } from './redis.ts';
