@@ -8,6 +8,7 @@ const own = (name: string): string => readFileSync(fileURLToPath(new URL(`assets
 
 export const assets: ReadonlyMap<string, { readonly type: string; readonly body: string }> = new Map([
   ['/assets/style.css', { type: 'text/css; charset=utf-8', body: own('style.css') }],
+  ['/assets/icon.svg', { type: 'image/svg+xml', body: own('icon.svg') }],
   ['/assets/app.js', { type: 'text/javascript; charset=utf-8', body: own('app.js') }],
   ['/assets/highlight.css', { type: 'text/css; charset=utf-8', body: readFileSync(require.resolve('highlight.js/styles/github.css'), 'utf8') }],
 ]);

@@ -46,6 +46,7 @@ export function page(p: PageOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="workshop-token" content="${escapeHtml(p.token)}">
 <title>${escapeHtml(p.title)} · cluster-workshop</title>
+<link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/style.css">
 <link rel="stylesheet" href="/assets/highlight.css">
 <script src="/assets/app.js" defer></script>

@@ -28,7 +28,8 @@ function renderResult(r, when) {
     'div',
     `verdict ${r.ok ? 'ok' : 'fail'}`,
     el('span', 'sign', r.ok ? '✓' : '✗'),
-    el('span', 'title', `${r.lesson.id} · ${r.lesson.title}`),
+    el('span', 'title', r.ok ? 'Passed' : 'Not passing yet'),
+    el('span', 'lesson', `${r.lesson.id} · ${r.lesson.title}`),
   );
   const list = el('ul', 'expectations');
   for (const e of r.expectations) {
@@ -46,7 +47,9 @@ function renderResult(r, when) {
     list.append(item);
   }
   const parts = [head, el('p', 'dir', r.dir), list];
-  if (r.stoppedEarly) parts.push(el('p', 'stopped', `The check stopped early: ${r.stoppedEarly}.`));
+  // The reason a check stopped is usually the failed expectation's "seen" already: say it once.
+  const told = r.expectations.some((e) => !e.ok && e.seen && e.seen.includes(r.stoppedEarly));
+  if (r.stoppedEarly && !told) parts.push(el('p', 'stopped', `The check stopped early: ${r.stoppedEarly}.`));
   parts.push(
     el(
       'p',

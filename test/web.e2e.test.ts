@@ -1,0 +1,194 @@
+// The workshop page in a real browser (Debian's Chromium driven by playwright-core): the course
+// list, a lesson, and the check result changing live when the learner saves a file.
+// A small watch-like driver stands in for `npm start`: it checks lesson 01 on a copy of the starter
+// whenever that copy changes or the page asks, and tells the bus — as the real watch loop does.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lessons } from '../course.ts';
+import { checkLesson, root } from '../checks/lib/index.ts';
+import { WorkshopBus } from '../scripts/bus.ts';
+import { startWeb, type WebServer } from '../scripts/web/server.ts';
+import { lesson, processesIn, solutionOf, starterOf } from './helpers.ts';
+
+const chromiumPath = '/usr/bin/chromium';
+const missing = !existsSync(chromiumPath);
+// Outside CI a machine without Chromium skips, and says how to get it; CI installs it, so there it must run.
+const skip = missing && !process.env.CI;
+const title = skip
+  ? `the workshop page in Chromium — SKIPPED: ${chromiumPath} is missing (apt-get install -y --no-install-recommends chromium)`
+  : 'the workshop page in Chromium';
+if (skip) console.warn(`web.e2e: ${chromiumPath} is missing, so the browser tests are skipped. Install it with: apt-get install -y --no-install-recommends chromium`);
+
+const artifacts = join(root, 'test', 'artifacts');
+
+/** Check lesson 01 on `dir` on every save and on request; one run at a time, a save during a run queues one more. */
+class Driver {
+  private readonly passed = new Set<string>();
+  private running: Promise<void> | undefined;
+  private again = false;
+  private watcher: FSWatcher | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  runs = 0;
+
+  constructor(
+    private readonly bus: WorkshopBus,
+    private readonly dir: string,
+  ) {
+    bus.requestRun = () => this.run();
+  }
+
+  progress(): void {
+    const current = lessons.find((l) => !this.passed.has(l.id))?.id;
+    this.bus.emit({ type: 'progress', passed: lessons.map((l) => l.id).filter((id) => this.passed.has(id)), current });
+  }
+
+  watch(): void {
+    this.watcher = watch(this.dir, () => {
+      clearTimeout(this.debounce);
+      this.debounce = setTimeout(() => this.run(), 150);
+    });
+  }
+
+  run(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        this.runs++;
+        const l = lesson('01');
+        this.bus.emit({ type: 'check-started', lesson: l.id });
+        const result = await checkLesson(l, this.dir);
+        this.bus.emit({ type: 'check-finished', result });
+        if (result.ok) this.passed.add(l.id);
+        else this.passed.delete(l.id);
+        this.progress();
+      } while (this.again);
+    })().finally(() => (this.running = undefined));
+  }
+
+  async close(): Promise<void> {
+    this.watcher?.close();
+    clearTimeout(this.debounce);
+    this.again = false;
+    await this.running;
+  }
+}
+
+/** Processes still running Chromium with our profile folder. */
+function browsersWith(profile: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (/\) Z /.test(stat)) continue; // zombies: this container's init does not reap
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(profile)) pids.push(Number(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+describe.skipIf(skip)(title, () => {
+  const bus = new WorkshopBus();
+  let work: string;
+  let profile: string;
+  let driver: Driver;
+  let web: WebServer;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    // The learner's folder: a copy of the starter, inside the repo so that express resolves.
+    work = mkdtempSync(join(artifacts, 'lesson-01-'));
+    writeFileSync(join(work, 'server.ts'), readFileSync(join(starterOf('01'), 'server.ts')));
+    profile = mkdtempSync(join(artifacts, 'chromium-profile-'));
+    driver = new Driver(bus, work);
+    driver.progress();
+    driver.watch();
+    web = await startWeb({ port: 0, bus });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      viewport: { width: 1440, height: 1000 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await web?.close();
+    await driver?.close();
+    const leftBrowsers = profile ? browsersWith(profile) : [];
+    const leftPrograms = work ? processesIn(work) : [];
+    if (work) rmSync(work, { recursive: true, force: true });
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    expect(leftBrowsers, 'Chromium processes left running').toEqual([]);
+    expect(leftPrograms, 'checked programs left running').toEqual([]);
+  });
+
+  it('shows the course list, opens a lesson, and follows the check live as the learner saves', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+
+    // The course list with progress.
+    await page.goto(web.url);
+    await expect.poll(() => page.locator('nav.course li.lesson').count()).toBe(lessons.length);
+    expect(await page.locator('nav.course .count').textContent()).toBe(`0 of ${lessons.length} lessons passed`);
+    expect(await page.locator('li.lesson[data-lesson="01-single-thread"] .mark').textContent()).toBe('▶');
+    expect(await page.locator('li.lesson[data-lesson="02-cluster-fork"] .mark').textContent()).toBe('·');
+
+    // Open lesson 01: its README, rendered.
+    await page.locator('nav.course a', { hasText: 'One process, one core' }).click();
+    await page.waitForURL(/\/lessons\/01-single-thread$/);
+    expect(await page.locator('.readme h1').textContent()).toContain('One process, one core');
+    expect(await page.locator('.readme pre code .hljs-string, .readme pre code .hljs-built_in').count()).toBeGreaterThan(0);
+    await page.evaluate(() => Object.assign(window, { notReloaded: true }));
+
+    // "Run check": the browser's own POST (same origin, with the page token) starts a run; the starter fails.
+    await page.locator('#run').click();
+    await page.locator('#result .verdict.fail').waitFor({ timeout: 60_000 });
+    expect(driver.runs).toBe(1);
+    const failed = page.locator('#result li.fail').first();
+    expect(await failed.locator('.name').textContent()).toMatch(/keeps the CPU busy/);
+    expect(await failed.locator('dt').allTextContents()).toContain('hint');
+    expect(await page.locator('#result .summary').textContent()).toMatch(/^\d+ of \d+ expectations hold · [\d.]+ s$/);
+    await page.screenshot({ path: join(artifacts, 'web-lesson-failing.png') });
+
+    // The learner saves the fix: the result turns green without a reload, and the list moves on.
+    writeFileSync(join(work, 'server.ts'), readFileSync(join(solutionOf('01'), 'server.ts')));
+    await page.locator('#result .verdict.ok').waitFor({ timeout: 60_000 });
+    expect(await page.locator('#result .summary').textContent()).toMatch(/^All \d+ expectations hold · [\d.]+ s$/);
+    expect(await page.locator('#result li.fail').count()).toBe(0);
+    await page.locator('li.lesson.passed[data-lesson="01-single-thread"]').waitFor();
+    expect(await page.locator('li.lesson[data-lesson="01-single-thread"] .mark').textContent()).toBe('✓');
+    expect(await page.locator('li.lesson[data-lesson="02-cluster-fork"] .mark').textContent()).toBe('▶');
+    expect(await page.locator('#passed-count').textContent()).toBe('1');
+    expect(await page.evaluate(() => 'notReloaded' in window)).toBe(true);
+    await page.screenshot({ path: join(artifacts, 'web-lesson-passing.png') });
+
+    // Breaking it again shows ✗ again, still without a reload.
+    writeFileSync(join(work, 'server.ts'), readFileSync(join(starterOf('01'), 'server.ts')));
+    await page.locator('#result .verdict.fail').waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => 'notReloaded' in window)).toBe(true);
+
+    // The README's link to the next lesson goes to that lesson's page.
+    await page.locator('.readme a[href="/lessons/02-cluster-fork"]').first().click();
+    await page.waitForURL(/\/lessons\/02-cluster-fork$/);
+    // A page opened later shows the latest result at once.
+    await page.locator('#result .verdict.fail').waitFor({ timeout: 5_000 });
+
+    expect(errors).toEqual([]);
+  }, 180_000);
+});
