@@ -3,11 +3,13 @@
 import './require-node.ts';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { findLesson, lessonPaths, lessons, type Lesson } from '../course.ts';
-import { checkLesson, formatResult, killAllNow, type CheckResult } from '../checks/lib/index.ts';
-import { currentLesson, loadProgress, markPassed } from './progress.ts';
+import { lessonPaths, lessons, type Lesson } from '../course.ts';
+import { checkLesson, formatResult, type CheckResult } from '../checks/lib/index.ts';
+import { isEntry, runCommand, UsageError } from './cli.ts';
+import { markPassed } from './progress.ts';
+import { learnerDir, oneLesson, resolveLesson } from './where.ts';
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface CheckArgs {
   readonly lesson: Lesson;
@@ -29,20 +31,11 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs | 'all-done' 
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`one lesson at a time, not ${positionals.join(' ')}`);
+  const ref = oneLesson(positionals);
   if (values.solution && values.dir) throw new UsageError('--solution and --dir do not go together');
-  let lesson: Lesson | undefined;
-  if (positionals[0] !== undefined) {
-    lesson = findLesson(positionals[0]);
-    if (!lesson) throw new UsageError(`no lesson "${positionals[0]}"; the lessons are ${lessons.map((l) => l.id).join(', ')}`);
-  } else {
-    const progress = loadProgress();
-    if (progress.warning) console.error(progress.warning);
-    lesson = currentLesson(progress);
-    if (!lesson) return 'all-done';
-  }
-  const paths = lessonPaths(lesson);
-  const dir = values.dir ? resolve(values.dir) : values.solution ? paths.solution : paths.lesson;
+  const lesson = resolveLesson(ref);
+  if (!lesson) return 'all-done';
+  const dir = values.dir ? resolve(values.dir) : values.solution ? lessonPaths(lesson).solution : learnerDir(lesson);
   return { lesson, dir, json: values.json ?? false, ownFolder: !values.dir && !values.solution };
 }
 
@@ -56,16 +49,7 @@ function nextStep(result: CheckResult, args: CheckArgs): string {
 }
 
 async function main(): Promise<number> {
-  let args: CheckArgs | 'all-done';
-  try {
-    args = parseCheckArgs(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`✖ ${err.message}\n  usage: npm run check [-- <lesson>] [--solution | --dir <folder>] [--json]`);
-      return 2;
-    }
-    throw err;
-  }
+  const args = parseCheckArgs(process.argv.slice(2));
   if (args === 'all-done') {
     console.log('Every lesson has passed. Check one again with: npm run check -- <lesson>');
     return 0;
@@ -83,12 +67,4 @@ async function main(): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(sig, () => {
-    killAllNow();
-    process.exit(130);
-  });
-}
-
-// Exit explicitly: the verdict is final, and nothing the learner's program left open may keep us waiting.
-process.exit(await main());
+if (isEntry(import.meta)) await runCommand(main, 'npm run check [-- <lesson>] [--solution | --dir <folder>] [--json]');

@@ -38,6 +38,11 @@ export function loadProgress(file = progressFile): Progress {
     } catch {
       // Nothing to set aside.
     }
+    try {
+      save(new Set(), file); // rebuilt at once, so the warning is shown once
+    } catch {
+      // A read-only folder: progress simply is not kept.
+    }
     return {
       passed: new Set(),
       warning: `Your progress file could not be read (${(err as Error).message}); it was moved to ${aside} and progress starts over.`,
@@ -56,6 +61,13 @@ function save(passed: ReadonlySet<string>, file: string): void {
 export function markPassed(id: string, file = progressFile): void {
   const passed = new Set(loadProgress(file).passed);
   passed.add(id);
+  save(passed, file);
+}
+
+/** Forget that a lesson passed (`npm run reset` starts it over). */
+export function markPending(id: string, file = progressFile): void {
+  const passed = new Set(loadProgress(file).passed);
+  if (!passed.delete(id)) return;
   save(passed, file);
 }
 
