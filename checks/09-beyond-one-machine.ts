@@ -1,0 +1,216 @@
+// Lesson 09: two hosts — two instances of the learner's cluster, HOST_ID a and b — behind the
+// learner's nginx.conf, sharing their state in Redis. The check runs redis-server and nginx itself,
+// each on a free port from a temporary folder, and removes them on every path.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  defineCheck,
+  describeFailures,
+  Fatal,
+  fillTemplate,
+  freePort,
+  request,
+  requireNginx,
+  requireRedis,
+  sleep,
+  startLoad,
+  startNginx,
+  startRedis,
+  unmet,
+  type App,
+  type Reply,
+} from './lib/index.ts';
+
+const WORKERS = 2;
+
+/** `{"pid": N, "host": "a", …}` → its pid and host, or undefined. */
+function identify(reply: Reply): { pid: number; host: string } | undefined {
+  const json = reply.json;
+  if (typeof json !== 'object' || json === null) return undefined;
+  const { pid, host } = json as { pid?: unknown; host?: unknown };
+  if (typeof pid !== 'number' || typeof host !== 'string') return undefined;
+  return { pid, host };
+}
+
+const show = (reply: Reply): string => `status ${reply.status}, body ${reply.body.slice(0, 160).trim() || '(empty)'}`;
+
+/** `count` calls of `fn`, `concurrency` at a time. */
+async function inParallel<T>(count: number, concurrency: number, fn: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < count) {
+      next++;
+      out.push(await fn());
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  return out;
+}
+
+export default defineCheck({
+  timeoutMs: 60_000,
+  async run(t) {
+    const confFile = join(t.dir, 'nginx.conf');
+    const shownConf = join(t.shownDir, 'nginx.conf');
+
+    await t.expect('nginx and redis-server are installed', 'Install them as shown, then run the check again.', async () => {
+      requireNginx();
+      requireRedis();
+      if (!existsSync(confFile)) throw new Fatal(`${shownConf} does not exist`, '', 'The lesson folder holds your nginx configuration in nginx.conf, next to server.ts.');
+    });
+
+    const redis = await t.expect('redis-server starts (the check runs its own, on a free port)', 'This is the check\'s own Redis: if it fails, the output above says why.', () => startRedis(t));
+    if (!redis) return;
+
+    // Two hosts: the same program twice, started together. Each of their processes loads the redis
+    // client (hundreds of modules through tsx): on a busy machine the first answer can take 10 s.
+    const readyMs = 30_000;
+    // Two hosts: the same program twice, each a cluster of WORKERS workers on its own port.
+    const env = (host: string): Record<string, string> => ({ HOST_ID: host, REDIS_URL: redis.url, WORKERS: String(WORKERS) });
+    const [a, b] = await Promise.all([
+      t.start({ env: env('a'), readyMs, name: `host a (HOST_ID=a, WORKERS=${WORKERS}, REDIS_URL) starts and answers GET / on its PORT` }),
+      t.start({ env: env('b'), readyMs, name: `host b (HOST_ID=b, WORKERS=${WORKERS}, REDIS_URL) starts and answers GET / on its PORT` }),
+    ]);
+    const hosts = new Map<string, App>([['a', a], ['b', b]]);
+
+    const lb = await t.expect('nginx starts with your nginx.conf in front of both hosts', `Start from the lesson's nginx.conf: it must listen on 127.0.0.1:{{LISTEN_PORT}}.`, async () => {
+      const port = await freePort();
+      const httpConf = fillTemplate(readFileSync(confFile, 'utf8'), { LISTEN_PORT: String(port), HOST_A: `127.0.0.1:${a.port}`, HOST_B: `127.0.0.1:${b.port}` }, shownConf);
+      return startNginx(t, { httpConf, port, shownPath: shownConf });
+    });
+    if (!lb) return;
+    const viaNginx = (path: string, opts: { method?: string; body?: unknown } = {}): Promise<Reply> => request(lb.port, path, { ...opts, timeoutMs: 3000 });
+
+    const spread = await t.expect(
+      `GET / through nginx reaches both hosts and all ${WORKERS} workers on each (answers {"pid", "host"})`,
+      'List both hosts in the upstream block ({{HOST_A}} and {{HOST_B}}), and answer GET / with res.json({ pid: process.pid, host: HOST_ID }).',
+      async () => {
+        const seen = new Map<string, Set<number>>([['a', new Set()], ['b', new Set()]]);
+        const complete = (): boolean => [...seen.values()].every((pids) => pids.size >= WORKERS);
+        const deadline = Date.now() + 5000;
+        while (!complete() && Date.now() < deadline) {
+          // Concurrent, each on a new connection: nginx opens a new connection to the host for each
+          // (unless the upstream has `keepalive`), and each host's primary hands those out in turn.
+          for (const reply of await inParallel(8, 8, () => viaNginx('/'))) {
+            const who = identify(reply);
+            if (reply.status !== 200 || !who) unmet('200 with JSON {"pid": …, "host": …}', show(reply));
+            const app = hosts.get(who.host);
+            if (!app) unmet('"host" to be the HOST_ID the host was started with: "a" or "b"', show(reply), 'Read the host name from process.env.HOST_ID.');
+            if (!app.program.members().includes(who.pid)) unmet(`the pid of a worker of host ${who.host}`, `${show(reply)}, but that pid is not one of host ${who.host}'s processes`, 'Answer with process.pid of the worker that serves the request.');
+            seen.get(who.host)?.add(who.pid);
+          }
+          if (!complete()) await sleep(50);
+        }
+        if (!complete()) {
+          const line = [...seen].map(([host, pids]) => `host ${host}: ${pids.size === 0 ? 'no answer' : `pid ${[...pids].join(', ')}`}`).join('; ');
+          unmet(`answers from ${WORKERS} pids on each host`, `within 5 s: ${line}`);
+        }
+        return true;
+      },
+    );
+    if (!spread) return;
+
+    const N = 200;
+    await t.expect(
+      `GET /stats through nginx counts every GET / on both hosts exactly (${N} concurrent requests → total + ${N})`,
+      'Count in Redis, not in the process: await an atomic INCR before answering GET /, and answer /stats with the number stored in Redis.',
+      async () => {
+        const total = async (): Promise<number> => {
+          const reply = await viaNginx('/stats');
+          const value = (reply.json as { total?: unknown } | undefined)?.total;
+          if (reply.status !== 200 || typeof value !== 'number') unmet('GET /stats answers 200 with JSON {"total": N}', show(reply));
+          return value;
+        };
+        const before = await total();
+        const replies = await inParallel(N, 40, () => viaNginx('/').then((r) => r.status, () => 0));
+        const bad = replies.filter((s) => s !== 200).length;
+        if (bad > 0) unmet(`all ${N} GET / to answer 200`, `${bad} of ${N} did not`);
+        const want = before + N;
+        // Four reads land on different workers of both hosts; each must see the same total.
+        let seen: number[] = [];
+        const deadline = Date.now() + 1500;
+        do {
+          seen = await Promise.all([0, 1, 2, 3].map(() => total()));
+          if (seen.every((v) => v === want)) return;
+          await sleep(100);
+        } while (Date.now() < deadline);
+        unmet(`{"total": ${want}} (${before} before + ${N}) from every worker`, `before: ${before}; after ${N} concurrent GET /: ${seen.join(', ')} from four reads`);
+      },
+    );
+
+    await t.expect(
+      'POST /broadcast through nginx reaches every worker on both hosts (GET /message)',
+      'Publish the message on a Redis channel; in every worker, subscribe (on a second connection, before listening) and keep the last message received.',
+      async () => {
+        const nothingYet = await viaNginx('/message');
+        if (nothingYet.status !== 200 || (nothingYet.json as { message?: unknown } | undefined)?.message !== null) {
+          unmet('GET /message before any broadcast answers {"message": null}', show(nothingYet));
+        }
+        const message = `hello from the check ${process.pid}-${Date.now()}`;
+        const posted = await viaNginx('/broadcast', { method: 'POST', body: { message } });
+        if (posted.status < 200 || posted.status > 299) unmet('POST /broadcast {"message"} answers 2xx', show(posted));
+        // Ask each host directly, so every worker of each one gets asked.
+        const missing: string[] = [];
+        for (const [name, app] of hosts) {
+          const workers = new Set(app.workers());
+          const heard = new Map<number, unknown>();
+          const deadline = Date.now() + 3000;
+          while ([...workers].some((pid) => heard.get(pid) !== message) && Date.now() < deadline) {
+            for (const reply of await inParallel(4, 4, () => app.get('/message', 3000))) {
+              const who = identify(reply);
+              if (who) heard.set(who.pid, (reply.json as { message?: unknown }).message);
+            }
+          }
+          for (const pid of workers) {
+            if (heard.get(pid) !== message) missing.push(`host ${name} pid ${pid}: ${heard.has(pid) ? JSON.stringify(heard.get(pid)) : 'never answered'}`);
+          }
+        }
+        if (missing.length > 0) unmet(`every worker answers {"message": "${message}"} within 3 s`, missing.join('\n'));
+      },
+    );
+
+    // Last, since host b does not come back: kill it while a steady GET loop goes through nginx.
+    const killed = await t.expect(
+      'with host b killed, GET / through nginx keeps answering (0 failed requests)',
+      'A request that hits the dead host must be tried again on the other one: proxy_next_upstream error timeout …',
+      async () => {
+        const bPids = new Set(b.program.members());
+        const load = startLoad(lb.port, { concurrency: 4, timeoutMs: 3000, accept: (r) => r.status === 200 && identify(r) !== undefined });
+        // Kill only once b is seen answering through nginx: then it really was in the rotation.
+        await load.waitFor((s) => s.some((x) => x.ok && x.pid !== undefined && bPids.has(x.pid)), 2000);
+        await sleep(150);
+        const killedAt = performance.now();
+        b.program.signalGroup('SIGKILL');
+        await load.waitFor((s) => s.filter((x) => x.startedAt > killedAt).length >= 80, 3000);
+        await sleep(Math.max(0, killedAt + 1000 - performance.now()));
+        const report = await load.stop();
+        const after = report.samples.filter((s) => s.startedAt > killedAt);
+        const fromB = after.filter((s) => s.ok && s.pid !== undefined && bPids.has(s.pid)).length;
+        if (report.failed > 0) {
+          const first = report.samples.find((s) => !s.ok);
+          const when = first ? `${Math.round(first.startedAt - killedAt)} ms` : '?';
+          unmet(
+            '0 failed requests',
+            `${report.failed} of ${report.sent} requests failed (${describeFailures(report)}); the first one started ${when} after the kill`,
+          );
+        }
+        if (fromB > 0) unmet('no answer from host b after its kill', `${fromB} answers came from host b's pids`);
+        return { after: after.length };
+      },
+    );
+    if (!killed) return;
+
+    await t.expect(
+      'nginx stops trying the dead host (passive health check: max_fails / fail_timeout)',
+      'Let nginx mark a failing host down for a while: server {{HOST_B}} max_fails=1 fail_timeout=5s; (max_fails=0 turns that off).',
+      async () => {
+        const attempts = lb.errorLog().split('\n').filter((l) => l.includes('connect() failed') && l.includes(`127.0.0.1:${b.port}`)).length;
+        const allowed = Math.max(10, Math.floor(killed.after / 5));
+        if (attempts > allowed) {
+          unmet(`at most ${allowed} connection attempts to the dead host`, `nginx tried to connect to host b ${attempts} times during ${killed.after} requests after the kill (its error log)`);
+        }
+      },
+    );
+  },
+});
