@@ -139,7 +139,7 @@ export async function runCheck(
       const port = await freePort();
       const program = await t.spawn({ ...opts, port });
       if (!typechecked) {
-        typechecked = typecheck(dir);
+        typechecked = typecheck(dir, signal); // a cancelled run stops its compiler too
         await t.expect('the TypeScript compiles', 'Fix the first error tsc reports: file(line,column) says where.', async () => {
           // Name files as the learner knows them, not as the copy we may be running.
           const errors = (await typechecked).replaceAll(relative(root, dir), shownDir);

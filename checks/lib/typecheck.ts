@@ -1,5 +1,5 @@
 // Type errors do not stop tsx (it only strips types), so the check runs the compiler itself.
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, tscBin } from './paths.ts';
@@ -10,8 +10,17 @@ function tsFiles(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
-/** Compile-check every .ts file of a folder with the workshop's settings; '' when clean, else tsc's errors. */
-export function typecheck(dir: string): Promise<string> {
+/** Compilers still running: killed if we exit first (Ctrl-C in npm start), so none outlives us. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
+ * Compile-check every .ts file of a folder with the workshop's settings; '' when clean, else tsc's
+ * errors. Aborting `signal` kills the compiler (the result then no longer matters).
+ */
+export function typecheck(dir: string, signal?: AbortSignal): Promise<string> {
   const files = tsFiles(dir);
   if (files.length === 0) return Promise.resolve('');
   const args = [
@@ -37,9 +46,11 @@ export function typecheck(dir: string): Promise<string> {
   ];
   return new Promise((resolve) => {
     // Run from the workshop's root so that tsc names files the way an editor does.
-    execFile(process.execPath, args, { cwd: root, timeout: 20_000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, args, { cwd: root, timeout: 20_000, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
+      running.delete(child);
       if (!err) return resolve('');
       resolve(`${stdout}${stderr}`.trim() || `tsc failed: ${err.message}`);
     });
+    running.add(child);
   });
 }
