@@ -1,0 +1,206 @@
+// Lesson 05: workers report every GET / to the primary, which keeps the total and broadcasts.
+// GET /stats → {"pid", "total"}, POST /broadcast {"message"} → 2xx, GET /message → {"pid", "message"}.
+// Answers may lag by IPC delay, so every look at shared state polls (within 1 s), asking each
+// worker by pid: an answer that merely looks plausible from one worker proves nothing.
+import { defineCheck, Fatal, pidOf, sleep, unmet, type App } from './lib/index.ts';
+
+/** How long shared state may take to reach every worker (the contract's IPC delay). */
+const LAG_MS = 1000;
+/** GET / requests the check sends to measure the total. */
+const N = 20;
+
+interface Answer {
+  readonly pid: number;
+  readonly body: Record<string, unknown>;
+}
+
+/** `count` concurrent GETs of `path`, each on a new connection; every answer must be JSON with "pid". */
+async function ask(app: App, path: string, count: number): Promise<Answer[]> {
+  const replies = await Promise.all(Array.from({ length: count }, () => app.get(path, 3000)));
+  return replies.map((reply) => {
+    const pid = pidOf(reply);
+    if (reply.status !== 200 || pid === undefined || typeof reply.json !== 'object' || reply.json === null) {
+      unmet(`GET ${path} answers status 200 with JSON that includes "pid"`, `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+    }
+    return { pid, body: reply.json as Record<string, unknown> };
+  });
+}
+
+/** The "total" of a /stats answer; fails the expectation when it is not a whole number. */
+function totalOf(a: Answer): number {
+  const total = a.body.total;
+  if (typeof total !== 'number' || !Number.isInteger(total) || total < 0) {
+    unmet('GET /stats answers JSON {"pid": …, "total": <a whole number>}', `worker ${a.pid} answered ${JSON.stringify(a.body).slice(0, 200)}`);
+  }
+  return total;
+}
+
+/** The "message" of a /message answer; fails the expectation when the key is missing. */
+function messageOf(a: Answer): unknown {
+  if (!('message' in a.body)) {
+    unmet(
+      'GET /message answers JSON {"pid": …, "message": …}',
+      `worker ${a.pid} answered ${JSON.stringify(a.body).slice(0, 200)} — no "message" key`,
+      'res.json() leaves out a key whose value is undefined: start from null.',
+    );
+  }
+  return a.body.message;
+}
+
+/**
+ * Ask `path` in rounds until every pid in `pids` has given an answer that `done` accepts (its
+ * latest answer counts), or `ms` have passed and at least three rounds were asked (a loaded
+ * machine can spend the whole delay on one round). Returns whether it happened and each pid's latest answer.
+ */
+async function untilEveryWorker(
+  app: App,
+  path: string,
+  pids: ReadonlySet<number>,
+  done: (a: Answer) => boolean,
+  ms = LAG_MS,
+): Promise<{ readonly ok: boolean; readonly latest: Map<number, Answer> }> {
+  const latest = new Map<number, Answer>();
+  const deadline = Date.now() + ms;
+  for (let round = 1; ; round++) {
+    for (const a of await ask(app, path, Math.max(4, 2 * pids.size))) latest.set(a.pid, a);
+    if ([...pids].every((pid) => latest.has(pid) && done(latest.get(pid) as Answer))) return { ok: true, latest };
+    if (Date.now() >= deadline && round >= 3) return { ok: false, latest };
+    await sleep(20);
+  }
+}
+
+/** "worker 101 says 3, worker 102 says 2, worker 103 did not answer" for a failure message. */
+function byWorker(pids: ReadonlySet<number>, latest: ReadonlyMap<number, Answer>, key: string): string {
+  return [...pids]
+    .map((pid) => {
+      const a = latest.get(pid);
+      return a ? `worker ${pid} says ${JSON.stringify(a.body[key])}` : `worker ${pid} did not answer`;
+    })
+    .join(', ');
+}
+
+export default defineCheck({
+  timeoutMs: 20_000,
+  async run(t) {
+    const app = await t.start({ env: { WORKERS: '2' } });
+    const run = Math.random().toString(36).slice(2, 8);
+
+    const pids = await t.expect('with WORKERS=2, two workers answer GET / with their own pids', 'Fork WORKERS workers in the primary and answer GET / with res.json({ pid: process.pid }) in each.', async () => {
+      const seen = await app.waitForPids(2, 5000);
+      if (seen.size < 2) {
+        throw new Fatal(`only ${seen.size} distinct pid answered GET / within 5 s: ${[...seen].join(', ') || 'none'}`, '', 'Fork the workers in the primary (cluster.fork()) and start the server only in the workers.');
+      }
+      if (seen.has(app.pid)) {
+        throw new Fatal(`the primary (pid ${app.pid}) answered GET / itself`, '', 'Only the workers listen; the primary forks them and relays messages.');
+      }
+      return seen;
+    });
+    if (pids === undefined) return;
+
+    await t.expect('GET /message answers {"message": null} on every worker before any broadcast', 'Each worker starts with no message: let message: string | null = null.', async () => {
+      const { ok, latest } = await untilEveryWorker(app, '/message', pids, (a) => {
+        const message = messageOf(a);
+        if (message !== null) unmet('"message": null before any broadcast', `worker ${a.pid} answered ${JSON.stringify(a.body).slice(0, 200)}`);
+        return true;
+      });
+      if (!ok) unmet('every worker to answer GET /message', byWorker(pids, latest, 'message'));
+    });
+
+    // The check's own GET / requests so far count too: measure from the total once it has settled.
+    const baseline = await t.expect(
+      'every worker answers GET /stats with the same total while no GET / comes in',
+      'Count in the primary, the one process every worker talks to; count GET / only (asking for /stats serves no GET /).',
+      async () => {
+        const rounds: Answer[][] = [];
+        const deadline = Date.now() + LAG_MS;
+        for (;;) {
+          const round = await ask(app, '/stats', 4);
+          round.forEach(totalOf);
+          rounds.push(round);
+          // Settled: the last two rounds heard every worker, and all of them said one number.
+          const lastTwo = rounds.slice(-2).flat();
+          const heard = new Set(lastTwo.map((a) => a.pid));
+          const totals = new Set(lastTwo.map(totalOf));
+          if (rounds.length >= 2 && [...pids].every((pid) => heard.has(pid)) && totals.size === 1) return totalOf(round[0] as Answer);
+          if (Date.now() >= deadline && rounds.length >= 4) {
+            const latest = new Map(rounds.flat().map((a) => [a.pid, a]));
+            const highs = rounds.map((r) => Math.max(...r.map(totalOf)));
+            const growing = highs.every((n, i) => i === 0 || n > (highs[i - 1] as number));
+            unmet(
+              'one total, the same on every worker, that stays put while only /stats is asked',
+              growing
+                ? `the total kept growing (${highs.slice(-6).join(' → ')}) while the check asked only GET /stats`
+                : `the workers disagree: ${byWorker(pids, latest, 'total')}`,
+              growing
+                ? 'Count GET / only: /stats (and any other route) serves no GET /.'
+                : 'A counter in a worker counts what that worker served. Send each GET / to the primary with process.send and keep the total there.',
+            );
+          }
+          await sleep(50);
+        }
+      },
+    );
+    // Without a settled total there is nothing to add to; the broadcasts are still worth a look.
+    const target = baseline === undefined ? undefined : baseline + N;
+    if (baseline !== undefined && target !== undefined) {
+      await t.expect(
+        `${N} more GET / requests, spread over the workers, raise the total by exactly ${N} on every worker`,
+        'Every worker tells the primary about each GET / it serves; the primary adds them up and every worker answers /stats with that one total.',
+        async () => {
+          const answered = await app.pids(N, 4);
+          const spread = new Set(answered.filter((p): p is number => p !== undefined));
+          if (answered.some((p) => p === undefined)) unmet(`${N} answers {"pid": …}`, `${answered.filter((p) => p === undefined).length} GET / answers had no pid`);
+          if (spread.size < 2) unmet(`the ${N} GET / requests to reach at least two workers`, `only pid ${[...spread].join(', ')} answered`);
+          for (const pid of spread) pids.add(pid);
+          const { ok, latest } = await untilEveryWorker(app, '/stats', pids, (a) => {
+            const total = totalOf(a);
+            if (total > target) {
+              unmet(`a total of ${target} (${baseline} before, + ${N})`, `worker ${a.pid} says ${total}: that is ${total - baseline} more, not ${N}`, 'Count GET / only, once per request.');
+            }
+            return total === target;
+          });
+          if (!ok) {
+            unmet(
+              `every worker to answer a total of ${target} (${baseline} before, + ${N}) within ${LAG_MS / 1000} s`,
+              byWorker(pids, latest, 'total'),
+              'Each worker adding to its own counter sees only its share of the requests. Send every GET / to the primary and keep the total there.',
+            );
+          }
+        },
+      );
+    }
+
+    for (const [nth, message] of [
+      ['a broadcast', `hello ${run}`],
+      ['a second broadcast', `again ${run}`],
+    ] as const) {
+      const sent = await t.expect(`POST /broadcast {"message": …} answers 2xx${nth === 'a broadcast' ? '' : ' again'}`, 'Read the JSON body with express.json(), hand the message to the primary, and answer, e.g. res.status(202).json({ ok: true }).', async () => {
+        const reply = await app.post('/broadcast', { message }, 3000);
+        if (reply.status < 200 || reply.status > 299) unmet('a 2xx status', `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+        return true;
+      });
+      if (!sent) return;
+      await t.expect(
+        `after ${nth}, every worker answers GET /message with it`,
+        'The worker that got POST /broadcast must not keep the message to itself: send it to the primary, which sends it to every worker (Object.values(cluster.workers)).',
+        async () => {
+          const { ok, latest } = await untilEveryWorker(app, '/message', pids, (a) => messageOf(a) === message);
+          if (!ok) unmet(`"${message}" from every worker within ${LAG_MS / 1000} s`, byWorker(pids, latest, 'message'));
+        },
+      );
+    }
+
+    if (target === undefined) return;
+    await t.expect('GET /message and POST /broadcast leave the total alone', 'Count GET / only.', async () => {
+      const started = Date.now();
+      // Some lag is allowed, so look more than once: any other number is a miscount.
+      while (Date.now() - started < 150) {
+        for (const a of await ask(app, '/stats', 4)) {
+          const total = totalOf(a);
+          if (total !== target) unmet(`a total of ${target}, as before`, `worker ${a.pid} says ${total} after the check asked only /message and /broadcast`);
+        }
+        await sleep(40);
+      }
+    });
+  },
+});
