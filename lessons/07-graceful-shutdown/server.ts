@@ -1,0 +1,103 @@
+// Lesson 07 — graceful shutdown and rolling restart.
+// A cluster that never drops a request: SIGTERM drains every worker and exits 0, SIGHUP replaces
+// the workers one at a time. GET /slow?ms=N answers after N ms, so there is something in flight.
+// Run it:  PORT=3000 node --import tsx lessons/07-graceful-shutdown/server.ts
+//          then, in another terminal:  kill -HUP <primary pid>   or   kill -TERM <primary pid>
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import express from 'express';
+
+const port = Number(process.env.PORT ?? 3000); // Don't change this line: the check picks the port.
+const DRAIN_MS = 5000; // a worker that has not finished its requests by then is killed
+
+function workerCount(): number {
+  const raw = process.env.WORKERS ?? '';
+  if (raw === '') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`WORKERS must be a whole number of at least 1, not "${raw}"`);
+    process.exit(1);
+  }
+  return n;
+}
+
+if (cluster.isPrimary) {
+  const count = workerCount();
+  let stopping = false;
+  let rolling = false;
+
+  /** Ask one worker to leave gracefully; resolves once it has exited. */
+  function stopWorker(worker: Worker): Promise<void> {
+    return new Promise((resolve) => {
+      worker.once('exit', () => resolve());
+      // TODO: ask the worker to leave gracefully with worker.disconnect(), and SIGKILL its process
+      // if it has not exited DRAIN_MS after that (clear the timer when it exits).
+    });
+  }
+
+  /** Fork one worker; resolves when it listens, so it can take connections. */
+  function forkListening(): Promise<Worker> {
+    return new Promise((resolve, reject) => {
+      const worker = cluster.fork();
+      worker.once('listening', () => resolve(worker));
+      worker.once('exit', () => reject(new Error(`worker ${worker.process.pid} exited before it listened`)));
+    });
+  }
+
+  async function rollingRestart(): Promise<void> {
+    if (rolling || stopping) return;
+    rolling = true;
+    console.log(`primary ${process.pid}: rolling restart of ${count} workers`);
+    try {
+      // TODO: replace each worker that runs now (Object.values(cluster.workers ?? {})), one at a
+      // time: fork its successor, wait until that one listens, then stop the old one.
+    } catch (err) {
+      console.error(`primary ${process.pid}: rolling restart stopped: ${(err as Error).message}`);
+    }
+    rolling = false;
+  }
+
+  async function shutdown(): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    console.log(`primary ${process.pid}: draining ${Object.keys(cluster.workers ?? {}).length} workers`);
+    // TODO: stop every worker (all at once is fine: no new work is coming) and wait until they are gone.
+    console.log(`primary ${process.pid}: every worker has exited, bye`);
+    process.exit(0);
+  }
+
+  cluster.on('exit', (worker, code, signal) => {
+    // TODO: a worker we asked to leave must not be replaced: return early when we are stopping or
+    // when worker.exitedAfterDisconnect says it left on purpose.
+    console.log(`worker ${worker.process.pid} died (${signal ?? code}), starting a new one`);
+    cluster.fork();
+  });
+
+  // TODO: run rollingRestart() on SIGHUP, and shutdown() on SIGTERM and SIGINT.
+
+  for (let i = 0; i < count; i++) cluster.fork();
+  console.log(`primary ${process.pid} started ${count} workers on http://127.0.0.1:${port}`);
+} else {
+  const app = express();
+
+  app.get('/', (_req, res) => {
+    res.json({ pid: process.pid });
+  });
+
+  app.get('/slow', (req, res) => {
+    const ms = Number(req.query.ms ?? 1000);
+    if (!Number.isInteger(ms) || ms < 0 || ms > 10_000) {
+      res.status(400).json({ error: 'ms must be a whole number from 0 to 10000' });
+      return;
+    }
+    setTimeout(() => res.json({ pid: process.pid, ms }), ms);
+  });
+
+  app.listen(port, '127.0.0.1');
+
+  // SIGTERM sent to a worker itself (kill <pid>, an orchestrator): the same graceful path as the
+  // primary's worker.disconnect(), and the primary learns the exit was planned.
+  process.on('SIGTERM', () => cluster.worker?.disconnect());
+  // Ctrl-C signals the whole group: let the primary decide, so in-flight requests still finish.
+  process.on('SIGINT', () => {});
+}

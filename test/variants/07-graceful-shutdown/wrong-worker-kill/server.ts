@@ -1,0 +1,56 @@
+// wrong: retires workers with worker.kill(), as many tutorials do. In the primary that cuts the IPC
+// channel first: the worker exits at once, mid-request, and exitedAfterDisconnect stays false.
+// fails: at most
+import cluster, { type Worker } from 'node:cluster';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const workers = process.env.WORKERS ? Number(process.env.WORKERS) : cpus().length;
+if (!Number.isInteger(workers) || workers <= 0) {
+  console.error(`invalid WORKERS: ${process.env.WORKERS}`);
+  process.exit(1);
+}
+
+cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.ts', import.meta.url)) });
+
+const live = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+
+function listening(w: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const on = (who: Worker): void => {
+      if (who !== w) return;
+      cluster.off('listening', on);
+      resolve();
+    };
+    cluster.on('listening', on);
+  });
+}
+
+function gone(w: Worker): Promise<void> {
+  if (w.isDead()) return Promise.resolve();
+  const timer = setTimeout(() => w.process.kill('SIGKILL'), 5000);
+  return new Promise<void>((resolve) => w.once('exit', () => resolve())).then(() => clearTimeout(timer));
+}
+
+let shuttingDown = false;
+cluster.on('exit', (w) => {
+  if (!shuttingDown && !w.exitedAfterDisconnect) cluster.fork();
+});
+
+process.on('SIGHUP', async () => {
+  for (const old of live()) {
+    await listening(cluster.fork());
+    old.kill();
+    await gone(old);
+  }
+});
+
+process.on('SIGTERM', async () => {
+  shuttingDown = true;
+  const all = live();
+  for (const w of all) w.kill();
+  await Promise.all(all.map(gone));
+  process.exit(0);
+});
+
+for (let i = 0; i < workers; i++) cluster.fork();
