@@ -67,7 +67,13 @@ export const lessons: readonly Lesson[] = [
     id: '07-graceful-shutdown',
     title: 'Graceful shutdown and rolling restart',
     summary: 'Drain workers on SIGTERM and replace them one by one on SIGHUP without dropping a request.',
-    hints: ['TODO(helper): hints for lesson 07'],
+    hints: [
+      'Without a handler, SIGHUP and SIGTERM end the primary at once, and its workers exit with it. Which process.on(…) calls does the primary need?',
+      'worker.disconnect() closes the worker\'s server, lets its requests finish, and the worker exits 0 by itself. What if a client never lets go? Keep a 5 s timer that SIGKILLs worker.process.',
+      'A rolling restart: for each old worker, fork its successor, await its \'listening\' event, then await the old one\'s \'exit\'. Why must the new one listen before the old one leaves?',
+      'Does your cluster.on(\'exit\') handler fork a replacement for a worker you disconnected yourself? worker.exitedAfterDisconnect tells the two apart.',
+      'On SIGTERM, call process.exit(0) only after every worker\'s \'exit\' event: Promise.all over stopWorker(w).',
+    ],
   },
   {
     id: '08-measure',
