@@ -189,11 +189,9 @@ export default defineCheck({
         const fromB = after.filter((s) => s.ok && s.pid !== undefined && bPids.has(s.pid)).length;
         if (report.failed > 0) {
           const first = report.samples.find((s) => !s.ok);
-          const when = first ? `${Math.round(first.startedAt - killedAt)} ms` : '?';
-          unmet(
-            '0 failed requests',
-            `${report.failed} of ${report.sent} requests failed (${describeFailures(report)}); the first one started ${when} after the kill`,
-          );
+          const offset = first ? Math.round(first.startedAt - killedAt) : 0;
+          const when = offset >= 0 ? `${offset} ms after the kill` : `${-offset} ms before the kill (it was in flight)`;
+          unmet('0 failed requests', `${report.failed} of ${report.sent} requests failed (${describeFailures(report)}); the first one started ${when}`);
         }
         if (fromB > 0) unmet('no answer from host b after its kill', `${fromB} answers came from host b's pids`);
         return { after: after.length };
