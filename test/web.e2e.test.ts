@@ -148,6 +148,7 @@ describe.skipIf(skip)(title, () => {
     expect(await page.locator('nav.course .count').textContent()).toBe(`0 of ${lessons.length} lessons passed`);
     expect(await page.locator('li.lesson[data-lesson="01-single-thread"] .mark').textContent()).toBe('▶');
     expect(await page.locator('li.lesson[data-lesson="02-cluster-fork"] .mark').textContent()).toBe('·');
+    await page.screenshot({ path: join(artifacts, 'web-course.png') });
 
     // Open lesson 01: its README, rendered.
     await page.locator('nav.course a', { hasText: 'One process, one core' }).click();

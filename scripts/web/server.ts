@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { lessonPaths, lessons, type Lesson } from '../../course.ts';
 import type { WorkshopBus, WorkshopEvent } from '../bus.ts';
 import { currentLesson, loadProgress, stateDir } from '../progress.ts';
+import { learnerDir, shown } from '../where.ts';
 import { assets } from './assets.ts';
 import { page, type ProgressView } from './page.ts';
 import { escapeHtml, lessonRoute, renderMarkdown } from './render.ts';
@@ -71,7 +72,7 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
     } catch {
       readme = `<h1>${escapeHtml(lesson.id.slice(0, 2))} · ${escapeHtml(lesson.title)}</h1><p>${escapeHtml(lesson.summary)}</p><p class="note">This lesson's README is not written yet.</p>`;
     }
-    const where = `<p class="files">Your files: <code>lessons/${escapeHtml(lesson.id)}/</code> · a hint: <code>npm run hint</code></p>`;
+    const where = `<p class="files">Your files: <code>${escapeHtml(shown(learnerDir(lesson)))}/</code> · a hint: <code>npm run hint</code></p>`;
     const bench = lesson.id === benchLesson && existsSync(benchFile) ? benchFigure() : '';
     const i = lessons.indexOf(lesson);
     const prev = lessons[i - 1];
