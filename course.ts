@@ -55,7 +55,13 @@ export const lessons: readonly Lesson[] = [
     id: '05-messaging',
     title: 'Primary and workers talk',
     summary: 'Workers report every request to the primary; the primary keeps the total and broadcasts.',
-    hints: ['TODO(helper): hints for lesson 05'],
+    hints: [
+      'Ask /stats a few times with curl: why does each worker give a different number? Where is the one place every worker can reach?',
+      "In a worker's GET /, process.send({ type: 'served' }) tells the primary. In the primary, cluster.on('message', (worker, message) => …): the worker comes first.",
+      'To reach every worker, loop over Object.values(cluster.workers ?? {}) and call worker?.send(…). cluster.workers is an object, not an array.',
+      'POST /broadcast should not set the message in the worker that got it: tell the primary, and let the primary send it to everyone, this worker included.',
+      "Before any broadcast, GET /message must answer {\"message\": null}: res.json leaves out keys whose value is undefined.",
+    ],
   },
   {
     id: '06-pm2',
