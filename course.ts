@@ -91,7 +91,13 @@ export const lessons: readonly Lesson[] = [
     id: '09-beyond-one-machine',
     title: 'Beyond one machine',
     summary: 'Several hosts behind nginx, with the shared state in Redis.',
-    hints: ['TODO(helper): hints for lesson 09'],
+    hints: [
+      'Two primaries on two hosts share no memory and no IPC channel. What do all the workers of both hosts share? Look at REDIS_URL.',
+      'Read the total, add one, write it back: what happens when two workers do that at the same moment? Which one Redis command does all three steps at once? (await redis.incr(TOTAL_KEY))',
+      'A connection that subscribes can only listen. Make a second one with redis.duplicate(), connect it, and subscribe before app.listen(): why before?',
+      'In nginx.conf, what should happen to a GET that nginx sends to a host that just died? Compare proxy_next_upstream off with proxy_next_upstream error timeout.',
+      'server {{HOST_B}} max_fails=1 fail_timeout=5s; — how many requests does nginx then spend on a dead host in five seconds, and how many with max_fails=0?',
+    ],
   },
 ];
 
