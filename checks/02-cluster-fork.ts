@@ -1,0 +1,181 @@
+// Lesson 02: a primary forks exactly two workers; the workers serve GET / and GET /work?n=N (lesson
+// 01's app), the primary serves nothing. Side by side is proven with what the scheduler counts:
+// while two /work requests run, each worker computes one and both are runnable the whole time
+// (wall time alone can't tell, when other programs crowd this machine's cores).
+import { cpuTimeMs, defineCheck, pidOf, schedTimes, sleep, unmet, type App } from './lib/index.ts';
+
+/** "pid 12 ×20, pid 13 ×20", with the primary named. */
+function tally(app: App, pids: readonly (number | undefined)[]): string {
+  const counts = new Map<string, number>();
+  for (const pid of pids) {
+    const key = pid === undefined ? 'no pid' : pid === app.pid ? `pid ${pid} (the primary)` : `pid ${pid}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, n]) => `${key} ×${n}`).join(', ');
+}
+
+const list = (pids: Iterable<number>): string => [...pids].join(', ') || 'none';
+
+const ms = (v: number): number => Math.round(v);
+
+/** What a process did during a burst, in ms: CPU time (all threads), and its main thread's run and runnable time. */
+interface Activity {
+  readonly cpu: number;
+  readonly run: number;
+  readonly runnable: number;
+}
+interface Burst {
+  readonly wall: number;
+  readonly pids: (number | undefined)[];
+  readonly primary: Activity;
+  readonly perWorker: Activity[];
+}
+const none: Activity = { cpu: 0, run: 0, runnable: 0 };
+
+function probe(pid: number): Activity {
+  const sched = schedTimes(pid);
+  // Without /proc/PID/schedstat (macOS), CPU time stands in for run time and nothing for waiting.
+  const cpu = cpuTimeMs(pid) ?? 0;
+  return { cpu, run: sched?.runMs ?? cpu, runnable: sched ? sched.runMs + sched.waitMs : cpu };
+}
+
+function since(before: Activity | undefined, after: Activity): Activity {
+  if (!before) return after;
+  return { cpu: after.cpu - before.cpu, run: after.run - before.run, runnable: after.runnable - before.runnable };
+}
+
+export default defineCheck({
+  timeoutMs: 30_000,
+  async run(t) {
+    const app = await t.start();
+    const answered: (number | undefined)[] = []; // every pid any answer carried, for the last expectation
+
+    const workers = await t.expect(
+      'GET / is answered by two different workers, never by the primary',
+      'In the primary (cluster.isPrimary) call cluster.fork() twice and nothing else; only the workers call app.listen().',
+      async () => {
+        // The port answers as soon as the first worker listens; the others lag by up to a few
+        // hundred ms. Ask until every child of the primary (at least two) has answered, or the
+        // primary itself did.
+        const seen = new Set<number>();
+        const deadline = Date.now() + 5000;
+        const waiting = (): boolean => seen.size < Math.max(2, app.workers().length) && !seen.has(app.pid);
+        while (waiting() && Date.now() < deadline) {
+          const batch = await Promise.allSettled([1, 2, 3, 4].map(() => app.pidOnce(1500)));
+          for (const r of batch) if (r.status === 'fulfilled' && r.value !== undefined) seen.add(r.value);
+          if (waiting()) await sleep(50);
+        }
+        const pids = await app.pids(40, 4); // each on a new connection: keep-alive would pin us to one worker
+        answered.push(...pids);
+        const distinct = new Set(pids.filter((p) => p !== undefined));
+        const expected = `40 requests, each on a new connection, answered by exactly two pids, neither of them the primary's (${app.pid})`;
+        if (pids.includes(undefined)) unmet(expected, `some answers had no pid: ${tally(app, pids)}`, 'Answer GET / with res.json({ pid: process.pid }).');
+        if (distinct.has(app.pid)) {
+          const children = app.workers();
+          if (children.length === 0) {
+            unmet(expected, `one process answered everything: ${tally(app, pids)}; it has no child processes, so nothing was forked`);
+          }
+          unmet(expected, `the primary answered: ${tally(app, pids)}`, 'The primary must not listen: call app.listen() only in the else branch of if (cluster.isPrimary).');
+        }
+        if (distinct.size !== 2) {
+          unmet(expected, `${distinct.size} pid${distinct.size === 1 ? '' : 's'} answered: ${tally(app, pids)}`, 'Fork exactly two workers: call cluster.fork() twice, in the primary only.');
+        }
+        return [...distinct];
+      },
+    );
+    if (workers === undefined) return; // without two workers the rest has nothing to measure
+
+    await t.expect(
+      "the primary's live child processes are exactly those two workers",
+      'Fork with cluster.fork() from the primary, twice, and keep both workers running.',
+      async () => {
+        const children = app.workers();
+        const same = children.length === 2 && workers.every((pid) => children.includes(pid));
+        if (!same) {
+          unmet(
+            `the primary (${app.pid}) has two live children, and they are the pids that answered (${list(workers)})`,
+            `its live children: ${list(children)}`,
+          );
+        }
+      },
+    );
+
+    /** Requests to /work, all at once: wall time, and what each process did meanwhile. */
+    const cpu = { primary: 0, workers: 0 }; // CPU time burned during all the /work requests below
+    const burst = async (n: number, count: number): Promise<Burst> => {
+      const before = [app.pid, ...workers].map(probe);
+      const t0 = performance.now();
+      const replies = await Promise.all(Array.from({ length: count }, () => app.get(`/work?n=${n}`, 15_000)));
+      const wall = performance.now() - t0;
+      const [primary, ...perWorker] = [app.pid, ...workers].map((pid, i) => since(before[i], probe(pid)));
+      const pids = replies.map(pidOf);
+      answered.push(...pids);
+      cpu.primary += primary?.cpu ?? 0;
+      cpu.workers += perWorker.reduce((sum, w) => sum + w.cpu, 0);
+      for (const reply of replies) {
+        const pid = pidOf(reply);
+        if (reply.status !== 200 || pid === undefined) {
+          unmet(`GET /work?n=${n} answers status 200 with JSON that includes "pid"`, `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+        }
+      }
+      return { wall, pids, primary: primary ?? none, perWorker };
+    };
+
+    // Size the work by the CPU time it takes (what the scheduler counts), not by the clock: about
+    // 80 ms per request, whatever else runs on the machine.
+    const n = await t.expect('GET /work?n=N answers JSON with the pid of a worker', "Keep lesson 01's /work route in the workers: res.json({ pid: process.pid, n, result: fib(n) }).", async () => {
+      let cost = Infinity;
+      for (let round = 0; round < 2; round++) {
+        // Two at a time, so that both workers warm up (the first calls run unoptimised code).
+        const { pids, primary, perWorker } = await burst(30, 2);
+        for (const pid of pids) {
+          if (pid === undefined || !workers.includes(pid)) unmet(`"pid" one of the workers' (${list(workers)})`, `answers from ${tally(app, pids)}`);
+        }
+        // Whoever computed it (a wrong program may hand the work to the primary).
+        cost = Math.min(cost, [primary, ...perWorker].reduce((sum, w) => sum + w.run, 0) / 2);
+      }
+      const steps = Math.round(Math.log(80 / Math.max(cost, 0.5)) / Math.log(1.618));
+      return Math.min(38, Math.max(30, 30 + steps));
+    });
+    if (n === undefined) return;
+
+    await t.expect(
+      'two concurrent /work requests are computed side by side, one per worker (about the time of one)',
+      'Let the workers compute: /work runs fib(n) in the worker that received the request, synchronously.',
+      async () => {
+        let seen = '';
+        const started = Date.now();
+        // Best of a few tries: other programs on this machine take cores away now and then.
+        for (let attempt = 1; attempt <= 6 && Date.now() - started < 6000; attempt++) {
+          const one = await burst(n, 1);
+          const two = await burst(n, 2);
+          const [a = none, b = none] = two.perWorker;
+          const ratio = two.wall / one.wall;
+          // Each worker ran (or was ready to run) for most of the pair's wall time: they worked
+          // side by side, whatever share of the cores this machine could give them. One after
+          // the other, the two would add up to about one wall time.
+          const together = (a.runnable + b.runnable) / two.wall;
+          const split = new Set(two.pids).size === 2 && Math.min(a.run, b.run) >= 0.3 * (a.run + b.run);
+          if (split && (ratio <= 1.6 || together >= 1.3)) return;
+          seen =
+            `one /work?n=${n} alone took ${Math.round(one.wall)} ms; two at once were answered by ${tally(app, two.pids)} ` +
+            `after ${Math.round(two.wall)} ms (${ratio.toFixed(1)}×). Meanwhile the workers computed for ${ms(a.run)} and ` +
+            `${ms(b.run)} ms and were runnable for ${ms(a.runnable)} and ${ms(b.runnable)} ms; the primary burned ${ms(two.primary.cpu)} ms of CPU`;
+          await sleep(100);
+        }
+        unmet('each worker computes one of the two requests, both at the same time', seen);
+      },
+    );
+
+    await t.expect('the primary serves nothing (it only hands connections to the workers)', 'Keep the primary to cluster.fork(): no app.listen(), no fib, in the primary.', async () => {
+      const own = answered.filter((pid) => pid === app.pid).length;
+      if (own > 0) unmet(`no answer carries the primary's pid (${app.pid})`, `${own} of ${answered.length} answers came from the primary`);
+      if (cpu.primary > Math.max(20, 0.25 * cpu.workers)) {
+        unmet(
+          'the primary burns at most a quarter of the CPU time the workers burn while they compute',
+          `during the /work requests the primary burned ${cpu.primary} ms of CPU, the workers ${cpu.workers} ms`,
+        );
+      }
+    });
+  },
+});

@@ -1,0 +1,20 @@
+// wrong: forks a single worker — the primary serves nothing, but one process still does all the work.
+// fails: two different workers
+import cluster from 'node:cluster';
+import express from 'express';
+
+const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+
+if (cluster.isPrimary) {
+  cluster.fork();
+} else {
+  const app = express();
+  app.get('/', (_req, res) => {
+    res.json({ pid: process.pid });
+  });
+  app.get('/work', (req, res) => {
+    const n = Number(req.query.n ?? 30);
+    res.json({ pid: process.pid, n, result: fib(n) });
+  });
+  app.listen(Number(process.env.PORT), '127.0.0.1');
+}
