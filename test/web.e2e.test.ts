@@ -2,8 +2,10 @@
 // list, a lesson, and the check result changing live when the learner saves a file.
 // A small watch-like driver stands in for `npm start`: it checks lesson 01 on a copy of the starter
 // whenever that copy changes or the page asks, and tells the bus — as the real watch loop does.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { basename, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lessons } from '../course.ts';
@@ -191,5 +193,56 @@ describe.skipIf(skip)(title, () => {
     await page.locator('#result .verdict.fail').waitFor({ timeout: 5_000 });
 
     expect(errors).toEqual([]);
+  }, 180_000);
+
+  it('works the same behind the real npm start', async () => {
+    // npm start itself, on a copy of the lessons and a fresh progress file; CI would make it check once and exit.
+    const home = mkdtempSync(join(artifacts, 'home-'));
+    const lessonsCopy = mkdtempSync(join(artifacts, 'lessons-'));
+    cpSync(starterOf('01'), join(lessonsCopy, '01-single-thread'), { recursive: true });
+    mkdirSync(join(lessonsCopy, '02-cluster-fork'));
+    const env: NodeJS.ProcessEnv = { ...process.env, WORKSHOP_HOME: home, WORKSHOP_LESSONS_DIR: lessonsCopy, NO_COLOR: '1' };
+    delete env.CI;
+    let child: ChildProcess | undefined;
+    const pg = (): number | undefined => child?.pid;
+    try {
+      child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--port', '0'], { cwd: root, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
+      child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
+      await expect.poll(() => /Follow along in a browser: (\S+)/.exec(out)?.[1], { timeout: 20_000 }).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const url = /Follow along in a browser: (\S+)/.exec(out)?.[1] ?? '';
+
+      const tab = await context.newPage();
+      await tab.goto(`${url}lessons/01-single-thread`);
+      expect(await tab.locator('.files code').first().textContent()).toContain(`${basename(lessonsCopy)}/01-single-thread/`);
+      // The check npm start runs at once fails on the starter.
+      await tab.locator('#result .verdict.fail').waitFor({ timeout: 60_000 });
+      writeFileSync(join(lessonsCopy, '01-single-thread', 'server.ts'), readFileSync(join(solutionOf('01'), 'server.ts')));
+      await tab.locator('#result .verdict.ok').waitFor({ timeout: 60_000 });
+      await tab.locator('li.lesson.passed[data-lesson="01-single-thread"]').waitFor({ timeout: 10_000 });
+      expect(await tab.locator('li.lesson[data-lesson="02-cluster-fork"] .mark').textContent()).toBe('▶');
+      await tab.close();
+      expect(out, out).toContain('01-single-thread passed');
+    } finally {
+      const pid = pg();
+      if (child && pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        process.kill(pid, 'SIGTERM');
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-pid, 'SIGKILL');
+          } catch {
+            // Gone already.
+          }
+        }, 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      const left = processesIn(lessonsCopy);
+      rmSync(home, { recursive: true, force: true });
+      rmSync(lessonsCopy, { recursive: true, force: true });
+      expect(left, 'processes left by npm start').toEqual([]);
+    }
   }, 180_000);
 });

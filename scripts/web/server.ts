@@ -97,11 +97,11 @@ ${next}
     return '<figure class="bench"><img src="/bench.svg" alt="Requests per second and latency by number of workers, from npm run bench"><figcaption>Your last <code>npm run bench</code>.</figcaption></figure>';
   }
 
-  function events(req: IncomingMessage, res: ServerResponse): void {
+  function events(res: ServerResponse): void {
     res.writeHead(200, { ...securityHeaders, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
     clients.add(res);
     send(res, 'state', { ...progress, latest: bus.latest, running: bus.running });
-    req.on('close', () => clients.delete(res));
+    res.on('close', () => clients.delete(res));
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -120,7 +120,7 @@ ${next}
     const asset = assets.get(path);
     if (asset) return reply(res, 200, asset.type, asset.body);
     if (path === '/') return html(res, 200, 'Course', homePage());
-    if (path === '/events') return events(req, res);
+    if (path === '/events') return events(res);
     const id = /^\/lessons\/([^/]+)\/?$/.exec(path)?.[1];
     const lesson = id === undefined ? undefined : lessons.find((l) => l.id === id);
     if (lesson) return html(res, 200, lesson.title, lessonPage(lesson), lesson.id);
