@@ -22,10 +22,17 @@ const live = new Set<Program>();
 /** Every process group this process ever started: tests prove that none has a live member left. */
 export const startedGroups = new Set<number>();
 
+const lastResorts: (() => void)[] = [];
+/** Other things the harness starts (nginx, redis-server) add their own last-resort clean-up here. */
+export function onKillAll(fn: () => void): void {
+  lastResorts.push(fn);
+}
+
 /** Last resort on the way out (Ctrl-C, a crash of the check itself): SIGKILL every group we started. */
 export function killAllNow(): void {
   for (const p of live) p.signalGroup('SIGKILL');
   live.clear();
+  for (const fn of lastResorts) fn();
 }
 process.once('exit', killAllNow);
 

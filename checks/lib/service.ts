@@ -7,6 +7,7 @@ import { delimiter, join } from 'node:path';
 import { Fatal } from './errors.ts';
 import { sleep } from './http.ts';
 import { groupMembers } from './proc.ts';
+import { onKillAll, startedGroups } from './program.ts';
 
 /** How to install a missing program, one line per system. */
 export interface InstallHelp {
@@ -37,8 +38,13 @@ export function findBinary(name: string, help: InstallHelp): string {
 }
 
 const live = new Set<Service>();
-process.once('exit', () => {
-  for (const s of live) s.signalGroup('SIGKILL');
+// On Ctrl-C or a crash of the check, killAllNow() ends these too (they are not in our group).
+onKillAll(() => {
+  for (const s of live) {
+    s.signalGroup('SIGKILL');
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+  live.clear();
 });
 
 export class Service {
@@ -52,6 +58,7 @@ export class Service {
     if (this.child.pid === undefined) throw new Error(`could not start ${bin}`);
     this.pid = this.child.pid;
     live.add(this);
+    startedGroups.add(this.pid); // the tests prove no member of it is left
     const keep = (chunk: Buffer): void => {
       this.text = (this.text + chunk.toString('utf8')).slice(-64 * 1024);
     };
