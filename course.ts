@@ -67,7 +67,13 @@ export const lessons: readonly Lesson[] = [
     id: '06-pm2',
     title: 'Let pm2 run the cluster',
     summary: 'A plain server, an ecosystem file, pm2 cluster mode and a zero-downtime reload.',
-    hints: ['TODO(helper): hints for lesson 06'],
+    hints: [
+      'pm2 said "Script not found"? Which folder does pm2 resolve a relative script from? __dirname is the folder of the ecosystem file itself.',
+      'pm2 refuses the .ts file on Node 20. What if Node itself runs it, with tsx loaded first? Look at the interpreter and node_args settings.',
+      'pm2 list says fork? Cluster mode needs exec_mode \'cluster\' and the node interpreter (not tsx); instances: \'max\' gives one per core.',
+      'What does Node do on SIGINT when nothing handles it? Keep what app.listen() returns, then on SIGINT: server.close(), server.closeIdleConnections(), and setTimeout(() => process.exit(0), 500).',
+      'Why wait before exiting? The primary may have handed this instance a connection just before it learned of the close: the linger lets it be served.',
+    ],
   },
   {
     id: '07-graceful-shutdown',

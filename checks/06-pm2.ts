@@ -1,0 +1,255 @@
+// Lesson 06: a plain server.ts (no cluster code) that exits cleanly on SIGINT, and an
+// ecosystem.config.cjs that makes pm2 run it in cluster mode, one instance per core, through
+// `node --import tsx`. The check runs the workshop's own pm2 with a temporary PM2_HOME, started
+// from the workshop's root, and proves a `pm2 reload` drops no request.
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import {
+  defineCheck,
+  describeFailures,
+  Fatal,
+  freePort,
+  isAlive,
+  pidOf,
+  request,
+  RequestFailed,
+  sleep,
+  startLoad,
+  startPm2,
+  unmet,
+  type Pm2,
+  type Pm2Process,
+} from './lib/index.ts';
+
+const ECOSYSTEM = 'ecosystem.config.cjs';
+
+/** `pm_id 0 · pid 123 · cluster_mode · online`, one line per instance. */
+function describe(list: readonly Pm2Process[]): string {
+  if (list.length === 0) return 'pm2 lists no process at all';
+  return list
+    .map((p) => `${p.name} #${p.pmId} · pid ${p.pid || '-'} · ${p.execMode} · ${p.status}${p.restarts ? ` · restarted ${p.restarts}×` : ''} · interpreter ${p.interpreter} ${p.nodeArgs.join(' ')}`.trimEnd())
+    .join('\n');
+}
+
+/** What pm2 said when a command failed: its error lines, else its last lines. */
+function pm2Said(output: string): string {
+  const lines = output.split('\n').filter((l) => l.trim() !== '' && !/^[│┌└├]/.test(l.trim()));
+  const errors = lines.filter((l) => /ERROR|Error|not found|NOT AVAILABLE/i.test(l));
+  return (errors.length > 0 ? errors : lines.slice(-6)).join('\n');
+}
+
+async function jlist(pm2: Pm2): Promise<Pm2Process[]> {
+  try {
+    return await pm2.jlist();
+  } catch (err) {
+    throw new Fatal('pm2 jlist gave no process list', err instanceof Error ? err.message : String(err));
+  }
+}
+
+function logTail(pm2: Pm2): string {
+  const log = pm2.errorLog();
+  return log === '' ? '' : `\nThe apps' error log (npx pm2 logs --err):\n${log}`;
+}
+
+export default defineCheck({
+  timeoutMs: 75_000,
+  async run(t) {
+    const ecosystem = join(t.dir, ECOSYSTEM);
+    const cores = os.cpus().length; // what pm2 means by 'max'
+    const usable = os.availableParallelism();
+
+    await t.expect(`${ECOSYSTEM} sits beside server.ts`, `Create ${ECOSYSTEM} in the lesson folder: module.exports = { apps: [{ … }] }.`, async () => {
+      if (!existsSync(ecosystem)) throw new Fatal(`there is no ${join(t.shownDir, ECOSYSTEM)}`);
+    });
+
+    // pm2 takes about a second to come up: start it now, from the workshop's root (so that the
+    // daemon resolves --import tsx), and run server.ts on its own meanwhile.
+    const port = await freePort();
+    const pm2 = startPm2(t, { env: { PORT: String(port) } });
+    const starting = pm2.run(['start', ecosystem], 30_000);
+
+    const app = await t.start({ name: 'server.ts on its own answers GET / on PORT' });
+
+    await t.expect('server.ts is a plain server: one process, answering with its own pid', 'Keep cluster code out of server.ts: pm2 is the primary now. Answer with res.json({ pid: process.pid }).', async () => {
+      let reply;
+      try {
+        reply = await app.get('/');
+      } catch (err) {
+        if (err instanceof RequestFailed) unmet('an answer to GET /', err.message);
+        throw err;
+      }
+      if (pidOf(reply) !== app.pid) unmet(`{"pid": ${app.pid}}`, `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+      const children = app.workers();
+      if (children.length > 0) {
+        unmet('no child processes', `server.ts started ${children.length} process(es) of its own (pids ${children.join(', ')})`, 'Remove cluster.fork() and the primary branch: in cluster mode pm2 forks the instances.');
+      }
+    });
+
+    await t.expect(
+      'on SIGINT server.ts stops listening, lingers about 0.5 s, then exits with code 0',
+      "pm2 stops an instance with SIGINT. process.on('SIGINT', …): server.close(), server.closeIdleConnections(), then setTimeout(() => process.exit(0), 500).",
+      async () => {
+        const sent = performance.now();
+        app.program.signal('SIGINT');
+        // Poll the port. "Lingering" is seen directly: the process is still alive (the kernel says
+        // so) while its port already refuses connections.
+        const lingering: number[] = [];
+        let lastAccepted = 0; // ms after SIGINT (answers just after it are fine: the handler runs a moment later)
+        let exitedAt: number | undefined;
+        while (performance.now() - sent < 3000) {
+          if (app.program.exit) {
+            exitedAt = performance.now() - sent;
+            break;
+          }
+          try {
+            await request(app.port, '/', { timeoutMs: 300 });
+            lastAccepted = performance.now() - sent;
+          } catch (err) {
+            if (err instanceof RequestFailed && err.code === 'ECONNREFUSED' && isAlive(app.pid)) lingering.push(performance.now());
+          }
+          await sleep(20);
+        }
+        const exit = app.program.exit;
+        const ms = (n: number): string => `${Math.round(n)} ms`;
+        const expected = 'on SIGINT: stop listening, linger about 500 ms, then exit with code 0';
+        if (!exit || exitedAt === undefined) {
+          unmet(
+            expected,
+            `it was still running 3 s after SIGINT${lingering.length === 0 ? ', still accepting connections' : ''}: pm2 would SIGKILL it after 1.6 s, cutting off what it serves`,
+            'After server.close(), exit yourself: setTimeout(() => process.exit(0), 500). An open keep-alive socket keeps close() from finishing: call server.closeIdleConnections().',
+          );
+        }
+        if (exit.signal) {
+          unmet(expected, `it was killed by ${exit.signal}: nothing handles the signal, so it died at once, dropping whatever it was serving`, "Handle it: process.on('SIGINT', () => { … }).");
+        }
+        if (exit.code !== 0) unmet(expected, `it exited with code ${exit.code}, ${ms(exitedAt)} after SIGINT`, 'A planned stop is a success: process.exit(0).');
+        const span = lingering.length > 1 ? (lingering.at(-1) ?? 0) - (lingering[0] ?? 0) : 0;
+        if (span < 100) {
+          const keptListening = lingering.length === 0 && lastAccepted > 250;
+          const seen = keptListening
+            ? `it kept accepting connections until it exited, ${ms(exitedAt)} after SIGINT`
+            : `it exited ${ms(exitedAt)} after SIGINT, without lingering once its port was closed`;
+          const hint = keptListening
+              ? 'Stop listening first: server.close() (keep the value app.listen() returns), then linger.'
+              : 'Linger before exiting: a connection the primary handed over just before the close is still on its way. setTimeout(() => process.exit(0), 500).';
+          unmet(expected, seen, hint);
+        }
+      },
+    );
+
+    const started = await starting;
+    const apps = await t.expect(
+      `pm2 start ${ECOSYSTEM} runs ${cores} instances in cluster mode (one per core), all online`,
+      "In the app: script path.join(__dirname, 'server.ts'), interpreter 'node', node_args '--import tsx', exec_mode 'cluster', instances 'max'.",
+      async () => {
+        if (started.code !== 0) {
+          const why = started.timedOut ? 'pm2 start did not finish within 30 s' : `pm2 start failed (exit code ${started.code})`;
+          const said = pm2Said(started.output);
+          const hint = /TypeScript apps require/.test(said)
+            ? "pm2 7 runs .ts files only on Node 22.18+ by itself. Here: interpreter 'node' with node_args '--import tsx'."
+            : /not found/i.test(said)
+              ? "pm2 resolves a relative script from where pm2 runs, not from the ecosystem file: script: path.join(__dirname, 'server.ts')."
+              : /NOT AVAILABLE/.test(said)
+                ? "Use interpreter 'node' with node_args '--import tsx'."
+                : undefined;
+          throw new Fatal(why, `pm2 said:\n${said}`, hint);
+        }
+        // pm2 start returns once it has forked; give the instances a moment to settle.
+        let list: Pm2Process[] = [];
+        const deadline = performance.now() + 4000;
+        for (;;) {
+          list = await jlist(pm2);
+          const settled = list.length > 0 && list.every((p) => p.status === 'online' && p.pid > 0);
+          if ((settled && list.every((p) => p.restarts === 0)) || performance.now() > deadline) break;
+          if (list.some((p) => p.execMode !== 'cluster_mode')) break;
+          await sleep(200);
+        }
+        if (list.length === 0) throw new Fatal(`pm2 start ${ECOSYSTEM} started no process`, pm2Said(started.output));
+        const forked = list.filter((p) => p.execMode !== 'cluster_mode');
+        if (forked.length > 0) {
+          const interpreter = forked.find((p) => !/(^|\/)node$/.test(p.interpreter))?.interpreter;
+          throw new Fatal(
+            `pm2 runs it in fork mode, not cluster mode`,
+            describe(list),
+            interpreter
+              ? `Cluster mode forks Node itself: with interpreter '${interpreter}' pm2 falls back to fork mode. Use interpreter 'node' and node_args '--import tsx'.`
+              : "exec_mode: 'cluster' (or give instances, which implies it with the node interpreter).",
+          );
+        }
+        if (list.length !== cores && list.length !== usable) {
+          throw new Fatal(`pm2 runs ${list.length} instance(s); this machine has ${cores} cores`, describe(list), "One per core: instances: 'max' (or 0). pm2 counts the cores itself.");
+        }
+        if (!list.every((p) => p.status === 'online' && p.pid > 0) || list.some((p) => p.restarts > 0)) {
+          throw new Fatal('the instances do not stay online: pm2 keeps restarting them', `${describe(list)}${logTail(pm2)}`, "Run the .ts through tsx in every instance: interpreter 'node', node_args '--import tsx'.");
+        }
+        return list;
+      },
+    );
+    if (!apps) return;
+    const listed = new Set(apps.map((p) => p.pid));
+
+    const first = await t.expect(`${apps.length} distinct pids answer on PORT, and they are the pids pm2 lists`, 'Each instance answers GET / with its own process.pid, on Number(process.env.PORT).', async () => {
+      const seen = new Set<number>();
+      let lastError = '';
+      const deadline = performance.now() + 15_000;
+      while (seen.size < apps.length && performance.now() < deadline) {
+        const batch = await Promise.allSettled(Array.from({ length: 2 * apps.length }, () => request(port, '/', { timeoutMs: 1500 })));
+        for (const r of batch) {
+          if (r.status === 'rejected') lastError = r.reason instanceof Error ? r.reason.message : String(r.reason);
+          else if (pidOf(r.value) !== undefined) seen.add(pidOf(r.value) ?? 0);
+          else lastError = `status ${r.value.status}, body ${r.value.body.slice(0, 200)}`;
+        }
+        if (seen.size < apps.length) await sleep(100);
+      }
+      if (seen.size === 0) {
+        const ports = [...new Set(apps.map((p) => p.port))].filter((p) => p !== String(port));
+        throw new Fatal(
+          `nothing answered GET / on PORT=${port} within 15 s (${lastError})`,
+          `${ports.length > 0 ? `pm2 gave the instances PORT=${ports.join(', ')}: an env section in ${ECOSYSTEM} overrides the shell's PORT.\n` : ''}${describe(apps)}${logTail(pm2)}`,
+          ports.length > 0 ? `Leave PORT out of ${ECOSYSTEM}: pm2 passes on the environment of \`pm2 start\`.` : 'Listen on Number(process.env.PORT) in server.ts.',
+        );
+      }
+      const strangers = [...seen].filter((pid) => !listed.has(pid));
+      if (strangers.length > 0) {
+        unmet(`answers from the pids pm2 lists (${[...listed].join(', ')})`, `answers came from pid ${strangers.join(', ')}, which pm2 does not list`, 'Answer with res.json({ pid: process.pid }), from the process pm2 started (no cluster code, no wrapper).');
+      }
+      if (seen.size < apps.length) {
+        unmet(`${apps.length} distinct pids`, `only pid ${[...seen].join(', ')} answered in 15 s (${lastError || 'no errors'})\n${describe(apps)}${logTail(pm2)}`);
+      }
+      return seen;
+    });
+    if (!first) return;
+
+    await t.expect(
+      'pm2 reload replaces every instance without one failed request (a steady loop over fresh connections)',
+      "pm2 reload sends SIGINT to each old instance once its replacement listens: close the server, linger ~500 ms, then exit 0.",
+      async () => {
+        const load = startLoad(port, { concurrency: 2, gapMs: 5, timeoutMs: 2000 });
+        t.defer(async () => {
+          await load.stop();
+        });
+        await load.waitFor((s) => s.filter((x) => x.ok).length >= 20, 2000);
+        const reload = await pm2.run(['reload', 'all'], 40_000);
+        const reloaded = performance.now();
+        // The replacements must be the ones answering now; give them a moment to show up.
+        await load.waitFor((s) => new Set(s.filter((x) => x.ok && x.endedAt > reloaded && x.pid !== undefined && !first.has(x.pid)).map((x) => x.pid)).size >= apps.length, 3000);
+        const report = await load.stop();
+        if (reload.code !== 0) {
+          unmet('pm2 reload all to succeed', `${reload.timedOut ? 'it did not finish within 40 s' : `it failed (exit code ${reload.code})`}:\n${pm2Said(reload.output)}${logTail(pm2)}`);
+        }
+        const fresh = new Set(report.samples.filter((s) => s.ok && s.endedAt > reloaded && s.pid !== undefined && !first.has(s.pid)).map((s) => s.pid));
+        const seconds = (reload.ms / 1000).toFixed(1);
+        if (report.failed > 0) {
+          unmet(
+            `0 failed requests while pm2 reload ran (${seconds} s)`,
+            `${report.failed} of ${report.sent} requests failed: ${describeFailures(report)}`,
+          );
+        }
+        if (fresh.size < apps.length) {
+          unmet(`${apps.length} new pids answering after the reload`, `new pids that answered: ${[...fresh].join(', ') || 'none'}${logTail(pm2)}`);
+        }
+      },
+    );
+  },
+});

@@ -1,0 +1,13 @@
+module.exports = {
+  apps: [
+    {
+      name: 'lesson-06',
+      cwd: __dirname,
+      script: 'server.ts',
+      interpreter: 'node',
+      node_args: '--import tsx',
+      exec_mode: 'cluster',
+      instances: 'max',
+    },
+  ],
+};

@@ -1,0 +1,14 @@
+const path = require('node:path');
+
+module.exports = {
+  apps: [
+    {
+      name: 'lesson-06',
+      script: './server.ts',
+      interpreter: 'node',
+      node_args: '--import tsx',
+      exec_mode: 'cluster',
+      instances: 'max',
+    },
+  ],
+};

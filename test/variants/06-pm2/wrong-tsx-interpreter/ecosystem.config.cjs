@@ -1,0 +1,12 @@
+const path = require('node:path');
+
+module.exports = {
+  apps: [
+    {
+      name: 'lesson-06',
+      script: path.join(__dirname, 'server.ts'),
+      interpreter: 'tsx',
+      instances: 'max',
+    },
+  ],
+};
