@@ -82,6 +82,12 @@ describe('rendering a README', () => {
     expect(html).toMatch(/<span class="file-link"[^>]*>nowhere<\/span>/);
   });
 
+  it("shows the benchmark chart from the workshop's state folder, and no other file", () => {
+    const chart = renderMarkdown('![chart](../../.workshop/bench/bench.svg) ![x](../../package.json)', '08-measure');
+    expect(chart).toContain('<img src="/bench.svg" alt="chart">');
+    expect(chart).toContain('<img src="../../package.json" alt="x">'); // relative to the page: nothing is there
+  });
+
   it('highlights code and gives headings ids', () => {
     expect(html).toContain('<span class="hljs-keyword">const</span>');
     expect(html).toContain('<h1 id="title">Title</h1>');

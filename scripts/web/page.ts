@@ -1,7 +1,11 @@
 // The page's HTML: one layout (course list · content · live check result) around the content.
 // Everything interpolated is escaped here or was rendered by markdown-it with raw HTML off.
-import { lessons } from '../../course.ts';
-import { escapeHtml, lessonRoute } from './render.ts';
+import { lessons, type Lesson } from '../../course.ts';
+import { learnerDir, shown } from '../where.ts';
+import { escapeHtml, lessonRoute, renderMarkdown } from './render.ts';
+
+/** The lesson whose page shows the benchmark chart too (when `npm run bench` has made one). */
+const benchLesson = '08-measure';
 
 export interface ProgressView {
   readonly passed: readonly string[];
@@ -66,4 +70,36 @@ ${courseList(p)}
 </body>
 </html>
 `;
+}
+
+const lessonName = (l: Lesson): string => `${escapeHtml(l.id.slice(0, 2))} · ${escapeHtml(l.title)}`;
+
+export function benchFigure(): string {
+  return '<figure class="bench"><img src="/bench.svg" alt="Requests per second and latency by number of workers, from npm run bench"><figcaption>Your last <code>npm run bench</code>.</figcaption></figure>';
+}
+
+/** A lesson's page: where its files are, its README, the chart on the benchmark lesson, previous/next. */
+export function lessonBody(lesson: Lesson, readme: string | undefined, bench: boolean): string {
+  const text = readme === undefined
+    ? `<h1>${lessonName(lesson)}</h1><p>${escapeHtml(lesson.summary)}</p><p class="note">This lesson's README is not written yet.</p>`
+    : renderMarkdown(readme, lesson.id);
+  const where = `<p class="files">Your files: <code>${escapeHtml(shown(learnerDir(lesson)))}/</code> · a hint: <code>npm run hint</code></p>`;
+  const i = lessons.indexOf(lesson);
+  const prev = lessons[i - 1];
+  const next = lessons[i + 1];
+  const pager = `<nav class="pager" aria-label="Previous and next lesson">${prev ? `<a href="${lessonRoute(prev.id)}">← ${escapeHtml(prev.title)}</a>` : '<span></span>'}${next ? `<a href="${lessonRoute(next.id)}">${escapeHtml(next.title)} →</a>` : ''}</nav>`;
+  return `${where}<article class="readme">${text}</article>${bench && lesson.id === benchLesson ? benchFigure() : ''}${pager}`;
+}
+
+/** The front page: what the course is, where to continue, every lesson with its summary. */
+export function homeBody(progress: ProgressView): string {
+  const current = lessons.find((l) => l.id === progress.current);
+  const next = current
+    ? `<p class="continue"><a class="button" href="${lessonRoute(current.id)}">Continue: ${lessonName(current)} →</a></p>`
+    : '<p class="continue">Every lesson has passed. 🎉</p>';
+  const cards = lessons.map((l) => `<li><a href="${lessonRoute(l.id)}"><strong>${lessonName(l)}</strong></a><span>${escapeHtml(l.summary)}</span></li>`);
+  return `<h1>Use every core of your machine</h1>
+<p>Node runs your JavaScript on one core. In ${lessons.length} short lessons you fork workers with <code>node:cluster</code>, restart them, let them talk, hand them to pm2, shut them down gracefully, measure the gain, and go past one machine.</p>
+${next}
+<ol class="overview">${cards.join('')}</ol>`;
 }

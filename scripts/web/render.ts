@@ -44,6 +44,19 @@ md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   return defaultLinkOpen(tokens, idx, options, env, self);
 };
 
+// The one picture a README may show from the workshop's state: the chart of `npm run bench`.
+// Any other relative image has nothing behind it on the page (and nothing from elsewhere loads).
+const defaultImage = md.renderer.rules.image ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+md.renderer.rules.image = (tokens, idx, options, env, self) => {
+  const token = tokens[idx];
+  const src = String(token?.attrGet('src') ?? '');
+  const id = (env as { id?: string } | undefined)?.id ?? '';
+  if (token && src && !/^[a-z]+:/i.test(src) && new URL(src, `file:///lessons/${id}/README.md`).pathname === '/.workshop/bench/bench.svg') {
+    token.attrSet('src', '/bench.svg');
+  }
+  return defaultImage(tokens, idx, options, env, self);
+};
+
 // Headings get ids, so that #anchors inside a README work.
 md.renderer.rules.heading_open = (tokens, idx, options, _env, self) => {
   const inline = tokens[idx + 1];

@@ -10,10 +10,8 @@ import { join } from 'node:path';
 import { lessonPaths, lessons, type Lesson } from '../../course.ts';
 import type { WorkshopBus, WorkshopEvent } from '../bus.ts';
 import { currentLesson, loadProgress, stateDir } from '../progress.ts';
-import { learnerDir, shown } from '../where.ts';
 import { assets } from './assets.ts';
-import { page, type ProgressView } from './page.ts';
-import { escapeHtml, lessonRoute, renderMarkdown } from './render.ts';
+import { benchFigure, homeBody, lessonBody, page, type ProgressView } from './page.ts';
 import { refusal, refusePost, securityHeaders } from './security.ts';
 
 export interface WebOptions {
@@ -30,8 +28,6 @@ export interface WebServer {
   readonly url: string;
   close(): Promise<void>;
 }
-
-const benchLesson = '08-measure';
 
 export async function startWeb(opts: WebOptions): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -65,36 +61,12 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
     reply(res, status, 'text/html; charset=utf-8', page({ title, body, progress, token, bench: existsSync(benchFile), ...(open ? { open } : {}) }));
   const text = (res: ServerResponse, status: number, body: string): void => reply(res, status, 'text/plain; charset=utf-8', `${body}\n`);
 
-  function lessonPage(lesson: Lesson): string {
-    let readme: string;
+  function readme(lesson: Lesson): string | undefined {
     try {
-      readme = renderMarkdown(readFileSync(join(lessonPaths(lesson).lesson, 'README.md'), 'utf8'), lesson.id);
+      return readFileSync(join(lessonPaths(lesson).lesson, 'README.md'), 'utf8');
     } catch {
-      readme = `<h1>${escapeHtml(lesson.id.slice(0, 2))} · ${escapeHtml(lesson.title)}</h1><p>${escapeHtml(lesson.summary)}</p><p class="note">This lesson's README is not written yet.</p>`;
+      return undefined; // not written yet
     }
-    const where = `<p class="files">Your files: <code>${escapeHtml(shown(learnerDir(lesson)))}/</code> · a hint: <code>npm run hint</code></p>`;
-    const bench = lesson.id === benchLesson && existsSync(benchFile) ? benchFigure() : '';
-    const i = lessons.indexOf(lesson);
-    const prev = lessons[i - 1];
-    const next = lessons[i + 1];
-    const pager = `<nav class="pager" aria-label="Previous and next lesson">${prev ? `<a href="${lessonRoute(prev.id)}">← ${escapeHtml(prev.title)}</a>` : '<span></span>'}${next ? `<a href="${lessonRoute(next.id)}">${escapeHtml(next.title)} →</a>` : ''}</nav>`;
-    return `${where}<article class="readme">${readme}</article>${bench}${pager}`;
-  }
-
-  function homePage(): string {
-    const current = lessons.find((l) => l.id === progress.current);
-    const next = current
-      ? `<p class="continue"><a class="button" href="${lessonRoute(current.id)}">Continue: ${escapeHtml(current.id.slice(0, 2))} · ${escapeHtml(current.title)} →</a></p>`
-      : '<p class="continue">Every lesson has passed. 🎉</p>';
-    const cards = lessons.map((l) => `<li><a href="${lessonRoute(l.id)}"><strong>${escapeHtml(l.id.slice(0, 2))} · ${escapeHtml(l.title)}</strong></a><span>${escapeHtml(l.summary)}</span></li>`);
-    return `<h1>Use every core of your machine</h1>
-<p>Node runs your JavaScript on one core. In ${lessons.length} short lessons you fork workers with <code>node:cluster</code>, restart them, let them talk, hand them to pm2, shut them down gracefully, measure the gain, and go past one machine.</p>
-${next}
-<ol class="overview">${cards.join('')}</ol>`;
-  }
-
-  function benchFigure(): string {
-    return '<figure class="bench"><img src="/bench.svg" alt="Requests per second and latency by number of workers, from npm run bench"><figcaption>Your last <code>npm run bench</code>.</figcaption></figure>';
   }
 
   function events(res: ServerResponse): void {
@@ -119,11 +91,11 @@ ${next}
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'Only GET, HEAD and POST /run.');
     const asset = assets.get(path);
     if (asset) return reply(res, 200, asset.type, asset.body);
-    if (path === '/') return html(res, 200, 'Course', homePage());
+    if (path === '/') return html(res, 200, 'Course', homeBody(progress));
     if (path === '/events') return events(res);
     const id = /^\/lessons\/([^/]+)\/?$/.exec(path)?.[1];
     const lesson = id === undefined ? undefined : lessons.find((l) => l.id === id);
-    if (lesson) return html(res, 200, lesson.title, lessonPage(lesson), lesson.id);
+    if (lesson) return html(res, 200, lesson.title, lessonBody(lesson, readme(lesson), existsSync(benchFile)), lesson.id);
     if (path === '/bench' || path === '/bench.svg') {
       if (!existsSync(benchFile)) return html(res, 404, 'Benchmark', '<h1>No benchmark yet</h1><p>Run <code>npm run bench</code>: its chart shows up here.</p>', 'bench');
       if (path === '/bench') return html(res, 200, 'Benchmark', `<h1>Benchmark</h1>${benchFigure()}`, 'bench');
