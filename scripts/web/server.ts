@@ -92,7 +92,7 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
     const asset = assets.get(path);
     if (asset) return reply(res, 200, asset.type, asset.body);
     if (path === '/') return html(res, 200, 'Course', homeBody(progress));
-    if (path === '/events') return events(res);
+    if (path === '/events') return req.method === 'GET' ? events(res) : text(res, 405, 'Use GET.');
     const id = /^\/lessons\/([^/]+)\/?$/.exec(path)?.[1];
     const lesson = id === undefined ? undefined : lessons.find((l) => l.id === id);
     if (lesson) return html(res, 200, lesson.title, lessonBody(lesson, readme(lesson), existsSync(benchFile)), lesson.id);
