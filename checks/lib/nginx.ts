@@ -70,7 +70,7 @@ http {
  * 127.0.0.1:`port`. Stopped and its folder removed on every path (t.defer). `shownPath` is how the
  * learner names their file: nginx's own error messages point there, with the right line numbers.
  */
-export async function startNginx(t: CheckContext, opts: { readonly httpConf: string; readonly port: number; readonly shownPath: string }): Promise<Nginx> {
+export async function startNginx(t: Pick<CheckContext, 'defer'>, opts: { readonly httpConf: string; readonly port: number; readonly shownPath: string }): Promise<Nginx> {
   const bin = requireNginx();
   const folder = tempFolder('nginx');
   const learnerConf = join(folder.dir, 'app.conf');

@@ -39,7 +39,7 @@ function pong(port: number): Promise<boolean> {
 }
 
 /** Start redis-server on a free port; stopped and its folder removed on every path (t.defer). */
-export async function startRedis(t: CheckContext): Promise<Redis> {
+export async function startRedis(t: Pick<CheckContext, 'defer'>): Promise<Redis> {
   const bin = requireRedis();
   const port = await freePort();
   const folder = tempFolder('redis');
