@@ -205,6 +205,7 @@ export async function runCheck(
     }
   }
   await Promise.all(programs.map((p) => p.stop()));
+  if (how === 'cancelled') await typechecked; // the compiler was killed by the abort: wait until it is gone
   if (dir !== original) rmSync(dir, { recursive: true, force: true });
   return {
     lesson: { id: lesson.id, title: lesson.title },

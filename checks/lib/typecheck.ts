@@ -47,9 +47,14 @@ export function typecheck(dir: string, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve) => {
     // Run from the workshop's root so that tsc names files the way an editor does.
     const child = execFile(process.execPath, args, { cwd: root, timeout: 20_000, ...(signal ? { signal } : {}) }, (err, stdout, stderr) => {
-      running.delete(child);
-      if (!err) return resolve('');
-      resolve(`${stdout}${stderr}`.trim() || `tsc failed: ${err.message}`);
+      const verdict = err ? `${stdout}${stderr}`.trim() || `tsc failed: ${err.message}` : '';
+      const settle = (): void => {
+        running.delete(child);
+        resolve(verdict);
+      };
+      // On abort this runs at once, before the killed compiler has exited: settle when it has.
+      if (child.exitCode !== null || child.signalCode !== null) settle();
+      else child.once('exit', settle);
     });
     running.add(child);
   });
