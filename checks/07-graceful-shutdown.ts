@@ -29,7 +29,8 @@ function sampleWorkers(app: App): { stop(): { max: number; min: number; seen: Se
 export default defineCheck({
   timeoutMs: 60_000,
   async run(t) {
-    const app = await t.start({ env: { WORKERS: String(WORKERS) } });
+    // A cold start is about 1 s; a machine busy with other checks can take ten times that.
+    const app = await t.start({ env: { WORKERS: String(WORKERS) }, readyMs: 30_000 });
 
     const before = await t.expect(`${WORKERS} workers answer GET / (WORKERS=${WORKERS})`, 'Fork WORKERS workers in the primary; each answers {"pid": process.pid}.', async () => {
       const answered = await app.waitForPids(WORKERS, 8000);

@@ -14,7 +14,7 @@ const SECONDS = 1;
 const N = 25;
 // A server start is about 1 s here, plus 1 s of load each; a machine busy with other work may take
 // ten times as long, and a bound only matters for a bench that hangs.
-const BENCH_BOUND_MS = 20_000 + counts.length * 15_000;
+const BENCH_BOUND_MS = 30_000 + counts.length * 25_000;
 const countingServer = fileURLToPath(new URL('./fixtures/counting-server.ts', import.meta.url));
 
 interface Run {
@@ -68,7 +68,7 @@ function servers(dir: string): { primary: number; workers: number; served: numbe
 export default defineCheck({
   timeoutMs: BENCH_BOUND_MS + 40_000,
   async run(t) {
-    const app = await t.start({ env: { WORKERS: '2' } });
+    const app = await t.start({ env: { WORKERS: '2' }, readyMs: 30_000 });
     await t.expect(`server.ts answers GET /work?n=${N}`, 'server.ts is given: restore it from git if it was changed.', async () => {
       const reply = await app.get(`/work?n=${N}`, 10_000);
       if (reply.status !== 200 || pidOf(reply) === undefined) unmet('status 200 and JSON with "pid"', `status ${reply.status}: ${reply.body.slice(0, 200)}`);

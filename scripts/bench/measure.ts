@@ -1,0 +1,184 @@
+// The measurement behind `npm run bench`: start one cluster per worker count, warm each up, then
+// load them in turn, interleaved over several repetitions (a burst of noise from elsewhere then
+// hits every worker count, not one), counting the CPU that autocannon and the servers burn.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { freePort, listProcesses, request, sleep } from '../../checks/lib/index.ts';
+import { tsxLoader } from '../../checks/lib/paths.ts';
+
+export interface BenchOptions {
+  readonly server: string;
+  readonly workerCounts: readonly number[];
+  readonly seconds: number;
+  readonly warmup: number;
+  readonly reps: number;
+  readonly connections: number;
+  readonly n: number;
+}
+
+export interface Sample {
+  readonly workers: number;
+  readonly rep: number;
+  readonly reqPerSec: number;
+  readonly completed: number;
+  readonly errors: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly wallMs: number;
+  /** CPU time autocannon (this process) burned during the run. */
+  readonly loadCpuMs: number;
+  /** CPU time the server (primary + workers) burned during the run. */
+  readonly serverCpuMs: number;
+  /** CPU time the whole machine was busy during the run (all processes; Linux only, else undefined). */
+  readonly machineCpuMs?: number;
+}
+
+export type Progress = { readonly done: number; readonly total: number; readonly label: string };
+
+interface Server {
+  readonly workers: number;
+  readonly port: number;
+  readonly child: ChildProcess;
+}
+
+const live = new Set<ChildProcess>();
+function killAll(): void {
+  for (const child of live) {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  live.clear();
+}
+process.once('exit', killAll);
+
+async function startServer(server: string, workers: number): Promise<Server> {
+  const port = await freePort();
+  // Its own process group, so stopping it ends the workers too, and its CPU time can be summed.
+  const child = spawn(process.execPath, ['--import', tsxLoader, server], {
+    env: { ...process.env, PORT: String(port), WORKERS: String(workers) },
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  live.add(child);
+  let errors = '';
+  child.stderr?.on('data', (c: Buffer) => (errors += c.toString()));
+  const seen = new Set<number>();
+  const deadline = Date.now() + 30_000;
+  while (seen.size < workers) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${server} with WORKERS=${workers} did not start:\n${errors}`);
+    try {
+      const reply = await request(port, '/', { timeoutMs: 1000 });
+      const pid = (reply.json as { pid?: unknown } | undefined)?.pid;
+      if (typeof pid === 'number') seen.add(pid);
+    } catch {
+      await sleep(100);
+    }
+  }
+  return { workers, port, child };
+}
+
+async function stopServer(s: Server): Promise<void> {
+  if (!s.child.pid) return;
+  const exited = new Promise((r) => s.child.once('exit', r));
+  try {
+    process.kill(-s.child.pid, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
+  await Promise.race([exited, sleep(3000)]);
+  try {
+    process.kill(-s.child.pid, 'SIGKILL');
+  } catch {
+    // Gone, as it should be.
+  }
+  live.delete(s.child);
+}
+
+function groupCpuMs(pgid: number): number {
+  return listProcesses()
+    .filter((p) => p.pgid === pgid)
+    .reduce((sum, p) => sum + p.cpuMs, 0);
+}
+
+/** Busy CPU time of the whole machine so far, in ms (the first line of /proc/stat), if there is one. */
+function machineBusyMs(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    return ((user + nice + system + irq + softirq + steal) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+function cannon(port: number, opts: BenchOptions, seconds: number): Promise<autocannon.Result> {
+  return autocannon({ url: `http://127.0.0.1:${port}/work?n=${opts.n}`, connections: opts.connections, duration: seconds });
+}
+
+/** Run the whole measurement; `onProgress` is called as it goes, with the step in words. */
+export async function measure(opts: BenchOptions, onProgress: (p: Progress) => void = () => {}): Promise<Sample[]> {
+  const counts = opts.workerCounts;
+  // Progress in units of seconds of load: starting a server counts as one.
+  const total = counts.length * (1 + opts.warmup) + opts.reps * counts.length * opts.seconds;
+  let done = 0;
+  const tick = (label: string, add = 0): void => {
+    done += add;
+    onProgress({ done, total, label });
+  };
+  const servers: Server[] = [];
+  const samples: Sample[] = [];
+  try {
+    for (const workers of counts) {
+      tick(`starting WORKERS=${workers}`);
+      servers.push(await startServer(opts.server, workers));
+      tick(`started WORKERS=${workers}`, 1);
+    }
+    if (opts.warmup > 0) {
+      for (const s of servers) {
+        tick(`warming up WORKERS=${s.workers}`);
+        await cannon(s.port, opts, opts.warmup);
+        tick(`warmed up WORKERS=${s.workers}`, opts.warmup);
+      }
+    }
+    for (let rep = 1; rep <= opts.reps; rep++) {
+      // Rotate the order each repetition, so no worker count always runs right after the same one.
+      const order = servers.map((_, i) => servers[(i + rep - 1) % servers.length] as Server);
+      for (const s of order) {
+        const label = `rep ${rep}/${opts.reps} · WORKERS=${s.workers}`;
+        const pgid = s.child.pid ?? 0;
+        const serverBefore = groupCpuMs(pgid);
+        const machineBefore = machineBusyMs();
+        const loadBefore = process.cpuUsage();
+        const started = performance.now();
+        const ticker = setInterval(() => onProgress({ done: Math.min(done + (performance.now() - started) / 1000, done + opts.seconds), total, label }), 200);
+        const r = await cannon(s.port, opts, opts.seconds);
+        const wallMs = performance.now() - started;
+        const load = process.cpuUsage(loadBefore);
+        const serverCpuMs = groupCpuMs(pgid) - serverBefore;
+        const machineAfter = machineBusyMs();
+        clearInterval(ticker);
+        samples.push({
+          workers: s.workers,
+          rep,
+          reqPerSec: r.requests.total / r.duration,
+          completed: r.requests.total,
+          errors: r.errors + r.non2xx,
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          wallMs,
+          loadCpuMs: (load.user + load.system) / 1000,
+          serverCpuMs,
+          ...(machineBefore !== undefined && machineAfter !== undefined ? { machineCpuMs: machineAfter - machineBefore } : {}),
+        });
+        tick(label, opts.seconds);
+      }
+    }
+  } finally {
+    await Promise.all(servers.map(stopServer));
+  }
+  return samples;
+}
