@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { findLesson, lessonPaths, type Lesson } from '../course.ts';
-import { checkLesson, formatResult, groupMembers, listProcesses, root, startedGroups, type CheckResult } from '../checks/lib/index.ts';
+import { checkLesson, formatResult, groupMembers, listProcesses, pm2Survivors, root, startedGroups, type CheckResult } from '../checks/lib/index.ts';
 
 export const variantsDir = join(root, 'test', 'variants');
 
@@ -23,12 +23,12 @@ export async function check(ref: string, dir: string): Promise<CheckResult & { r
 
 /**
  * Live processes a check may have left: members of any process group the harness started in this
- * test process, and anything whose working folder is inside `dir`. Zombies do not count (this
- * container's init does not reap them).
+ * test process, anything whose working folder is inside `dir`, and any pm2 daemon or app of a
+ * PM2_HOME the harness made. Zombies do not count (this container's init does not reap them).
  */
 export function leftovers(dir: string): number[] {
   const fromGroups = [...startedGroups].flatMap((pgid) => groupMembers(pgid));
-  return [...new Set([...fromGroups, ...processesIn(dir)])].sort();
+  return [...new Set([...fromGroups, ...processesIn(dir), ...pm2Survivors()])].sort();
 }
 
 export const solutionOf = (ref: string): string => lessonPaths(lesson(ref)).solution;

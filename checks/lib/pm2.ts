@@ -47,7 +47,9 @@ export interface Pm2Options {
 
 const bin = join(root, 'node_modules', 'pm2', 'bin', 'pm2');
 const binDir = join(root, 'node_modules', '.bin');
+/** PM2_HOMEs not cleaned up yet (for the exit hook), and every one this process made (for tests). */
 const homes = new Set<string>();
+const everyHome = new Set<string>();
 
 const hasEnviron = existsSync('/proc/self/environ');
 const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
@@ -75,9 +77,9 @@ function membersOf(home: string, known: Iterable<number> = []): number[] {
   return [...found];
 }
 
-/** Processes of any PM2_HOME this process created and has not cleaned up yet: tests expect none. */
+/** Live processes of any PM2_HOME this process ever created: after a check there must be none. */
 export function pm2Survivors(): number[] {
-  return [...homes].flatMap((home) => membersOf(home));
+  return [...everyHome].flatMap((home) => membersOf(home));
 }
 
 // Last resort on the way out (Ctrl-C, a crash of the check itself).
@@ -105,6 +107,7 @@ export class Pm2 {
   constructor(opts: Pm2Options = {}) {
     this.home = mkdtempSync(join(tmpdir(), 'workshop-pm2-'));
     homes.add(this.home);
+    everyHome.add(this.home);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     // The workshop's runner options mean nothing to pm2 or the learner's app.
