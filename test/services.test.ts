@@ -1,7 +1,6 @@
 // The check's own nginx and redis-server (lesson 09): they start from a temporary folder, say what
 // is wrong in the learner's words, and leave no process and no folder behind.
-import { readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Fatal, fillTemplate, freePort, groupMembers, request, startedGroups, startNginx, startRedis } from '../checks/lib/index.ts';
 import { findBinary } from '../checks/lib/service.ts';
@@ -17,7 +16,6 @@ function context(): { t: { defer(fn: () => Promise<void> | void): void }; cleanU
   };
 }
 
-const folders = (kind: string): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith(`workshop-${kind}-`));
 const alive = (): number[] => [...startedGroups].flatMap((g) => groupMembers(g));
 
 async function fatalOf(p: Promise<unknown> | (() => unknown)): Promise<Fatal> {
@@ -47,18 +45,16 @@ describe('nginx and redis-server for lesson 09', () => {
   });
 
   it('redis-server answers, then is gone with its folder', async () => {
-    const before = folders('redis').length;
     const { t, cleanUp } = context();
     const redis = await startRedis(t);
     expect(redis.url).toBe(`redis://127.0.0.1:${redis.port}`);
-    expect(folders('redis').length).toBe(before + 1);
+    expect(existsSync(redis.dir)).toBe(true);
     await cleanUp();
-    expect(folders('redis').length).toBe(before);
+    expect(existsSync(redis.dir)).toBe(false);
     expect(alive()).toEqual([]);
   });
 
   it('nginx serves the learner configuration, then is gone with its folder', async () => {
-    const before = folders('nginx').length;
     const port = await freePort();
     const { t, cleanUp } = context();
     const nginx = await startNginx(t, { port, shownPath: 'x/nginx.conf', httpConf: `server { listen 127.0.0.1:${port}; location / { return 200 'hi'; } }` });
@@ -66,7 +62,7 @@ describe('nginx and redis-server for lesson 09', () => {
     expect(reply.body).toBe('hi');
     await cleanUp();
     expect(alive()).toEqual([]);
-    expect(folders('nginx').length).toBe(before);
+    expect(existsSync(nginx.dir)).toBe(false);
   });
 
   it('a configuration nginx refuses is reported at the learner\'s file and line', async () => {

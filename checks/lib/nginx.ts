@@ -10,6 +10,8 @@ import { findBinary, Service, tempFolder, waitReady } from './service.ts';
 
 export interface Nginx {
   readonly port: number;
+  /** Its temporary folder: configuration, pid, error log, temp files (removed by the clean-up). */
+  readonly dir: string;
   /** What nginx has written to its error log so far (connect failures, disabled upstreams, …). */
   errorLog(): string;
 }
@@ -99,5 +101,5 @@ export async function startNginx(t: Pick<CheckContext, 'defer'>, opts: { readonl
       `Fix ${opts.shownPath} where nginx points (file:line). Listen on 127.0.0.1:{{LISTEN_PORT}}.`,
     );
   }
-  return { port: opts.port, errorLog };
+  return { port: opts.port, dir: folder.dir, errorLog };
 }

@@ -9,6 +9,8 @@ export interface Redis {
   readonly port: number;
   /** `redis://127.0.0.1:PORT`, what the learner's program reads from REDIS_URL. */
   readonly url: string;
+  /** Its temporary folder (removed by the clean-up). */
+  readonly dir: string;
 }
 
 export const redisInstall = {
@@ -53,5 +55,5 @@ export async function startRedis(t: Pick<CheckContext, 'defer'>): Promise<Redis>
   if (state !== 'ready') {
     throw new Fatal(`redis-server did not start on port ${port} (${state === 'exited' ? 'it exited' : 'no answer to PING within 5 s'}). Its output:`, service.output.trim().split('\n').slice(-8).join('\n'));
   }
-  return { port, url: `redis://127.0.0.1:${port}` };
+  return { port, url: `redis://127.0.0.1:${port}`, dir: folder.dir };
 }
