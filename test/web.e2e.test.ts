@@ -193,7 +193,7 @@ describe.skipIf(skip)(title, () => {
     await page.locator('#result .verdict.fail').waitFor({ timeout: 5_000 });
 
     expect(errors).toEqual([]);
-  }, 180_000);
+  }, 240_000);
 
   it('works the same behind the real npm start', async () => {
     // npm start itself, on a copy of the lessons and a fresh progress file; CI would make it check once and exit.
@@ -244,5 +244,5 @@ describe.skipIf(skip)(title, () => {
       rmSync(lessonsCopy, { recursive: true, force: true });
       expect(left, 'processes left by npm start').toEqual([]);
     }
-  }, 180_000);
+  }, 240_000);
 });
