@@ -43,6 +43,8 @@ interface Server {
 }
 
 const live = new Set<ChildProcess>();
+/** Process groups of every server started so far (for a test to prove they are all gone). */
+export const startedGroups: number[] = [];
 function killAll(): void {
   for (const child of live) {
     try {
@@ -64,6 +66,7 @@ async function startServer(server: string, workers: number): Promise<Server> {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   live.add(child);
+  if (child.pid) startedGroups.push(child.pid);
   let errors = '';
   child.stderr?.on('data', (c: Buffer) => (errors += c.toString()));
   const seen = new Set<number>();
