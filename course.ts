@@ -95,7 +95,7 @@ export const lessons: readonly Lesson[] = [
       'workerCounts(): Array.from({ length: cores }, (_, i) => i + 1) gives 1 … cores. What comes after it?',
       'autocannon({ url, connections, duration }) returns a promise of the result when you pass no callback. Which route keeps a CPU busy?',
       'In the result, requests.sent and requests.total count requests; result.duration is in seconds; latency.p50 and latency.p99 are in ms.',
-      'Why divide requests.total by duration rather than take requests.average? Look at how averages of per-second samples behave in a 1 s run.',
+      'The check compares "completed" with what its server answered: completed is requests.total (answers received), sent is requests.sent.',
     ],
   },
   {
