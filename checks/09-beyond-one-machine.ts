@@ -135,7 +135,7 @@ export default defineCheck({
           if (seen.every((v) => v === want)) return;
           await sleep(100);
         } while (Date.now() < deadline);
-        unmet(`{"total": ${want}} (${before} before + ${N}) from every worker`, `before: ${before}; after ${N} concurrent GET /: ${seen.join(', ')} from four reads`);
+        unmet(`{"total": ${want}} (${before} before + ${N}; only GET / counts) from every worker`, `before: ${before}; after ${N} concurrent GET /: ${seen.join(', ')} from four reads`);
       },
     );
 
