@@ -99,6 +99,14 @@ export function terminalChart(v: Verdict): string {
   return lines.join('\n');
 }
 
+/** Where the CPU went during the cluster runs, in one line. */
+export function cpuLine(v: Verdict): string {
+  const c = v.summaries.find((s) => s.workers === v.cores);
+  if (!c) return '';
+  const other = c.otherCores === undefined ? '' : `, other programs ${c.otherCores.toFixed(2)}`;
+  return `CPU during the ${v.cores}-worker runs, in cores: server ${c.serverCores.toFixed(2)}, autocannon ${c.loadCores.toFixed(2)}${other} (of ${v.cores})`;
+}
+
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A self-contained SVG: req/s per worker count (median bar, each repetition a dot, the ideal dashed), and p99. */
@@ -110,7 +118,7 @@ export function svg(v: Verdict, samples: readonly Sample[], meta: string): strin
   const single = v.summaries.find((s) => s.workers === 1)?.reqPerSec.median ?? 0;
   const ideal = single * v.cores;
   const parts: string[] = [];
-  let y = 70;
+  let y = 88;
   const panel = (title: string, value: (s: Summary) => number, dots: (w: number) => number[], unit: string, idealAt?: number): void => {
     const max = Math.max(idealAt ?? 0, ...v.summaries.map(value), ...samples.map((s) => Math.max(...dots(s.workers))), 1) * 1.05;
     const x = (val: number): number => left + (plotW * val) / max;
@@ -122,7 +130,8 @@ export function svg(v: Verdict, samples: readonly Sample[], meta: string): strin
       parts.push(`<text x="${left - 10}" y="${y + 24}" text-anchor="end">${s.workers} worker${s.workers === 1 ? '' : 's'}</text>`);
       parts.push(`<rect x="${left}" y="${y + 8}" width="${(x(value(s)) - left).toFixed(1)}" height="24" fill="${color}" rx="3"/>`);
       for (const d of dots(s.workers)) parts.push(`<circle cx="${x(d).toFixed(1)}" cy="${y + 20}" r="3.5" fill="#222" fill-opacity="0.6"/>`);
-      parts.push(`<text x="${(x(value(s)) + 8).toFixed(1)}" y="${y + 25}">${Math.round(value(s))} ${unit}</text>`);
+      const end = Math.max(x(value(s)), ...dots(s.workers).map(x));
+      parts.push(`<text x="${(end + 8).toFixed(1)}" y="${y + 25}">${Math.round(value(s))} ${unit}</text>`);
       y += rowH;
     }
     if (idealAt !== undefined) {
@@ -141,6 +150,7 @@ export function svg(v: Verdict, samples: readonly Sample[], meta: string): strin
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="20" y="26" font-size="16" font-weight="600" fill="${ok ? '#2e9e5b' : '#b9770e'}">${esc(headline)}</text>`,
     `<text x="20" y="46" class="s" fill="#555">${esc(meta)}</text>`,
+    `<text x="20" y="64" class="s" fill="#555">${esc(cpuLine(v))}</text>`,
     ...parts,
     '</svg>',
     '',

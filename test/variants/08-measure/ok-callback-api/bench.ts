@@ -1,0 +1,147 @@
+// right, differently: autocannon's callback form, os.cpus().length, and requests.average for req/s.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { availableParallelism, cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5); // measured load per worker count
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2); // load first, not measured (0 = none)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const N = Number(process.env.BENCH_N ?? 25); // fib(25): about 1 ms of CPU per request
+const OUT = process.env.BENCH_OUT; // where to write the JSON result, if set
+// Don't change this line: the check starts its own, counting server here.
+const SERVER = process.env.BENCH_SERVER ?? fileURLToPath(new URL('./server.ts', import.meta.url));
+
+interface Row {
+  readonly workers: number;
+  readonly sent: number;
+  readonly completed: number;
+  readonly reqPerSec: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+function workerCounts(): number[] {
+  // Every count from one worker to one per core, then twice too many: does oversubscription help?
+  const counts: number[] = [];
+  for (let k = 1; k <= cpus().length; k++) counts.push(k);
+  counts.push(2 * cpus().length);
+  return counts;
+}
+
+function load(port: number, seconds: number): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ url: `http://127.0.0.1:${port}/work?n=${N}`, connections: CONNECTIONS, duration: seconds }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+function toRow(workers: number, r: autocannon.Result): Row {
+  // requests.total counts answers; requests.average is a mean of per-second samples, so divide instead.
+  // Latency percentiles are in ms; errors are failed connections plus answers that were not 2xx.
+  return {
+    workers,
+    sent: r.requests.sent,
+    completed: r.requests.total,
+    reqPerSec: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.non2xx,
+  };
+}
+
+// ── Nothing to change below: start and stop the server, print, write the JSON. ──
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function answers(port: number): Promise<boolean> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/work?n=1`, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Start the server with `workers` workers; resolves once every worker has answered once. */
+async function startServer(workers: number): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...process.execArgv, SERVER], {
+    env: { ...process.env, PORT: String(port), WORKERS: String(workers) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const deadline = Date.now() + 30_000;
+  while (!(await answers(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the server with ${workers} workers did not start:\n${errors}`);
+    }
+    await sleep(100);
+  }
+  await sleep(300 * workers); // the first answer came from one worker; give the others time to start
+  return { port, child };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM'); // the primary; its workers leave when it is gone
+  await exited;
+  await sleep(200);
+}
+
+const cell = (v: number, w: number): string => String(Math.round(v)).padStart(w);
+
+function printTable(rows: readonly Row[]): void {
+  const single = rows.find((r) => r.workers === 1)?.reqPerSec ?? 0;
+  console.log(`\nfib(${N}), ${CONNECTIONS} connections, ${SECONDS} s each, ${availableParallelism()} cores\n`);
+  console.log('workers │   req/s │ × 1 worker │ p50 ms │ p99 ms │ requests │ errors');
+  console.log('────────┼─────────┼────────────┼────────┼────────┼──────────┼───────');
+  for (const r of rows) {
+    const ratio = single > 0 ? (r.reqPerSec / single).toFixed(2).padStart(10) : '         –';
+    console.log(`${cell(r.workers, 7)} │ ${cell(r.reqPerSec, 7)} │ ${ratio} │ ${cell(r.p50, 6)} │ ${cell(r.p99, 6)} │ ${cell(r.completed, 8)} │ ${cell(r.errors, 6)}`);
+  }
+}
+
+function printChart(title: string, rows: readonly Row[], value: (r: Row) => number, unit: string): void {
+  const max = Math.max(...rows.map(value), 1);
+  console.log(`\n${title}`);
+  for (const r of rows) {
+    const bar = '█'.repeat(Math.round((40 * value(r)) / max));
+    console.log(`${cell(r.workers, 3)} │${bar.padEnd(40)} ${Math.round(value(r))} ${unit}`);
+  }
+}
+
+const rows: Row[] = [];
+for (const workers of workerCounts()) {
+  process.stdout.write(`WORKERS=${workers}: starting… `);
+  const server = await startServer(workers);
+  try {
+    if (WARMUP > 0) await load(server.port, WARMUP);
+    rows.push(toRow(workers, await load(server.port, SECONDS)));
+  } finally {
+    await stopServer(server.child);
+  }
+  console.log(`${Math.round(rows.at(-1)?.reqPerSec ?? 0)} req/s`);
+}
+
+printTable(rows);
+printChart('requests per second (longer is better)', rows, (r) => r.reqPerSec, 'req/s');
+printChart('p99 latency (shorter is better)', rows, (r) => r.p99, 'ms');
+if (OUT) {
+  const result = { cores: availableParallelism(), seconds: SECONDS, n: N, connections: CONNECTIONS, runs: rows };
+  writeFileSync(OUT, JSON.stringify(result, null, 2) + '\n');
+  console.log(`\nwrote ${OUT}`);
+}
