@@ -1,0 +1,183 @@
+// The learner's commands as a learner runs them (npm run hint / compare / reset / progress, npm start
+// --once), on a temporary copy of lesson 01 and a temporary progress folder.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { root } from '../checks/lib/index.ts';
+import { processesAbout, tempLessons } from './learner.ts';
+
+let temp: ReturnType<typeof tempLessons>;
+let home: string;
+
+beforeEach(() => {
+  temp = tempLessons();
+  home = mkdtempSync(join(tmpdir(), 'workshop-home-'));
+});
+
+afterEach(() => {
+  expect(processesAbout(temp.dir), 'processes left behind').toEqual([]);
+  temp.remove();
+  rmSync(home, { recursive: true, force: true });
+});
+
+const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+
+/**
+ * `npm run <script> -- args` without a terminal, colours off, on the temporary copy. It runs the
+ * script's command line from package.json directly: npm itself adds seconds on a busy machine.
+ */
+function npm(script: string, args: string[] = [], env: Record<string, string> = {}) {
+  const [command, ...rest] = (scripts[script] ?? `missing script ${script}`).split(' ');
+  expect(command, `npm run ${script} runs node`).toBe('node');
+  const r = spawnSync(process.execPath, [...rest, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 90_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: '', NO_COLOR: '1', WORKSHOP_HOME: home, WORKSHOP_LESSONS_DIR: temp.dir, ...env },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr.replace(/^npm warn .*\n/gm, '') };
+}
+
+const starter = (): Buffer => spawnSync('git', ['show', 'HEAD:lessons/01-single-thread/server.ts'], { cwd: root }).stdout;
+const solution = (): Buffer => readFileSync(join(root, 'solutions', '01-single-thread', 'server.ts'));
+const server = (): string => join(temp.lesson01, 'server.ts');
+
+describe('npm run reset', () => {
+  it('refuses without a terminal to ask in, and changes nothing', () => {
+    writeFileSync(server(), solution());
+    const r = npm('reset', ['01']);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/^✖ .*server\.ts has your changes.*--yes/);
+    expect(readFileSync(server()).equals(solution())).toBe(true);
+  });
+
+  it('with --yes puts the committed starter back byte for byte and keeps the learner\'s version', () => {
+    const mine = Buffer.concat([solution(), Buffer.from('// my notes, with a CRLF\r\n\u00e9\n')]);
+    writeFileSync(server(), mine);
+    writeFileSync(join(temp.lesson01, 'scratch.ts'), '// mine\n');
+    writeFileSync(join(home, 'progress.json'), JSON.stringify({ passed: ['01-single-thread'] }));
+    const r = npm('reset', ['1', '--yes']);
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(server()).equals(starter()), 'server.ts is the committed starter').toBe(true);
+    const backups = readdirSync(join(home, 'backups'));
+    expect(backups).toHaveLength(1);
+    expect(readFileSync(join(home, 'backups', backups[0] ?? '', 'server.ts')).equals(mine), 'the backup is the learner\'s file').toBe(true);
+    expect(readFileSync(join(temp.lesson01, 'scratch.ts'), 'utf8'), 'files of the learner\'s own are left alone').toBe('// mine\n');
+    expect(r.out).toContain('Left alone (not part of the starter): scratch.ts');
+    expect(JSON.parse(readFileSync(join(home, 'progress.json'), 'utf8')), 'the lesson starts over').toEqual({ passed: [] });
+
+    const again = npm('reset', ['1']);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('already holds the starter');
+  });
+
+  it('needs a lesson, and a real one', () => {
+    expect(npm('reset').code).toBe(2);
+    const r = npm('reset', ['42', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^✖ no lesson "42"/);
+  });
+});
+
+describe('npm run compare', () => {
+  it('shows the lines that differ from the solution as a unified diff', () => {
+    const r = npm('compare', ['01']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('--- ');
+    expect(r.out).toContain('+++ solutions/01-single-thread/server.ts');
+    expect(r.out).toMatch(/^@@ -\d+,\d+ \+\d+,\d+ @@/m);
+    expect(r.out).toMatch(/^- {2}return 0;$/m);
+    expect(r.out).toMatch(/^\+ {2}return n < 2 \? n : fib\(n - 1\) \+ fib\(n - 2\);$/m);
+    expect(r.out, 'colours are off under NO_COLOR').not.toContain('\x1b[');
+    expect(r.out, 'only what differs: the routes are the same').not.toContain("app.get('/'");
+  });
+
+  it('says the files are the same, and prints no diff, when they are', () => {
+    writeFileSync(server(), solution());
+    const r = npm('compare');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('same as the solution');
+    expect(r.out).not.toContain('@@');
+  });
+
+  it('colours the diff in a terminal', async () => {
+    const { colourPatch } = await import('../scripts/compare.ts');
+    const pc = (await import('picocolors')).default;
+    const coloured = colourPatch('--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n same');
+    if (pc.isColorSupported) expect(coloured).toContain('\x1b[');
+    expect(coloured.replace(/\x1b\[\d+m/g, '')).toBe('--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n same');
+  });
+});
+
+describe('npm run hint', () => {
+  it('reveals one more hint each time, from the course list', () => {
+    const first = npm('hint');
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toContain('hint 1 of 3');
+    expect(first.out).toContain('1. fib(n) is fib(n - 1) + fib(n - 2)');
+    expect(first.out).not.toContain('2. ');
+    const second = npm('hint', ['01']);
+    expect(second.out).toContain('hint 2 of 3');
+    expect(second.out).toContain('2. Read n with Number(req.query.n)');
+    const all = npm('hint', ['--all']);
+    expect(all.out).toContain('3. Answer with res.json');
+  });
+});
+
+describe('progress', () => {
+  it('npm run progress shows ✓ passed, ▶ current, · to do and a bar', () => {
+    writeFileSync(join(home, 'progress.json'), JSON.stringify({ passed: ['01-single-thread'] }));
+    const r = npm('progress');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/✓ 01-single-thread/);
+    expect(r.out).toMatch(/▶ 02-cluster-fork/);
+    expect(r.out).toMatch(/· 09-beyond-one-machine/);
+    expect(r.out).toContain('1 of 9 done');
+  });
+
+  it('a corrupt progress file is reported, set aside and rebuilt, never a crash', () => {
+    writeFileSync(join(home, 'progress.json'), '{"passed": ["01-single-thr');
+    const r = npm('progress');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/progress file could not be read/);
+    expect(r.out).toMatch(/▶ 01-single-thread/);
+    expect(JSON.parse(readFileSync(join(home, 'progress.json'), 'utf8'))).toEqual({ passed: [] });
+    expect(existsSync(join(home, 'progress.json.corrupt'))).toBe(true);
+    const again = npm('progress');
+    expect(again.err, 'reported once').not.toMatch(/could not be read/);
+
+    writeFileSync(join(home, 'progress.json'), '["not", "an", "object"]');
+    const start = npm('start', ['--once']);
+    expect(start.err).toMatch(/progress file could not be read/);
+    expect(start.code, 'the starter still fails its check').toBe(1);
+  });
+});
+
+describe('npm start -- --once (and under CI)', () => {
+  it('prints the list and the check, and exits 1 when the current lesson fails', () => {
+    const r = npm('start', ['--once']);
+    expect(r.code, r.err).toBe(1);
+    expect(r.out).toMatch(/▶ 01-single-thread/);
+    expect(r.out).toMatch(/edit  .*01-single-thread\/server\.ts/);
+    expect(r.out).toMatch(/✗ /);
+    expect(r.out).toMatch(/\d+ of \d+ expectations hold/);
+  });
+
+  it('runs once when CI is set, exits 0 on a pass and records it', () => {
+    writeFileSync(server(), solution());
+    const r = npm('start', [], { CI: 'true' });
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/All \d+ expectations hold/);
+    expect(r.out).toContain('✓ 01-single-thread passed');
+    expect(JSON.parse(readFileSync(join(home, 'progress.json'), 'utf8'))).toEqual({ passed: ['01-single-thread'] });
+  });
+
+  it('exits 2 on a usage error', () => {
+    const r = npm('start', ['--port', 'eighty']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^✖ --port takes a port number/);
+  });
+});

@@ -1,0 +1,73 @@
+// Shared by the tests of npm start and its commands: a throw-away copy of lesson folders (the real
+// lessons/ are never touched) and a look at the process table for anything left behind.
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { lessonPaths } from '../course.ts';
+import { listProcesses, root, type CheckResult } from '../checks/lib/index.ts';
+import { lesson } from './helpers.ts';
+
+/**
+ * A temporary lessons folder inside the workshop (so the learner's code finds express and tsx),
+ * holding a copy of lesson 01's starter, or of its solution with `from: 'solution'`.
+ */
+export function tempLessons(from: 'starter' | 'solution' = 'starter'): { readonly dir: string; readonly lesson01: string; remove(): void } {
+  const base = join(root, '.workshop');
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(join(base, 'test-lessons-'));
+  const paths = lessonPaths(lesson('01'));
+  const lesson01 = join(dir, '01-single-thread');
+  cpSync(from === 'starter' ? paths.lesson : paths.solution, lesson01, { recursive: true });
+  return { dir, lesson01, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Live processes that run in `dir` or name it on their command line (the learner's programs, tsc). */
+export function processesAbout(dir: string): { pid: number; what: string }[] {
+  const found: { pid: number; what: string }[] = [];
+  for (const p of listProcesses()) {
+    if (p.state === 'Z' || p.pid === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (readlinkSync(`/proc/${p.pid}/cwd`).startsWith(dir) || cmd.includes(dir)) found.push({ pid: p.pid, what: cmd.slice(0, 200) });
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return found;
+}
+
+/** Live processes whose environment holds `marker` (a variable set only for the command under test). */
+export function processesMarked(marker: string): { pid: number; what: string }[] {
+  const found: { pid: number; what: string }[] = [];
+  for (const p of listProcesses()) {
+    if (p.state === 'Z' || p.pid === process.pid) continue;
+    try {
+      if (!readFileSync(`/proc/${p.pid}/environ`, 'utf8').split('\0').includes(marker)) continue;
+      found.push({ pid: p.pid, what: readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 200) });
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
+}
+
+export async function waitFor(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A CheckResult as a fake check returns it. */
+export function fakeResult(l: { readonly id: string; readonly title: string }, ok: boolean, stoppedEarly?: string): CheckResult {
+  return {
+    lesson: { id: l.id, title: l.title },
+    dir: l.id,
+    ok,
+    expectations: [{ name: 'the fake expectation', ok, durationMs: 1, ...(ok ? {} : { expected: 'a pass', seen: 'a fail' }) }],
+    ...(stoppedEarly ? { stoppedEarly } : {}),
+    durationMs: 1,
+  };
+}
