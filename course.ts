@@ -33,6 +33,7 @@ export const lessons: readonly Lesson[] = [
       'The same file runs in the primary and in every worker. What does cluster.isPrimary tell you in each?',
       'In the primary call cluster.fork() twice and do nothing else; in the else branch start the Express app.',
       'The primary must not call app.listen(): it only hands connections to the workers.',
+      'Each worker runs the whole file again, from the top: is everything that should happen only once guarded by cluster.isPrimary?',
     ],
   },
   {
@@ -40,8 +41,9 @@ export const lessons: readonly Lesson[] = [
     title: 'One worker per core',
     summary: 'Fork as many workers as the machine has cores, overridable with WORKERS.',
     hints: [
-      'os.availableParallelism() is the number of cores this process may use.',
-      'Read process.env.WORKERS. An empty or unset value means the default; what about "0", "-2" or "1.5"?',
+      'os.availableParallelism() is the number of cores this process may use. How many times does the primary call cluster.fork() now?',
+      'Read process.env.WORKERS in the primary. Unset and "" both mean the default: what do Number("") and "" ?? 4 give?',
+      'Number("1.5") is 1.5, parseInt("1.5") is 1: which one lets you refuse it? Number.isInteger(count) && count >= 1 describes a good value.',
       'Refuse a bad value before forking anything: console.error a message that names WORKERS, then process.exit(1).',
     ],
   },
