@@ -1,0 +1,30 @@
+// wrong: ?? only catches undefined, so WORKERS="" becomes Number("") = 0 and is refused.
+// fails: WORKERS empty
+import cluster from 'node:cluster';
+import os from 'node:os';
+import express from 'express';
+
+const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+
+function serve(): void {
+  const app = express();
+  app.get('/', (_req, res) => {
+    res.json({ pid: process.pid });
+  });
+  app.get('/work', (req, res) => {
+    const n = Number(req.query.n ?? 30);
+    res.json({ pid: process.pid, n, result: fib(n) });
+  });
+  app.listen(Number(process.env.PORT), '127.0.0.1');
+}
+
+if (cluster.isPrimary) {
+  const count = Number(process.env.WORKERS ?? os.availableParallelism());
+  if (!Number.isInteger(count) || count < 1) {
+    console.error(`WORKERS must be a whole number of at least 1, got "${process.env.WORKERS}"`);
+    process.exit(1);
+  }
+  for (let i = 0; i < count; i++) cluster.fork();
+} else {
+  serve();
+}

@@ -1,0 +1,25 @@
+// wrong: one worker per core, but WORKERS is never read (and nothing is refused).
+// fails: WORKERS=3
+import cluster from 'node:cluster';
+import os from 'node:os';
+import express from 'express';
+
+const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+
+function serve(): void {
+  const app = express();
+  app.get('/', (_req, res) => {
+    res.json({ pid: process.pid });
+  });
+  app.get('/work', (req, res) => {
+    const n = Number(req.query.n ?? 30);
+    res.json({ pid: process.pid, n, result: fib(n) });
+  });
+  app.listen(Number(process.env.PORT), '127.0.0.1');
+}
+
+if (cluster.isPrimary) {
+  for (let i = 0; i < os.availableParallelism(); i++) cluster.fork();
+} else {
+  serve();
+}

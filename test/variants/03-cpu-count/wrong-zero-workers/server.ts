@@ -1,0 +1,32 @@
+// wrong: takes WORKERS=0 at its word and forks no worker: nothing ever answers, and the primary,
+// with nothing left to do, exits with code 0 as if all went well.
+// fails: WORKERS=0 is refused
+import cluster from 'node:cluster';
+import os from 'node:os';
+import express from 'express';
+
+const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+
+function serve(): void {
+  const app = express();
+  app.get('/', (_req, res) => {
+    res.json({ pid: process.pid });
+  });
+  app.get('/work', (req, res) => {
+    const n = Number(req.query.n ?? 30);
+    res.json({ pid: process.pid, n, result: fib(n) });
+  });
+  app.listen(Number(process.env.PORT), '127.0.0.1');
+}
+
+if (cluster.isPrimary) {
+  const raw = process.env.WORKERS;
+  const count = raw ? Number(raw) : os.availableParallelism();
+  if (!Number.isInteger(count) || count < 0) {
+    console.error(`WORKERS must be a whole number, got ${raw}`);
+    process.exit(1);
+  }
+  for (let i = 0; i < count; i++) cluster.fork();
+} else {
+  serve();
+}
