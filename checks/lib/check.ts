@@ -139,10 +139,11 @@ export async function runCheck(
       const port = await freePort();
       const program = await t.spawn({ ...opts, port });
       if (!typechecked) {
-        typechecked = typecheck(dir, signal); // a cancelled run stops its compiler too
+        const compiling = typecheck(dir, signal); // a cancelled run stops its compiler too
+        typechecked = compiling;
         await t.expect('the TypeScript compiles', 'Fix the first error tsc reports: file(line,column) says where.', async () => {
           // Name files as the learner knows them, not as the copy we may be running.
-          const errors = (await typechecked).replaceAll(relative(root, dir), shownDir);
+          const errors = (await compiling).replaceAll(relative(root, dir), shownDir);
           if (errors) throw new Fatal('tsc found type errors', errors.split('\n').slice(0, 12).join('\n'));
         });
       }
