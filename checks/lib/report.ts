@@ -23,7 +23,12 @@ export function formatResult(r: CheckResult): string {
   const held = r.expectations.filter((e) => e.ok).length;
   const seconds = (r.durationMs / 1000).toFixed(1);
   lines.push('');
-  if (r.stoppedEarly) lines.push(pc.dim(`  The check stopped early: ${r.stoppedEarly}.`));
+  if (r.stoppedEarly) {
+    // A fatal ✗ already says why; what the learner needs to know is that the rest was not tried.
+    const last = r.expectations.at(-1);
+    const why = last && !last.ok && last.seen?.startsWith(r.stoppedEarly) ? 'the rest needs the ✗ above' : r.stoppedEarly;
+    lines.push(pc.dim(`  The check stopped early (${why}); later expectations were not tried.`));
+  }
   lines.push(
     r.ok
       ? pc.green(`  All ${held} expectations hold · ${seconds} s`)
