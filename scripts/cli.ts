@@ -25,8 +25,8 @@ export function isEntry(meta: ImportMeta): boolean {
 /** Run a command's main and exit with its code; errors become one `✖` line. */
 export async function runCommand(main: () => Promise<number>, usage: string): Promise<never> {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    if (process.listenerCount(sig) > 0) continue; // the command handles it itself (npm start)
     process.on(sig, () => {
+      if (process.listenerCount(sig) > 1) return; // the command ends itself more gently (npm start)
       killAllNow();
       process.exit(130);
     });

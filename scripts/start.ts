@@ -103,7 +103,11 @@ async function watchMode(args: StartArgs): Promise<number> {
 
   const bus = new WorkshopBus();
   const web = args.web ? await openWeb(args.port, bus) : undefined;
-  if (web) console.log(`Follow along in a browser: ${pc.bold(pc.cyan(web.url))}`);
+  if (web) {
+    const port = Number(new URL(web.url).port);
+    const moved = args.port !== 0 && port !== args.port ? pc.dim(` (port ${args.port} is busy)`) : '';
+    console.log(`Follow along in a browser: ${pc.bold(pc.cyan(web.url))}${moved}`);
+  }
   const interactive = process.stdin.isTTY === true;
 
   let stopKeys = (): void => {};
@@ -157,7 +161,13 @@ async function watchMode(args: StartArgs): Promise<number> {
     }
   };
   if (interactive) stopKeys = listenKeys(onKey);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void quit(130));
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (!quitting) return void quit(130);
+      killAllNow(); // a second Ctrl-C: no more waiting
+      process.exit(130);
+    });
+  }
 
   await loop.start();
   return exited;
