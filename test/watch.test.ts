@@ -40,12 +40,12 @@ afterEach(async () => {
   delete process.env.WORKSHOP_LESSONS_DIR;
 });
 
-function makeLoop(check: CheckFn, extra: { runAtStart?: boolean; onAllDone?: () => void } = {}) {
+function makeLoop(check: CheckFn, extra: { runAtStart?: boolean; onAllDone?: () => void; debounceMs?: number } = {}) {
   const bus = new WorkshopBus();
   const events: WorkshopEvent[] = [];
   bus.subscribe((e) => events.push(e));
   const out: string[] = [];
-  loop = new WatchLoop({ bus, check, progressFile, print: (t) => out.push(t), debounceMs: 100, runAtStart: extra.runAtStart ?? false, ...(extra.onAllDone ? { onAllDone: extra.onAllDone } : {}) });
+  loop = new WatchLoop({ bus, check, progressFile, print: (t) => out.push(t), debounceMs: extra.debounceMs ?? 100, runAtStart: extra.runAtStart ?? false, ...(extra.onAllDone ? { onAllDone: extra.onAllDone } : {}) });
   return { loop, bus, events, out };
 }
 
@@ -58,7 +58,7 @@ describe('the watch loop', () => {
     const { loop, events } = makeLoop(async (lesson, dir) => {
       calls.push(`${lesson.id} ${dir}`);
       return fakeResult(lesson, false);
-    });
+    }, { debounceMs: 400 }); // wide: a busy machine may stretch the 10 ms between saves
     await loop.start();
     expect(loop.lesson?.id).toBe('01-single-thread');
     await sleep(300);
