@@ -1,0 +1,228 @@
+// Lesson 04: the primary replaces a worker that dies — crashed by GET /crash, killed with SIGKILL —
+// while the other one keeps serving; on SIGTERM it lets its workers go and exits 0; and with
+// CRASH_ON_START=1 (a bad deploy) it gives up after a few tries instead of forking forever.
+import { defineCheck, describeFailures, Fatal, isAlive, isToolchainHelper, sleep, startLoad, unmet, type App, type Program } from './lib/index.ts';
+
+/** Every crash the check causes hits a worker that has been answering this long: a stable one. */
+const STABLE_MS = 1500;
+/** A replacement starts a new process (node + tsx): about 0.5 s on an idle machine, 10 s on a very busy one. */
+const REPLACE_MS = 20_000;
+const WORKERS = 2;
+/**
+ * The crash loop runs with this many workers: they all die at once, so the primary meets its 10
+ * unstable deaths in one round of process starts instead of five (each start costs ~0.5 s of CPU).
+ */
+const CRASH_WORKERS = 10;
+const MAX_FORKS = CRASH_WORKERS + 10;
+/** The steady loop around the kill: 4 requests at a time, each on a fresh connection. */
+const LANES = 4;
+const MAX_FAILED = 2 * LANES;
+
+const primaryDied = (app: App): Fatal =>
+  new Fatal(
+    `the primary ${app.program.exit?.signal ? `was killed by ${app.program.exit.signal}` : `exited with code ${app.program.exit?.code}`} after a worker died. Its last output:`,
+    app.program.tail(),
+    "The primary must outlive its workers: don't exit (or throw) in cluster.on('exit'); fork a replacement there instead.",
+  );
+
+const untilMark = (mark: number): Promise<void> => sleep(Math.max(0, mark - performance.now()));
+
+/**
+ * Wait until one new worker (a pid not in `before`) runs beside the survivors and answers GET /.
+ * Returns the new pid and how long it took; fails when the primary forks none, or too many.
+ */
+async function replacement(app: App, before: readonly number[], since: number): Promise<{ pid: number; ms: number }> {
+  const deadline = performance.now() + REPLACE_MS;
+  let fresh: number[] = [];
+  for (;;) {
+    if (app.program.exit) throw primaryDied(app);
+    fresh = app.workers().filter((p) => !before.includes(p));
+    if (fresh.length > 0) {
+      const answers = await Promise.allSettled([0, 1, 2, 3].map(() => app.pidOnce(1500)));
+      const pid = answers.map((a) => (a.status === 'fulfilled' ? a.value : undefined)).find((p) => p !== undefined && fresh.includes(p));
+      if (pid !== undefined) {
+        const workers = app.workers();
+        if (workers.length !== WORKERS) {
+          unmet(`${WORKERS} workers (WORKERS=${WORKERS}), one of them new`, `${workers.length} workers: ${workers.join(', ')}`, 'Fork exactly one replacement for each worker that dies.');
+        }
+        return { pid, ms: Math.round(performance.now() - since) };
+      }
+    }
+    if (performance.now() >= deadline) {
+      unmet(
+        `a new worker that answers GET / within ${REPLACE_MS / 1000} s`,
+        fresh.length === 0
+          ? `no new worker was forked; the primary's workers: ${app.workers().join(', ') || 'none'}`
+          : `new worker ${fresh.join(', ')} was forked but never answered GET /`,
+      );
+    }
+    await sleep(40);
+  }
+}
+
+/** A line of the program's output that names `pid` and matches `why`. */
+const logLine = (pid: number, why: string): RegExp => new RegExp(`^(?=.*\\b${pid}\\b)(?=.*(?:${why})).*$`, 'mi');
+
+interface CrashLoop {
+  readonly forks: number;
+  readonly exit: Program['exit'];
+  /** Why the watch ended. */
+  readonly ended: 'exited' | 'too many forks' | 'idle' | 'deadline';
+  readonly ms: number;
+  readonly program: Program;
+}
+
+/** Watch a CRASH_ON_START program: count the workers it forks, stop it at once if that runs away. */
+async function watchCrashLoop(program: Program): Promise<CrashLoop> {
+  const started = performance.now();
+  const isWorker = new Map<number, boolean>(); // tsx's esbuild helper is a child too: not a worker
+  let lastAlive = started;
+  const done = async (ended: CrashLoop['ended']): Promise<CrashLoop> => {
+    const forks = [...isWorker.values()].filter(Boolean).length;
+    if (ended !== 'exited') await program.stop(200); // a fork bomb must not burn the CPU any longer
+    return { forks, exit: program.exit, ended, ms: Math.round(performance.now() - started), program };
+  };
+  for (;;) {
+    const children = program.children();
+    for (const pid of children) {
+      if (isToolchainHelper(pid)) isWorker.set(pid, false);
+      else if (!isWorker.has(pid)) isWorker.set(pid, true);
+    }
+    if (children.some((pid) => isWorker.get(pid))) lastAlive = performance.now();
+    if (program.exit) return done('exited');
+    if ([...isWorker.values()].filter(Boolean).length > MAX_FORKS) return done('too many forks');
+    const forked = [...isWorker.values()].some(Boolean);
+    if (forked && performance.now() - lastAlive > 5000) return done('idle');
+    if (performance.now() - started > 120_000) return done('deadline');
+    await sleep(25);
+  }
+}
+
+export default defineCheck({
+  timeoutMs: 150_000,
+  async run(t) {
+    const app = await t.start({ env: { WORKERS: String(WORKERS), CRASH_ON_START: undefined }, readyMs: 20_000 });
+    // The crash loop takes the longest: it runs beside the rest (once the first program is up, not
+    // to slow its start) and is judged last.
+    const crashLoop = watchCrashLoop(await t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1' } }));
+
+    const originals = await t.expect(`with WORKERS=${WORKERS}, ${WORKERS} workers answer GET /`, 'Keep lesson 03: fork Number(process.env.WORKERS) workers, each answering {"pid": process.pid}.', async () => {
+      const seen = await app.waitForPids(WORKERS, 20_000);
+      const workers = app.workers();
+      if (seen.size < WORKERS || workers.length !== WORKERS) {
+        unmet(`${WORKERS} workers, each answering with its own pid`, `pids that answered: ${[...seen].join(', ') || 'none'}; the primary's workers: ${workers.join(', ') || 'none'}`);
+      }
+      return workers;
+    });
+    if (originals === undefined) return;
+
+    const crash = await t.expect('GET /crash makes the worker that answers it exit', 'In the worker, answer GET /crash and then end the process with a non-zero code: process.exit(1), or throw from a timer.', async () => {
+      const logFrom = app.program.output.length;
+      const reply = await app.get('/crash', 3000).catch(() => undefined); // answering first or not
+      const deadline = performance.now() + 5000;
+      for (;;) {
+        const gone = originals.find((pid) => !isAlive(pid));
+        if (gone !== undefined) return { pid: gone, at: performance.now(), logFrom };
+        if (app.program.exit) throw primaryDied(app);
+        if (performance.now() >= deadline) {
+          const said = reply ? `it answered ${reply.status} ${reply.body.slice(0, 120)}` : 'it got no answer';
+          unmet('one of the workers to exit', `GET /crash: ${said}, and workers ${originals.join(' and ')} were both still running 5 s later`);
+        }
+        await sleep(20);
+      }
+    });
+    if (crash === undefined) return;
+
+    const crashed = await t.expect('the primary replaces the crashed worker: two workers again, and the new one answers', "Node never restarts a worker by itself: in cluster.on('exit', …) fork a new one.", () =>
+      replacement(app, originals, crash.at),
+    );
+
+    await t.expect('the primary logs which worker died and why: its pid and exit code', "In cluster.on('exit', (worker, code, signal) => …) log worker.process.pid and the code (or the signal).", async () => {
+      const line = await app.program.waitForOutput(logLine(crash.pid, '(?:code|exit\\w*|status)\\W*[1-9]'), 3000, crash.logFrom);
+      if (!line) unmet(`a line naming pid ${crash.pid} and its exit code, like "worker ${crash.pid} died (code 1)"`, `the output since the crash:\n${app.program.output.slice(crash.logFrom).trim().split('\n').slice(-8).join('\n') || '(nothing)'}`);
+    });
+    if (crashed === undefined) return;
+
+    // Kill the other original worker (it has answered for longer than STABLE_MS) under a steady loop
+    // of requests: the one left keeps answering while the primary forks a replacement. If the
+    // original is gone (the primary replaced all its workers), kill the new one once it is stable.
+    const original = originals.find((pid) => pid !== crash.pid && isAlive(pid));
+    const victim = original ?? crashed.pid;
+    const stableAt = original === undefined ? crash.at + crashed.ms + STABLE_MS : crash.at + STABLE_MS;
+    const load = startLoad(app.port, { concurrency: LANES, timeoutMs: 3000 });
+    await untilMark(Math.max(stableAt, performance.now() + 300));
+    const before = app.workers();
+    const logFrom = app.program.output.length;
+    const killedAt = performance.now();
+    try {
+      process.kill(victim, 'SIGKILL');
+    } catch {
+      // Already gone: the replacement expectation says so.
+    }
+    const killed = await t.expect('after SIGKILL of a worker the primary replaces it: two workers again, and the new one answers', "Replace every worker that dies, whatever killed it: cluster.on('exit') fires for signals too.", () =>
+      replacement(app, before, killedAt),
+    ).catch(async (err: unknown) => {
+      await load.stop();
+      throw err;
+    });
+    await sleep(200);
+    const report = await load.stop();
+
+    await t.expect(`while one worker is killed the other keeps answering: at most ${MAX_FAILED} requests fail, none after the replacement answers`, 'Replace only the worker that died; the others must keep serving (no restart of all workers, no exit of the primary).', async () => {
+      const answeredAt = killed === undefined ? Infinity : killedAt + killed.ms;
+      const late = report.samples.filter((s) => !s.ok && s.startedAt > answeredAt);
+      const during = report.samples.filter((s) => s.ok && s.endedAt > killedAt && s.endedAt < answeredAt).length;
+      if (report.failed > MAX_FAILED || late.length > 0) {
+        unmet(
+          `at most ${MAX_FAILED} failed requests (those in flight to the killed worker), none sent after the new worker answered`,
+          `${report.failed} of ${report.sent} requests failed (${describeFailures(report)}), ${late.length} of them after the new worker answered; ${during} answered between the kill and the replacement`,
+        );
+      }
+    });
+
+    await t.expect('the primary logs which worker died and why: its pid and SIGKILL', "The signal is the 'exit' listener's third argument: cluster.on('exit', (worker, code, signal) => …).", async () => {
+      const line = await app.program.waitForOutput(logLine(victim, 'SIGKILL'), 3000, logFrom);
+      if (!line) unmet(`a line naming pid ${victim} and SIGKILL, like "worker ${victim} died (signal SIGKILL)"`, `the output since the kill:\n${app.program.output.slice(logFrom).trim().split('\n').slice(-8).join('\n') || '(nothing)'}`);
+    });
+
+    // SIGTERM: every worker is let go on purpose, none replaced, and the primary exits 0.
+    const running = app.workers();
+    const forked = new Set<number>();
+    const termAt = performance.now();
+    app.program.signal('SIGTERM');
+    while (!app.program.exit && performance.now() - termAt < 10_000) {
+      for (const pid of app.workers()) if (!running.includes(pid)) forked.add(pid);
+      await sleep(20);
+    }
+    await t.expect('on SIGTERM the primary replaces none of the workers it lets go', "worker.disconnect() sets worker.exitedAfterDisconnect: check it in cluster.on('exit') and don't fork then.", async () => {
+      if (forked.size > 0) unmet('no new worker after SIGTERM', `it forked ${forked.size} new worker(s) (${[...forked].join(', ')}) after SIGTERM`);
+    });
+    await t.expect('on SIGTERM the primary exits with code 0 once its workers are gone, leaving nothing running', "process.on('SIGTERM', …): disconnect every worker, then process.exit(0) when the last one has exited.", async () => {
+      const exit = app.program.exit;
+      if (!exit) unmet('the primary to exit within 10 s of SIGTERM', `it is still running, with workers ${app.workers().join(', ') || 'none'}. Its last output:\n${app.program.tail(5)}`);
+      if (exit.code !== 0) unmet('exit code 0', `it ${exit.signal ? `was killed by ${exit.signal} (no SIGTERM handler?)` : `exited with code ${exit.code}`}`);
+      if (!(await app.program.waitGroupGone(2000))) unmet('no process left after the primary exits', `still running: ${app.program.members().join(', ')}`);
+    });
+
+    const loop = await crashLoop;
+    const tail = loop.program.tail(6);
+    await t.expect(`with CRASH_ON_START=1 and WORKERS=${CRASH_WORKERS} the primary stops forking: at most WORKERS + 10 = ${MAX_FORKS} workers in all`, 'Count unstable deaths in a row (died before listening, or less than 1 s after); after 10, fork no more.', async () => {
+      if (loop.ended === 'too many forks') unmet(`at most ${MAX_FORKS} workers forked`, `it had forked ${loop.forks} workers in ${(loop.ms / 1000).toFixed(1)} s and kept going (the check stopped it). Its last output:\n${tail}`);
+    });
+    await t.expect('then, with no worker left, the primary exits with a non-zero code and says why', "Once you stop forking and the last worker has exited, console.error why (a crash loop) and process.exit(1).", async () => {
+      const exit = loop.exit;
+      if (loop.ended === 'too many forks') unmet('the primary to give up', 'it never stopped forking');
+      if (!exit) {
+        unmet(
+          'the primary to exit once its last worker is gone',
+          loop.ended === 'idle' ? `it forked ${loop.forks} workers, then ran on with none for 5 s. Its last output:\n${tail}` : `still running after ${loop.ms / 1000} s. Its last output:\n${tail}`,
+        );
+      }
+      if (exit.code === 0 || exit.code === null) unmet('a non-zero exit code', `it ${exit.signal ? `was killed by ${exit.signal}` : 'exited with code 0'}: a supervisor (systemd, Docker, pm2) reads 0 as "all went well"`);
+      if (!/crash|loop|unstable|giv\w* up|gave up|too (many|often|fast|quick)|restart|stop|abort/i.test(loop.program.output)) {
+        unmet('a message that says why it gives up (e.g. "crash loop: … giving up")', `its last output:\n${tail}`);
+      }
+      if (!(await loop.program.waitGroupGone(2000))) unmet('no worker left after the primary exits', `still running: ${loop.program.members().join(', ')}`);
+    });
+  },
+});
