@@ -160,7 +160,15 @@ async function watchMode(args: StartArgs): Promise<number> {
         key satisfies never;
     }
   };
-  if (interactive) stopKeys = listenKeys(onKey);
+  if (interactive) {
+    stopKeys = listenKeys((key) => {
+      try {
+        onKey(key);
+      } catch (err) {
+        console.log(pc.red(`✖ ${(err as Error).message}`)); // a failed key press must not end the session
+      }
+    });
+  }
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
       if (!quitting) return void quit(130);
