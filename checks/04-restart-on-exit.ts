@@ -106,103 +106,107 @@ export default defineCheck({
     // to slow its start) and is judged last.
     const crashLoop = watchCrashLoop(await t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1' } }));
 
-    const originals = await t.expect(`with WORKERS=${WORKERS}, ${WORKERS} workers answer GET /`, 'Keep lesson 03: fork Number(process.env.WORKERS) workers, each answering {"pid": process.pid}.', async () => {
-      const seen = await app.waitForPids(WORKERS, 20_000);
-      const workers = app.workers();
-      if (seen.size < WORKERS || workers.length !== WORKERS) {
-        unmet(`${WORKERS} workers, each answering with its own pid`, `pids that answered: ${[...seen].join(', ') || 'none'}; the primary's workers: ${workers.join(', ') || 'none'}`);
-      }
-      return workers;
-    });
-    if (originals === undefined) return;
-
-    const crash = await t.expect('GET /crash makes the worker that answers it exit', 'In the worker, answer GET /crash and then end the process with a non-zero code: process.exit(1), or throw from a timer.', async () => {
-      const logFrom = app.program.output.length;
-      const reply = await app.get('/crash', 3000).catch(() => undefined); // answering first or not
-      const deadline = performance.now() + 5000;
-      for (;;) {
-        const gone = originals.find((pid) => !isAlive(pid));
-        if (gone !== undefined) return { pid: gone, at: performance.now(), logFrom };
-        if (app.program.exit) throw primaryDied(app);
-        if (performance.now() >= deadline) {
-          const said = reply ? `it answered ${reply.status} ${reply.body.slice(0, 120)}` : 'it got no answer';
-          unmet('one of the workers to exit', `GET /crash: ${said}, and workers ${originals.join(' and ')} were both still running 5 s later`);
+    // The serving program first; an early return from it still leaves the crash loop to report.
+    const serving = async (): Promise<void> => {
+      const originals = await t.expect(`with WORKERS=${WORKERS}, ${WORKERS} workers answer GET /`, 'Keep lesson 03: fork Number(process.env.WORKERS) workers, each answering {"pid": process.pid}.', async () => {
+        const seen = await app.waitForPids(WORKERS, 20_000);
+        const workers = app.workers();
+        if (seen.size < WORKERS || workers.length !== WORKERS) {
+          unmet(`${WORKERS} workers, each answering with its own pid`, `pids that answered: ${[...seen].join(', ') || 'none'}; the primary's workers: ${workers.join(', ') || 'none'}`);
         }
+        return workers;
+      });
+      if (originals === undefined) return;
+
+      const crash = await t.expect('GET /crash makes the worker that answers it exit', 'In the worker, answer GET /crash and then end the process with a non-zero code: process.exit(1), or throw from a timer.', async () => {
+        const logFrom = app.program.output.length;
+        const reply = await app.get('/crash', 3000).catch(() => undefined); // answering first or not
+        const deadline = performance.now() + 5000;
+        for (;;) {
+          const gone = originals.find((pid) => !isAlive(pid));
+          if (gone !== undefined) return { pid: gone, at: performance.now(), logFrom };
+          if (app.program.exit) throw primaryDied(app);
+          if (performance.now() >= deadline) {
+            const said = reply ? `it answered ${reply.status} ${reply.body.slice(0, 120)}` : 'it got no answer';
+            unmet('one of the workers to exit', `GET /crash: ${said}, and workers ${originals.join(' and ')} were both still running 5 s later`);
+          }
+          await sleep(20);
+        }
+      });
+      if (crash === undefined) return;
+
+      const crashed = await t.expect('the primary replaces the crashed worker: two workers again, and the new one answers', "Node never restarts a worker by itself: in cluster.on('exit', …) fork a new one.", () =>
+        replacement(app, originals, crash.at),
+      );
+
+      await t.expect('the primary logs which worker died and why: its pid and exit code', "In cluster.on('exit', (worker, code, signal) => …) log worker.process.pid and the code (or the signal).", async () => {
+        const line = await app.program.waitForOutput(logLine(crash.pid, '(?:code|exit\\w*|status)\\W*[1-9]'), 3000, crash.logFrom);
+        if (!line) unmet(`a line naming pid ${crash.pid} and its exit code, like "worker ${crash.pid} died (code 1)"`, `the output since the crash:\n${app.program.output.slice(crash.logFrom).trim().split('\n').slice(-8).join('\n') || '(nothing)'}`);
+      });
+      if (crashed === undefined) return;
+
+      // Kill the other original worker (it has answered for longer than STABLE_MS) under a steady loop
+      // of requests: the one left keeps answering while the primary forks a replacement. If the
+      // original is gone (the primary replaced all its workers), kill the new one once it is stable.
+      const original = originals.find((pid) => pid !== crash.pid && isAlive(pid));
+      const victim = original ?? crashed.pid;
+      const stableAt = original === undefined ? crash.at + crashed.ms + STABLE_MS : crash.at + STABLE_MS;
+      const load = startLoad(app.port, { concurrency: LANES, timeoutMs: 3000 });
+      await untilMark(Math.max(stableAt, performance.now() + 300));
+      const before = app.workers();
+      const logFrom = app.program.output.length;
+      const killedAt = performance.now();
+      try {
+        process.kill(victim, 'SIGKILL');
+      } catch {
+        // Already gone: the replacement expectation says so.
+      }
+      const killed = await t.expect('after SIGKILL of a worker the primary replaces it: two workers again, and the new one answers', "Replace every worker that dies, whatever killed it: cluster.on('exit') fires for signals too.", () =>
+        replacement(app, before, killedAt),
+      ).catch(async (err: unknown) => {
+        await load.stop();
+        throw err;
+      });
+      await sleep(200);
+      const report = await load.stop();
+
+      await t.expect(`while one worker is killed the other keeps answering: at most ${MAX_FAILED} requests fail, none after the replacement answers`, 'Replace only the worker that died; the others must keep serving (no restart of all workers, no exit of the primary).', async () => {
+        const answeredAt = killed === undefined ? Infinity : killedAt + killed.ms;
+        const late = report.samples.filter((s) => !s.ok && s.startedAt > answeredAt);
+        const during = report.samples.filter((s) => s.ok && s.endedAt > killedAt && s.endedAt < answeredAt).length;
+        if (report.failed > MAX_FAILED || late.length > 0) {
+          unmet(
+            `at most ${MAX_FAILED} failed requests (those in flight to the killed worker), none sent after the new worker answered`,
+            `${report.failed} of ${report.sent} requests failed (${describeFailures(report)}), ${late.length} of them after the new worker answered; ${during} answered between the kill and the replacement`,
+          );
+        }
+      });
+
+      await t.expect('the primary logs which worker died and why: its pid and SIGKILL', "The signal is the 'exit' listener's third argument: cluster.on('exit', (worker, code, signal) => …).", async () => {
+        const line = await app.program.waitForOutput(logLine(victim, 'SIGKILL'), 3000, logFrom);
+        if (!line) unmet(`a line naming pid ${victim} and SIGKILL, like "worker ${victim} died (signal SIGKILL)"`, `the output since the kill:\n${app.program.output.slice(logFrom).trim().split('\n').slice(-8).join('\n') || '(nothing)'}`);
+      });
+
+      // SIGTERM: every worker is let go on purpose, none replaced, and the primary exits 0.
+      const running = app.workers();
+      const forked = new Set<number>();
+      const termAt = performance.now();
+      app.program.signal('SIGTERM');
+      while (!app.program.exit && performance.now() - termAt < 10_000) {
+        for (const pid of app.workers()) if (!running.includes(pid)) forked.add(pid);
         await sleep(20);
       }
-    });
-    if (crash === undefined) return;
-
-    const crashed = await t.expect('the primary replaces the crashed worker: two workers again, and the new one answers', "Node never restarts a worker by itself: in cluster.on('exit', …) fork a new one.", () =>
-      replacement(app, originals, crash.at),
-    );
-
-    await t.expect('the primary logs which worker died and why: its pid and exit code', "In cluster.on('exit', (worker, code, signal) => …) log worker.process.pid and the code (or the signal).", async () => {
-      const line = await app.program.waitForOutput(logLine(crash.pid, '(?:code|exit\\w*|status)\\W*[1-9]'), 3000, crash.logFrom);
-      if (!line) unmet(`a line naming pid ${crash.pid} and its exit code, like "worker ${crash.pid} died (code 1)"`, `the output since the crash:\n${app.program.output.slice(crash.logFrom).trim().split('\n').slice(-8).join('\n') || '(nothing)'}`);
-    });
-    if (crashed === undefined) return;
-
-    // Kill the other original worker (it has answered for longer than STABLE_MS) under a steady loop
-    // of requests: the one left keeps answering while the primary forks a replacement. If the
-    // original is gone (the primary replaced all its workers), kill the new one once it is stable.
-    const original = originals.find((pid) => pid !== crash.pid && isAlive(pid));
-    const victim = original ?? crashed.pid;
-    const stableAt = original === undefined ? crash.at + crashed.ms + STABLE_MS : crash.at + STABLE_MS;
-    const load = startLoad(app.port, { concurrency: LANES, timeoutMs: 3000 });
-    await untilMark(Math.max(stableAt, performance.now() + 300));
-    const before = app.workers();
-    const logFrom = app.program.output.length;
-    const killedAt = performance.now();
-    try {
-      process.kill(victim, 'SIGKILL');
-    } catch {
-      // Already gone: the replacement expectation says so.
-    }
-    const killed = await t.expect('after SIGKILL of a worker the primary replaces it: two workers again, and the new one answers', "Replace every worker that dies, whatever killed it: cluster.on('exit') fires for signals too.", () =>
-      replacement(app, before, killedAt),
-    ).catch(async (err: unknown) => {
-      await load.stop();
-      throw err;
-    });
-    await sleep(200);
-    const report = await load.stop();
-
-    await t.expect(`while one worker is killed the other keeps answering: at most ${MAX_FAILED} requests fail, none after the replacement answers`, 'Replace only the worker that died; the others must keep serving (no restart of all workers, no exit of the primary).', async () => {
-      const answeredAt = killed === undefined ? Infinity : killedAt + killed.ms;
-      const late = report.samples.filter((s) => !s.ok && s.startedAt > answeredAt);
-      const during = report.samples.filter((s) => s.ok && s.endedAt > killedAt && s.endedAt < answeredAt).length;
-      if (report.failed > MAX_FAILED || late.length > 0) {
-        unmet(
-          `at most ${MAX_FAILED} failed requests (those in flight to the killed worker), none sent after the new worker answered`,
-          `${report.failed} of ${report.sent} requests failed (${describeFailures(report)}), ${late.length} of them after the new worker answered; ${during} answered between the kill and the replacement`,
-        );
-      }
-    });
-
-    await t.expect('the primary logs which worker died and why: its pid and SIGKILL', "The signal is the 'exit' listener's third argument: cluster.on('exit', (worker, code, signal) => …).", async () => {
-      const line = await app.program.waitForOutput(logLine(victim, 'SIGKILL'), 3000, logFrom);
-      if (!line) unmet(`a line naming pid ${victim} and SIGKILL, like "worker ${victim} died (signal SIGKILL)"`, `the output since the kill:\n${app.program.output.slice(logFrom).trim().split('\n').slice(-8).join('\n') || '(nothing)'}`);
-    });
-
-    // SIGTERM: every worker is let go on purpose, none replaced, and the primary exits 0.
-    const running = app.workers();
-    const forked = new Set<number>();
-    const termAt = performance.now();
-    app.program.signal('SIGTERM');
-    while (!app.program.exit && performance.now() - termAt < 10_000) {
-      for (const pid of app.workers()) if (!running.includes(pid)) forked.add(pid);
-      await sleep(20);
-    }
-    await t.expect('on SIGTERM the primary replaces none of the workers it lets go', "worker.disconnect() sets worker.exitedAfterDisconnect: check it in cluster.on('exit') and don't fork then.", async () => {
-      if (forked.size > 0) unmet('no new worker after SIGTERM', `it forked ${forked.size} new worker(s) (${[...forked].join(', ')}) after SIGTERM`);
-    });
-    await t.expect('on SIGTERM the primary exits with code 0 once its workers are gone, leaving nothing running', "process.on('SIGTERM', …): disconnect every worker, then process.exit(0) when the last one has exited.", async () => {
-      const exit = app.program.exit;
-      if (!exit) unmet('the primary to exit within 10 s of SIGTERM', `it is still running, with workers ${app.workers().join(', ') || 'none'}. Its last output:\n${app.program.tail(5)}`);
-      if (exit.code !== 0) unmet('exit code 0', `it ${exit.signal ? `was killed by ${exit.signal} (no SIGTERM handler?)` : `exited with code ${exit.code}`}`);
-      if (!(await app.program.waitGroupGone(2000))) unmet('no process left after the primary exits', `still running: ${app.program.members().join(', ')}`);
-    });
+      await t.expect('on SIGTERM the primary replaces none of the workers it lets go', "worker.disconnect() sets worker.exitedAfterDisconnect: check it in cluster.on('exit') and don't fork then.", async () => {
+        if (forked.size > 0) unmet('no new worker after SIGTERM', `it forked ${forked.size} new worker(s) (${[...forked].join(', ')}) after SIGTERM`);
+      });
+      await t.expect('on SIGTERM the primary exits with code 0 once its workers are gone, leaving nothing running', "process.on('SIGTERM', …): disconnect every worker, then process.exit(0) when the last one has exited.", async () => {
+        const exit = app.program.exit;
+        if (!exit) unmet('the primary to exit within 10 s of SIGTERM', `it is still running, with workers ${app.workers().join(', ') || 'none'}. Its last output:\n${app.program.tail(5)}`);
+        if (exit.code !== 0) unmet('exit code 0', `it ${exit.signal ? `was killed by ${exit.signal} (no SIGTERM handler?)` : `exited with code ${exit.code}`}`);
+        if (!(await app.program.waitGroupGone(2000))) unmet('no process left after the primary exits', `still running: ${app.program.members().join(', ')}`);
+      });
+    };
+    await serving();
 
     const loop = await crashLoop;
     const tail = loop.program.tail(6);
