@@ -51,7 +51,14 @@ export const lessons: readonly Lesson[] = [
     id: '04-restart-on-exit',
     title: 'Replace workers that die',
     summary: 'The primary replaces crashed workers, lets planned exits go, and stops a crash loop.',
-    hints: ['TODO(helper): hints for lesson 04'],
+    hints: [
+      "GET /crash can answer first and crash right after: what happens to an error thrown inside setImmediate(), where Express can't catch it?",
+      "cluster.on('exit', (worker, code, signal) => …) runs for every death. Which of code and signal is set when a worker was killed with SIGKILL?",
+      'worker.disconnect() marks the worker: worker.exitedAfterDisconnect is true in its exit listener. What should the primary do then?',
+      'On SIGTERM: set a flag, disconnect every worker in Object.values(cluster.workers ?? {}), and call process.exit(0) from the exit listener when none is left.',
+      "Remember Date.now() in cluster.on('listening'). A worker that died before that, or less than 1000 ms after, is unstable; a stable death sets the count back to 0.",
+      'After 10 unstable deaths in a row fork no more; in between, wait a little longer each time: setTimeout(fork, 50 * unstable). When no worker is left, console.error why and process.exit(1).',
+    ],
   },
   {
     id: '05-messaging',
