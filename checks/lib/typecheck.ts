@@ -26,6 +26,7 @@ export function typecheck(dir: string, signal?: AbortSignal): Promise<string> {
   const args = [
     tscBin,
     '--ignoreConfig',
+    '--singleThreaded', // one small folder: threads would only compete with the program starting beside it
     '--noEmit',
     '--pretty',
     'false',
