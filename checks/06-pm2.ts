@@ -53,7 +53,7 @@ function logTail(pm2: Pm2): string {
 }
 
 export default defineCheck({
-  timeoutMs: 75_000,
+  timeoutMs: 110_000,
   async run(t) {
     const ecosystem = join(t.dir, ECOSYSTEM);
     const cores = os.cpus().length; // what pm2 means by 'max'
@@ -203,11 +203,22 @@ export default defineCheck({
         if (seen.size < apps.length) await sleep(100);
       }
       if (seen.size === 0) {
-        const ports = [...new Set(apps.map((p) => p.port))].filter((p) => p !== String(port));
+        const now = await jlist(pm2).catch(() => apps);
+        const ports = [...new Set(now.map((p) => p.port))].filter((p) => p !== String(port));
+        const log = logTail(pm2);
+        const odd = now.find((p) => !/(^|\/)node$/.test(p.interpreter))?.interpreter;
+        const hint =
+          ports.length > 0
+            ? `Leave PORT out of ${ECOSYSTEM}: pm2 passes on the environment of \`pm2 start\`.`
+            : odd || /Unknown file extension/.test(log)
+              ? `Cluster mode forks Node itself${odd ? ` and ignores interpreter '${odd}'` : ''}: use interpreter 'node' with node_args '--import tsx'.`
+              : log !== ''
+                ? 'The error log above says why the instances do not serve.'
+                : 'Listen on Number(process.env.PORT) in server.ts.';
         throw new Fatal(
           `nothing answered GET / on PORT=${port} within 15 s (${lastError})`,
-          `${ports.length > 0 ? `pm2 gave the instances PORT=${ports.join(', ')}: an env section in ${ECOSYSTEM} overrides the shell's PORT.\n` : ''}${describe(apps)}${logTail(pm2)}`,
-          ports.length > 0 ? `Leave PORT out of ${ECOSYSTEM}: pm2 passes on the environment of \`pm2 start\`.` : 'Listen on Number(process.env.PORT) in server.ts.',
+          `${ports.length > 0 ? `pm2 gave the instances PORT=${ports.join(', ')}: an env section in ${ECOSYSTEM} overrides the shell's PORT.\n` : ''}${describe(now)}${log}`,
+          hint,
         );
       }
       const strangers = [...seen].filter((pid) => !listed.has(pid));
