@@ -55,8 +55,8 @@ if (cluster.isPrimary) {
       if (unstable >= MAX_UNSTABLE) gaveUp = true;
       // Back off a little more after each unstable death; a stable death is replaced at once.
       else {
-        // Start from a clean slate: stop the others too, then fork a full set.
-        for (const other of Object.values(cluster.workers ?? {})) other?.kill();
+        // Start from a clean slate: let the others go too, then fork a full set.
+        for (const other of Object.values(cluster.workers ?? {})) other?.disconnect();
         for (let i = 0; i < count; i++) setTimeout(fork, 50 * unstable);
       }
     }
