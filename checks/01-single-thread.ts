@@ -86,6 +86,7 @@ export default defineCheck({
       let seen = '';
       for (let attempt = 0; attempt < 3; attempt++) {
         const work = app.get(`/work?n=${n + 1}`, 10_000);
+        work.catch(() => {}); // awaited below; if GET / fails first (or the run is cancelled), no unhandled rejection
         await new Promise((r) => setTimeout(r, 15));
         const quick = await app.get('/', 10_000);
         const slow = await work;

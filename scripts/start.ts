@@ -6,7 +6,7 @@
 import './require-node.ts';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { checkLesson, formatResult, killAllNow } from '../checks/lib/index.ts';
+import { checkLesson, formatResult, killAllNow, RequestFailed } from '../checks/lib/index.ts';
 import { WorkshopBus } from './bus.ts';
 import { isEntry, runCommand, UsageError } from './cli.ts';
 import { compareLesson } from './compare.ts';
@@ -176,6 +176,13 @@ async function watchMode(args: StartArgs): Promise<number> {
       process.exit(130);
     });
   }
+
+  // A cancelled check's code may still have requests in flight to the programs it lost: their
+  // failures are expected. Nothing that goes astray may end the learner's session.
+  process.on('unhandledRejection', (reason) => {
+    if (reason instanceof RequestFailed) return;
+    console.log(pc.dim(`(ignored: ${reason instanceof Error ? reason.message : String(reason)})`));
+  });
 
   await loop.start();
   return exited;
