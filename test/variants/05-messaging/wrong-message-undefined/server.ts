@@ -1,5 +1,5 @@
 // wrong: no message yet is undefined, and res.json drops undefined keys: {"pid"} without "message".
-// fails: null on every worker before any broadcast
+// fails: on every worker before any broadcast
 import cluster from 'node:cluster';
 import express from 'express';
 

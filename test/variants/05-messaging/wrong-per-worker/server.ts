@@ -1,5 +1,5 @@
 // wrong: each worker counts what it served itself. Every answer looks plausible; none is the total.
-// fails: the total
+// fails: total
 import cluster from 'node:cluster';
 import express from 'express';
 
