@@ -88,7 +88,7 @@ if (single && cluster && cores > 1) {
     [
       `  autocannon itself used ${cluster.loadCores.toFixed(2)} cores during the cluster runs (${single.loadCores.toFixed(2)} during the single ones),`,
       `  other programs on the machine ${cluster.otherCores === undefined ? '(unknown here)' : `${others.toFixed(2)} cores`};`,
-      `  the cluster's workers got ${cluster.serverCores.toFixed(2)} of the ${left.toFixed(2)} cores left, the single worker ${single.serverCores.toFixed(2)}.`,
+      `  the cluster's workers got ${cluster.serverCores.toFixed(2)} of the ${Math.max(0, left).toFixed(2)} cores left, the single worker ${single.serverCores.toFixed(2)}.`,
       `  Per second of server CPU the cluster served ${Math.round(cluster.reqPerCpuSecond)} requests, the single worker ${Math.round(single.reqPerCpuSecond)} (${perCpu.toFixed(2)}×):`,
       `  ${perCpu >= 0.9 ? 'the workers scale per core; what is missing is the CPU the load generator and the rest of the machine took.' : 'the workers also lose efficiency (context switches, the primary handing out connections).'}`,
       `  CPU-bound ideal with what was left: ${(single.reqPerSec.median * (cluster.serverCores / Math.max(single.serverCores, 0.01))).toFixed(0)} req/s vs ${Math.round(cluster.reqPerSec.median)} measured.`,

@@ -3,6 +3,7 @@
 // hits every worker count, not one), counting the CPU that autocannon and the servers burn.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
 import { freePort, listProcesses, request, sleep } from '../../checks/lib/index.ts';
 import { tsxLoader } from '../../checks/lib/paths.ts';
@@ -70,9 +71,10 @@ async function startServer(server: string, workers: number): Promise<Server> {
   let errors = '';
   child.stderr?.on('data', (c: Buffer) => (errors += c.toString()));
   const seen = new Set<number>();
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000; // a machine busy with other work can take that long
   while (seen.size < workers) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${server} with WORKERS=${workers} did not start:\n${errors}`);
+    if (child.exitCode !== null) throw new Error(`${server} with WORKERS=${workers} exited with code ${child.exitCode}:\n${errors}`);
+    if (Date.now() > deadline) throw new Error(`${server} with WORKERS=${workers}: ${seen.size} of ${workers} workers answered within 60 s:\n${errors}`);
     try {
       const reply = await request(port, '/', { timeoutMs: 1000 });
       const pid = (reply.json as { pid?: unknown } | undefined)?.pid;
@@ -107,15 +109,25 @@ function groupCpuMs(pgid: number): number {
     .reduce((sum, p) => sum + p.cpuMs, 0);
 }
 
-/** Busy CPU time of the whole machine so far, in ms (the first line of /proc/stat), if there is one. */
-function machineBusyMs(): number | undefined {
+/** Busy and total CPU ticks of the whole machine so far (the first line of /proc/stat), if there is one. */
+function machineTicks(): { busy: number; total: number } | undefined {
   try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
-    return ((user + nice + system + irq + softirq + steal) * 1000) / 100; // USER_HZ is 100 on Linux
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1, 9).map(Number) ?? [];
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy, total: busy + idle + iowait };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time the machine was busy between two readings, in ms. Computed as a share of `cores` × wall
+ * time: the tick rate of /proc/stat is not always what it says (containers, VMs).
+ */
+function machineBusyMs(before: ReturnType<typeof machineTicks>, after: ReturnType<typeof machineTicks>, wallMs: number, cores: number): number | undefined {
+  if (!before || !after || after.total <= before.total) return undefined;
+  return ((after.busy - before.busy) / (after.total - before.total)) * cores * wallMs;
 }
 
 function cannon(port: number, opts: BenchOptions, seconds: number): Promise<autocannon.Result> {
@@ -154,7 +166,7 @@ export async function measure(opts: BenchOptions, onProgress: (p: Progress) => v
         const label = `rep ${rep}/${opts.reps} · WORKERS=${s.workers}`;
         const pgid = s.child.pid ?? 0;
         const serverBefore = groupCpuMs(pgid);
-        const machineBefore = machineBusyMs();
+        const machineBefore = machineTicks();
         const loadBefore = process.cpuUsage();
         const started = performance.now();
         const ticker = setInterval(() => onProgress({ done: Math.min(done + (performance.now() - started) / 1000, done + opts.seconds), total, label }), 200);
@@ -162,7 +174,7 @@ export async function measure(opts: BenchOptions, onProgress: (p: Progress) => v
         const wallMs = performance.now() - started;
         const load = process.cpuUsage(loadBefore);
         const serverCpuMs = groupCpuMs(pgid) - serverBefore;
-        const machineAfter = machineBusyMs();
+        const machineCpuMs = machineBusyMs(machineBefore, machineTicks(), wallMs, availableParallelism());
         clearInterval(ticker);
         samples.push({
           workers: s.workers,
@@ -175,7 +187,7 @@ export async function measure(opts: BenchOptions, onProgress: (p: Progress) => v
           wallMs,
           loadCpuMs: (load.user + load.system) / 1000,
           serverCpuMs,
-          ...(machineBefore !== undefined && machineAfter !== undefined ? { machineCpuMs: machineAfter - machineBefore } : {}),
+          ...(machineCpuMs === undefined ? {} : { machineCpuMs }),
         });
         tick(label, opts.seconds);
       }
