@@ -157,8 +157,8 @@ describe('progress', () => {
 });
 
 describe('npm start -- --once (and under CI)', () => {
-  it('prints the list and the check, and exits 1 when the current lesson fails', () => {
-    const r = npm('start', ['--once']);
+  it('under CI: prints the list and the check once, and exits 1 when the current lesson fails', () => {
+    const r = npm('start', [], { CI: 'true' });
     expect(r.code, r.err).toBe(1);
     expect(r.out).toMatch(/▶ 01-single-thread/);
     expect(r.out).toMatch(/edit  .*01-single-thread\/server\.ts/);
@@ -166,9 +166,9 @@ describe('npm start -- --once (and under CI)', () => {
     expect(r.out).toMatch(/\d+ of \d+ expectations hold/);
   });
 
-  it('runs once when CI is set, exits 0 on a pass and records it', () => {
+  it('with --once: exits 0 on a pass and records it', () => {
     writeFileSync(server(), solution());
-    const r = npm('start', [], { CI: 'true' });
+    const r = npm('start', ['--once']);
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toMatch(/All \d+ expectations hold/);
     expect(r.out).toContain('✓ 01-single-thread passed');
