@@ -83,7 +83,7 @@ async function startServer(workers: number): Promise<{ port: number; child: Chil
   });
   let errors = '';
   child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000; // minutes would mean something is wrong; a busy machine takes seconds
   while (!(await answers(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
