@@ -70,7 +70,7 @@ interface Refusal {
 }
 
 export default defineCheck({
-  timeoutMs: 60_000,
+  timeoutMs: 90_000,
   async run(t) {
     const cores = os.availableParallelism();
 
