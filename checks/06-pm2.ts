@@ -244,18 +244,29 @@ export default defineCheck({
         const reload = await pm2.run(['reload', 'all'], 40_000);
         const reloaded = performance.now();
         // The replacements must be the ones answering now; give them a moment to show up.
-        await load.waitFor((s) => new Set(s.filter((x) => x.ok && x.endedAt > reloaded && x.pid !== undefined && !first.has(x.pid)).map((x) => x.pid)).size >= apps.length, 3000);
+        await load.waitFor((s) => new Set(s.filter((x) => x.ok && x.endedAt > reloaded && x.pid !== undefined && !first.has(x.pid)).map((x) => x.pid)).size >= apps.length, 1500);
         const report = await load.stop();
         if (reload.code !== 0) {
           unmet('pm2 reload all to succeed', `${reload.timedOut ? 'it did not finish within 40 s' : `it failed (exit code ${reload.code})`}:\n${pm2Said(reload.output)}${logTail(pm2)}`);
         }
-        const fresh = new Set(report.samples.filter((s) => s.ok && s.endedAt > reloaded && s.pid !== undefined && !first.has(s.pid)).map((s) => s.pid));
+        const fresh = new Set<number>();
+        for (const s of report.samples) if (s.ok && s.endedAt > reloaded && s.pid !== undefined && !first.has(s.pid)) fresh.add(s.pid);
         const seconds = (reload.ms / 1000).toFixed(1);
         if (report.failed > 0) {
           unmet(
             `0 failed requests while pm2 reload ran (${seconds} s)`,
             `${report.failed} of ${report.sent} requests failed: ${describeFailures(report)}`,
           );
+        }
+        // The loop may have missed one (a loaded machine serves few requests a second): ask.
+        const deadline = performance.now() + 15_000;
+        while (fresh.size < apps.length && performance.now() < deadline) {
+          const batch = await Promise.allSettled(Array.from({ length: 2 * apps.length }, () => request(port, '/', { timeoutMs: 1500 })));
+          for (const r of batch) {
+            const pid = r.status === 'fulfilled' ? pidOf(r.value) : undefined;
+            if (pid !== undefined && !first.has(pid)) fresh.add(pid);
+          }
+          if (fresh.size < apps.length) await sleep(100);
         }
         if (fresh.size < apps.length) {
           unmet(`${apps.length} new pids answering after the reload`, `new pids that answered: ${[...fresh].join(', ') || 'none'}${logTail(pm2)}`);

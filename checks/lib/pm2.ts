@@ -239,7 +239,7 @@ export class Pm2 {
       await this.exec(['delete', 'all'], 8000);
       await this.exec(['kill'], 8000);
     }
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000; // a loaded machine can take seconds to end a process
     for (let left = this.members(); left.length > 0; left = this.members()) {
       for (const pid of left) {
         try {
