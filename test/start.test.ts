@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { root } from '../checks/lib/index.ts';
 import { processesAbout, processesMarked, sleep, tempLessons, waitFor } from './learner.ts';
 
@@ -24,6 +24,11 @@ beforeEach(() => {
   temp = tempLessons();
   home = mkdtempSync(join(tmpdir(), 'workshop-home-'));
   marker = `WORKSHOP_TEST_MARK=${randomUUID()}`;
+});
+
+afterAll(() => {
+  // kill-server leaves its socket file behind.
+  rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
 });
 
 afterEach(async () => {
