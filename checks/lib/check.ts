@@ -211,7 +211,7 @@ export async function runCheck(
   return {
     lesson: { id: lesson.id, title: lesson.title },
     dir: shownDir,
-    ok: expectations.length > 0 && expectations.every((e) => e.ok),
+    ok: how !== 'cancelled' && expectations.length > 0 && expectations.every((e) => e.ok),
     expectations,
     ...(stoppedEarly ? { stoppedEarly } : {}),
     durationMs: Math.round(performance.now() - started),
