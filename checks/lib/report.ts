@@ -3,9 +3,9 @@ import pc from 'picocolors';
 import type { CheckResult } from './types.ts';
 
 function block(label: string, text: string, paint: (s: string) => string): string {
-  const pad = ' '.repeat(14);
+  const pad = ' '.repeat(15);
   const [first = '', ...rest] = text.split('\n');
-  return [`      ${pc.dim(label.padEnd(8))}${paint(first)}`, ...rest.map((l) => pad + paint(l))].join('\n');
+  return [`      ${pc.dim(label.padEnd(9))}${paint(first)}`, ...rest.map((l) => pad + paint(l))].join('\n');
 }
 
 export function formatResult(r: CheckResult): string {
