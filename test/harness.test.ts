@@ -16,7 +16,7 @@ describe('the check on broken programs', () => {
     ['crash-at-start', /exited with code 1 before it answered[\s\S]*SyntaxError/, 8000],
     ['never-listens', /nothing answered on 127\.0\.0\.1:\d+ within 10 s[\s\S]*ready \(but not listening\)/, 16000],
     ['wrong-port', /it listens on port \d+, but the check gave it PORT=\d+/, 8000],
-    ['hangs', /GET \/ got no answer within 1.5 s, twice/, 8000],
+    ['hangs', /GET \/ got no answer within 2 s, three times/, 12000],
   ];
   for (const [name, says, withinMs] of cases) {
     it(`explains ${name} in one message, within ${withinMs / 1000} s`, async () => {
