@@ -19,6 +19,7 @@ import {
   startPm2,
   unmet,
   type Pm2,
+  type Program,
   type Pm2Process,
 } from './lib/index.ts';
 
@@ -50,6 +51,63 @@ async function jlist(pm2: Pm2): Promise<Pm2Process[]> {
 function logTail(pm2: Pm2): string {
   const log = pm2.errorLog();
   return log === '' ? '' : `\nThe apps' error log (npx pm2 logs --err):\n${log}`;
+}
+
+/** How long the check must see a process alive with its port closed to call it lingering. */
+const LINGER_SEEN_MS = 100;
+
+interface SigintLook {
+  /** Undefined when it was still running 3 s after SIGINT. */
+  readonly exit: Program['exit'];
+  readonly exitedAt: number;
+  /** From the first to the last time the process was seen alive while its port refused. */
+  readonly lingerMs: number;
+  readonly sightings: number;
+  /** When a request last got an answer, in ms after SIGINT (just after it is fine: the handler runs a moment later). */
+  readonly lastAccepted: number;
+}
+
+/**
+ * SIGINT to a server.ts running alone, then poll its port until it exits (at most 3 s).
+ * "Lingering" is seen directly: the process still alive (the kernel says so) while its port
+ * already refuses connections. A program that exits right after close() shows that only while
+ * it is torn down.
+ */
+async function sigint(program: Program, port: number): Promise<SigintLook> {
+  const sent = performance.now();
+  program.signal('SIGINT');
+  const seen: number[] = [];
+  let lastAccepted = 0;
+  while (performance.now() - sent < 3000 && !program.exit) {
+    try {
+      await request(port, '/', { timeoutMs: 300 });
+      lastAccepted = performance.now() - sent;
+    } catch (err) {
+      if (err instanceof RequestFailed && err.code === 'ECONNREFUSED' && isAlive(program.pid)) seen.push(performance.now());
+    }
+    await sleep(20);
+  }
+  return {
+    exit: program.exit,
+    exitedAt: performance.now() - sent,
+    lingerMs: seen.length > 1 ? (seen.at(-1) ?? 0) - (seen[0] ?? 0) : 0,
+    sightings: seen.length,
+    lastAccepted,
+  };
+}
+
+/** Poll until the program answers GET / (true), exits or `ms` pass (false). */
+async function answers(port: number, program: Program, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline && !program.exit) {
+    try {
+      await request(port, '/', { timeoutMs: 1500 });
+      return true;
+    } catch {
+      await sleep(100);
+    }
+  }
+  return false;
 }
 
 export default defineCheck({
@@ -90,33 +148,22 @@ export default defineCheck({
       'on SIGINT server.ts stops listening, lingers about 0.5 s, then exits with code 0',
       "pm2 stops an instance with SIGINT. process.on('SIGINT', …): server.close(), server.closeIdleConnections(), then setTimeout(() => process.exit(0), 500).",
       async () => {
-        const sent = performance.now();
-        app.program.signal('SIGINT');
-        // Poll the port. "Lingering" is seen directly: the process is still alive (the kernel says
-        // so) while its port already refuses connections.
-        const lingering: number[] = [];
-        let lastAccepted = 0; // ms after SIGINT (answers just after it are fine: the handler runs a moment later)
-        let exitedAt: number | undefined;
-        while (performance.now() - sent < 3000) {
-          if (app.program.exit) {
-            exitedAt = performance.now() - sent;
-            break;
-          }
-          try {
-            await request(app.port, '/', { timeoutMs: 300 });
-            lastAccepted = performance.now() - sent;
-          } catch (err) {
-            if (err instanceof RequestFailed && err.code === 'ECONNREFUSED' && isAlive(app.pid)) lingering.push(performance.now());
-          }
-          await sleep(20);
+        let look = await sigint(app.program, app.port);
+        const clean = (l: SigintLook): boolean => l.exit !== undefined && l.exit.signal === null && l.exit.code === 0;
+        if (clean(look) && look.lingerMs < LINGER_SEEN_MS) {
+          // Too short a look on a busy machine (the check itself waits for the CPU): once more,
+          // with a fresh copy of server.ts.
+          const port = await freePort();
+          const again = await t.spawn({ port });
+          if (await answers(port, again, 15_000)) look = await sigint(again, port);
         }
-        const exit = app.program.exit;
+        const { exit, exitedAt, lingerMs, lastAccepted, sightings } = look;
         const ms = (n: number): string => `${Math.round(n)} ms`;
         const expected = 'on SIGINT: stop listening, linger about 500 ms, then exit with code 0';
-        if (!exit || exitedAt === undefined) {
+        if (!exit) {
           unmet(
             expected,
-            `it was still running 3 s after SIGINT${lingering.length === 0 ? ', still accepting connections' : ''}: pm2 would SIGKILL it after 1.6 s, cutting off what it serves`,
+            `it was still running 3 s after SIGINT${sightings === 0 ? ', still accepting connections' : ''}: pm2 would SIGKILL it after 1.6 s, cutting off what it serves`,
             'After server.close(), exit yourself: setTimeout(() => process.exit(0), 500). An open keep-alive socket keeps close() from finishing: call server.closeIdleConnections().',
           );
         }
@@ -124,16 +171,14 @@ export default defineCheck({
           unmet(expected, `it was killed by ${exit.signal}: nothing handles the signal, so it died at once, dropping whatever it was serving`, "Handle it: process.on('SIGINT', () => { … }).");
         }
         if (exit.code !== 0) unmet(expected, `it exited with code ${exit.code}, ${ms(exitedAt)} after SIGINT`, 'A planned stop is a success: process.exit(0).');
-        // One sighting is enough: a program that exits right after close() is alive with its port
-        // closed only while the kernel tears it down, microseconds.
-        if (lingering.length === 0) {
-          const keptListening = lastAccepted > 250;
+        if (lingerMs < LINGER_SEEN_MS) {
+          const keptListening = sightings === 0 && lastAccepted > 250;
           const seen = keptListening
             ? `it kept accepting connections until it exited, ${ms(exitedAt)} after SIGINT`
             : `it exited ${ms(exitedAt)} after SIGINT, without lingering once its port was closed`;
           const hint = keptListening
-              ? 'Stop listening first: server.close() (keep the value app.listen() returns), then linger.'
-              : 'Linger before exiting: a connection the primary handed over just before the close is still on its way. setTimeout(() => process.exit(0), 500).';
+            ? 'Stop listening first: server.close() (keep the value app.listen() returns), then linger.'
+            : 'Linger before exiting: a connection the primary handed over just before the close is still on its way. setTimeout(() => process.exit(0), 500).';
           unmet(expected, seen, hint);
         }
       },
