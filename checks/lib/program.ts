@@ -80,13 +80,21 @@ export class Program {
   }
 
   /**
-   * The last lines of output, for a ✗ that needs to show what the program said. Stack frames
-   * after the first of each trace and Node's version footer are dropped: the error is what matters.
+   * What the program last said, for a ✗: when it died of an error, the error's header with the
+   * source lines Node prints above it and the first stack frame; otherwise its last lines, with
+   * stack frames after the first of each trace and Node's version footer dropped.
    */
   tail(lines = 10): string {
+    const all = this.text.trimEnd().split('\n');
+    const header = all.findLastIndex((l) => /^[A-Za-z]*Error\b/.test(l));
+    if (header >= 0) {
+      const around = all.slice(Math.max(0, header - 4), header + 2).filter((l) => l.trim() !== '' && !/^node:\w+:\d+$/.test(l) && !/throw er; \/\/ Unhandled/.test(l));
+      while (around[0] !== undefined && /^\s*\^\s*$/.test(around[0])) around.shift(); // a caret under a line not shown
+      return around.join('\n');
+    }
     const kept: string[] = [];
     let inTrace = false;
-    for (const line of this.text.trimEnd().split('\n')) {
+    for (const line of all) {
       const frame = /^\s+at /.test(line);
       if ((frame && inTrace) || /^Node\.js v\d/.test(line)) continue;
       inTrace = frame;
