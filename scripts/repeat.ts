@@ -17,10 +17,12 @@ if (!lesson) {
 }
 const dir = values.dir ? resolve(values.dir) : values.solution ? lessonPaths(lesson).solution : lessonPaths(lesson).lesson;
 const times = Number(values.times);
-process.on('SIGINT', () => {
-  killAllNow();
-  process.exit(130);
-});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    killAllNow();
+    process.exit(130);
+  });
+}
 
 const durations: number[] = [];
 const failures = new Map<string, number>();
