@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import pc from 'picocolors';
+import { pc } from '../checks/lib/colors.ts';
 import { root } from '../checks/lib/paths.ts';
 import { measure, type BenchOptions, type Progress } from './bench/measure.ts';
 import { summarize, svg, table, terminalChart } from './bench/report.ts';

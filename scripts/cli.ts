@@ -2,7 +2,7 @@
 // learner can fix), exit codes 0 ok / 1 failed or refused / 2 usage error, and Ctrl-C clean-up.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import pc from 'picocolors';
+import { pc } from '../checks/lib/colors.ts';
 import { killAllNow } from '../checks/lib/index.ts';
 
 /** The command was called wrongly (unknown lesson, bad flag): exit 2 with the usage line. */

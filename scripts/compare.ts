@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
-import pc from 'picocolors';
+import { pc } from '../checks/lib/colors.ts';
 import { lessonPaths, type Lesson } from '../course.ts';
 import { isEntry, runCommand, UsageError } from './cli.ts';
 import { learnerDir, lessonFiles, oneLesson, resolveLesson, shown } from './where.ts';

@@ -4,7 +4,7 @@ import './require-node.ts';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pc from 'picocolors';
+import { pc } from '../checks/lib/colors.ts';
 import type { Lesson } from '../course.ts';
 import { isEntry, runCommand, UsageError } from './cli.ts';
 import { stateDir } from './progress.ts';

@@ -3,7 +3,7 @@
 import './require-node.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import pc from 'picocolors';
+import { pc } from '../checks/lib/colors.ts';
 import { lessons, type Lesson } from '../course.ts';
 import { isEntry, runCommand, UsageError } from './cli.ts';
 import { currentLesson, loadProgress, type Progress } from './progress.ts';

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, copyFileSync } from
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import pc from 'picocolors';
+import { pc } from '../checks/lib/colors.ts';
 import type { Lesson } from '../course.ts';
 import { root } from '../checks/lib/index.ts';
 import { isEntry, Refusal, runCommand, UsageError } from './cli.ts';

@@ -5,7 +5,7 @@
 // WORKSHOP_LESSONS_DIR=<folder> watches and checks <folder>/<id>/ instead of lessons/<id>/.
 import './require-node.ts';
 import { parseArgs } from 'node:util';
-import pc from 'picocolors';
+import { pc } from '../checks/lib/colors.ts';
 import { checkLesson, formatResult, killAllNow, RequestFailed } from '../checks/lib/index.ts';
 import { WorkshopBus } from './bus.ts';
 import { isEntry, runCommand, UsageError } from './cli.ts';

@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import { relative } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import pc from 'picocolors';
+import { pc } from '../checks/lib/colors.ts';
 import type { Lesson } from '../course.ts';
 import { checkLesson, formatResult, type CheckResult } from '../checks/lib/index.ts';
 import type { WorkshopBus } from './bus.ts';

@@ -105,7 +105,7 @@ describe('npm run compare', () => {
 
   it('colours the diff in a terminal', async () => {
     const { colourPatch } = await import('../scripts/compare.ts');
-    const pc = (await import('picocolors')).default;
+    const { pc } = await import('../checks/lib/colors.ts');
     const coloured = colourPatch('--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n same');
     if (pc.isColorSupported) expect(coloured).toContain('\x1b[');
     expect(coloured.replace(/\x1b\[\d+m/g, '')).toBe('--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n same');

@@ -1,5 +1,5 @@
 // The terminal face of a CheckResult: ✓/✗ per expectation, and for each ✗ expected/seen/hint.
-import pc from 'picocolors';
+import { pc } from './colors.ts';
 import type { CheckResult } from './types.ts';
 
 function block(label: string, text: string, paint: (s: string) => string): string {
