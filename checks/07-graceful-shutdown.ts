@@ -27,7 +27,7 @@ function sampleWorkers(app: App): { stop(): { max: number; min: number; seen: Se
 }
 
 export default defineCheck({
-  timeoutMs: 100_000, // about 10 s on a quiet machine; a busy one (load 100+ seen here) is much slower
+  timeoutMs: 60_000, // about 6 s on a quiet machine; a busy one (load 100+ seen here) is much slower
   async run(t) {
     // A cold start is about 1 s; a machine busy with other checks can take ten times that.
     const app = await t.start({ env: { WORKERS: String(WORKERS) }, readyMs: 30_000 });
