@@ -7,9 +7,7 @@ import { lessonPaths, lessons, type Lesson } from '../course.ts';
 import { checkLesson, formatResult, type CheckResult } from '../checks/lib/index.ts';
 import { isEntry, runCommand, UsageError } from './cli.ts';
 import { markPassed } from './progress.ts';
-import { learnerDir, oneLesson, resolveLesson } from './where.ts';
-
-export { UsageError };
+import { learnerDir, oneLesson, resolveLesson, shown } from './where.ts';
 
 export interface CheckArgs {
   readonly lesson: Lesson;
@@ -45,7 +43,7 @@ function nextStep(result: CheckResult, args: CheckArgs): string {
   const i = lessons.findIndex((l) => l.id === args.lesson.id);
   const next = lessons[i + 1];
   if (!next) return 'That was the last lesson: you have finished the workshop. 🎉';
-  return `Lesson passed. Next: ${next.id} · ${next.title} — read lessons/${next.id}/README.md`;
+  return `Lesson passed. Next: ${next.id} · ${next.title} — read ${shown(learnerDir(next))}/README.md`;
 }
 
 async function main(): Promise<number> {
