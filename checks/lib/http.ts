@@ -95,8 +95,25 @@ export function pidOf(reply: Reply): number | undefined {
   return undefined;
 }
 
-/** A port nobody listens on right now, chosen by the kernel. */
-export function freePort(): Promise<number> {
+/** Ports already given to a program by this process: the kernel may offer a closed one again. */
+const handedOut = new Set<number>();
+
+/**
+ * A port nobody listens on right now, chosen by the kernel, and never one this process handed out
+ * before: a check that starts several programs at once must not give two of them the same PORT.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await kernelPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no fresh free port after 50 tries');
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
