@@ -1,5 +1,6 @@
-// npm run reset -- <lesson> [--yes]: put the lesson's starter files back, byte for byte as git has
-// them committed. Asks first when that would overwrite changes, and keeps those files in a backup.
+// npm run reset -- <lesson> [--yes]: put the lesson's starter files back, byte for byte as the
+// workshop ships them in git. Asks first when that would overwrite changes, and keeps those files in
+// a backup.
 import './require-node.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -38,13 +39,26 @@ function git(args: readonly string[]): Buffer {
   }
 }
 
-/** The lesson's files as committed (HEAD), keyed by their path inside the lesson folder. */
-export function starterFiles(lesson: Lesson): Map<string, Buffer> {
+/**
+ * The commit the starters come from: the branch's upstream (the workshop as cloned or last pulled),
+ * so a learner who commits their own work still gets the starter back; HEAD when there is none.
+ */
+export function starterRef(): string {
+  try {
+    execFileSync('git', ['rev-parse', '--verify', '--quiet', '@{upstream}'], { cwd: root, stdio: 'ignore' });
+    return '@{upstream}';
+  } catch {
+    return 'HEAD';
+  }
+}
+
+/** The lesson's files as the workshop ships them, keyed by their path inside the lesson folder. */
+export function starterFiles(lesson: Lesson, ref = starterRef()): Map<string, Buffer> {
   const prefix = `lessons/${lesson.id}/`;
   // Paths come out relative to root, so this works when the workshop is a folder of a larger repo.
-  const names = git(['ls-tree', '-r', '-z', '--name-only', 'HEAD', '--', prefix]).toString('utf8').split('\0').filter(Boolean);
-  if (names.length === 0) throw new Refusal(`git has no committed files under ${prefix}: nothing to reset to`);
-  return new Map(names.map((n) => [n.slice(prefix.length), git(['show', `HEAD:./${n}`])]));
+  const names = git(['ls-tree', '-r', '-z', '--name-only', ref, '--', prefix]).toString('utf8').split('\0').filter(Boolean);
+  if (names.length === 0) throw new Refusal(`git has no committed files under ${prefix} (in ${ref}): nothing to reset to`);
+  return new Map(names.map((n) => [n.slice(prefix.length), git(['show', `${ref}:./${n}`])]));
 }
 
 export function planReset(lesson: Lesson, dir = learnerDir(lesson)): ResetPlan {

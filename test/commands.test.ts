@@ -1,7 +1,7 @@
 // The learner's commands as a learner runs them (npm run hint / compare / reset / progress, npm start
 // --once), on a temporary copy of lesson 01 and a temporary progress folder.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -72,6 +72,29 @@ describe('npm run reset', () => {
     const again = npm('reset', ['1']);
     expect(again.code).toBe(0);
     expect(again.out).toContain('already holds the starter');
+  });
+
+  it('takes the starter from the workshop as cloned, not from a commit of the learner\'s', () => {
+    // A learner's clone of the committed workshop, with their solution committed on top.
+    const clone = mkdtempSync(join(tmpdir(), 'workshop-clone-'));
+    try {
+      const git = (...args: string[]): void => {
+        const r = spawnSync('git', ['-c', 'user.name=Learner', '-c', 'user.email=learner@example.com', ...args], { cwd: clone, encoding: 'utf8' });
+        expect(r.status, `git ${args.join(' ')}: ${r.stderr}`).toBe(0);
+      };
+      git('clone', '-q', root, '.');
+      symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'));
+      const mine = join(clone, 'lessons', '01-single-thread', 'server.ts');
+      writeFileSync(mine, solution());
+      git('commit', '-q', '-am', 'my lesson 01');
+      const env: NodeJS.ProcessEnv = { ...process.env, CI: '', NO_COLOR: '1', WORKSHOP_HOME: home };
+      delete env.WORKSHOP_LESSONS_DIR;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/reset.ts', '01', '--yes'], { cwd: clone, encoding: 'utf8', timeout: 90_000, env });
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(mine).equals(starter()), 'server.ts is the starter the workshop shipped').toBe(true);
+    } finally {
+      rmSync(clone, { recursive: true, force: true });
+    }
   });
 
   it('needs a lesson, and a real one', () => {
