@@ -1,7 +1,7 @@
 // Lesson 04: the primary replaces a worker that dies — crashed by GET /crash, killed with SIGKILL —
 // while the other one keeps serving; on SIGTERM it lets its workers go and exits 0; and with
 // CRASH_ON_START=1 (a bad deploy) it gives up after a few tries instead of forking forever.
-import { defineCheck, describeFailures, Fatal, isAlive, isToolchainHelper, sleep, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { defineCheck, describeFailures, Fatal, isAlive, isToolchainHelper, pidOf, sleep, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** Every crash the check causes hits a worker that has been answering this long: a stable one. */
 const STABLE_MS = 1500;
@@ -123,9 +123,13 @@ export default defineCheck({
       const crash = await t.expect('GET /crash makes the worker that answers it exit', 'In the worker, answer GET /crash and then end the process with a non-zero code: process.exit(1), or throw from a timer.', async () => {
         const logFrom = app.program.output.length;
         const reply = await app.get('/crash', 3000).catch(() => undefined); // answering first or not
+        // The worker that answered, if it did: a program that also lets the other one go must not
+        // have its log judged by the wrong pid.
+        const answeredBy = reply ? pidOf(reply) : undefined;
         const deadline = performance.now() + 10_000;
         for (;;) {
-          const gone = originals.find((pid) => !isAlive(pid));
+          const dead = originals.filter((pid) => !isAlive(pid));
+          const gone = dead.find((pid) => pid === answeredBy) ?? dead[0];
           if (gone !== undefined) return { pid: gone, at: performance.now(), logFrom };
           if (app.program.exit) throw primaryDied(app);
           if (performance.now() >= deadline) {

@@ -53,7 +53,9 @@ if (cluster.isPrimary) {
       console.log(`worker ${worker.process.pid} died (${why}) after serving for ${uptime} ms`);
       unstable = uptime < MIN_UPTIME_MS ? unstable + 1 : 0;
       if (unstable >= MAX_UNSTABLE) gaveUp = true;
-      // Back off a little more after each unstable death; a stable death is replaced at once.
+      // A stable death is replaced at once, as tutorials do (cluster.fork() in 'exit'); back off a
+      // little more after each unstable one.
+      else if (unstable === 0) fork();
       else setTimeout(fork, 50 * unstable);
     }
     if (alive > 0) return;
