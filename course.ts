@@ -1,8 +1,6 @@
-import { fileURLToPath } from 'node:url';
-
-// The course, in order: the single source of truth for lesson ids, titles and hints.
-// Paths follow from the id by convention: lessons/<id>/, solutions/<id>/, checks/<id>.ts.
-// Everything (check, start, hint, compare, web, tests) reads this list; it imports nothing of ours.
+// The course, in order: the single source of truth for lesson ids, titles, hints and what a lesson
+// needs. Pure data: where a lesson's files are follows from its id (scripts/workshop.ts says where),
+// and `npm test` checks every folder, README title and the root README's table against this list.
 
 export interface Lesson {
   /** `NN-slug`: the folder name under lessons/ and solutions/, and the check's file name. */
@@ -12,6 +10,10 @@ export interface Lesson {
   readonly summary: string;
   /** Socratic nudges, shown one by one on request (`npm run hint`). */
   readonly hints: readonly string[];
+  /** The lesson whose solution `npm run bench` measures, and whose page shows the chart. One lesson at most. */
+  readonly bench?: true;
+  /** Programs from the learner's system that the check starts (the README's "Start" names them). */
+  readonly needs?: readonly string[];
 }
 
 export const lessons: readonly Lesson[] = [
@@ -99,6 +101,7 @@ export const lessons: readonly Lesson[] = [
   {
     id: '08-measure',
     title: 'Measure it',
+    bench: true,
     summary: 'A benchmark with autocannon: requests per second and latency for 1, 2, … workers.',
     hints: [
       'workerCounts(): Array.from({ length: cores }, (_, i) => i + 1) gives 1 … cores. What comes after it?',
@@ -110,6 +113,7 @@ export const lessons: readonly Lesson[] = [
   {
     id: '09-beyond-one-machine',
     title: 'Beyond one machine',
+    needs: ['nginx', 'redis-server'],
     summary: 'Several hosts behind nginx, with the shared state in Redis.',
     hints: [
       'Two primaries on two hosts share no memory and no IPC channel. What do all the workers of both hosts share? Look at REDIS_URL.',
@@ -120,16 +124,6 @@ export const lessons: readonly Lesson[] = [
     ],
   },
 ];
-
-/** Where a lesson's files live, by convention from its id (absolute paths). */
-export function lessonPaths(lesson: Lesson): { readonly lesson: string; readonly solution: string; readonly check: string } {
-  const at = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
-  return {
-    lesson: at(`lessons/${lesson.id}/`).replace(/\/$/, ''),
-    solution: at(`solutions/${lesson.id}/`).replace(/\/$/, ''),
-    check: at(`checks/${lesson.id}.ts`),
-  };
-}
 
 /** A lesson by what a learner types: `3`, `03`, `03-cpu-count`. */
 export function findLesson(ref: string): Lesson | undefined {

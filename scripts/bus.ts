@@ -1,11 +1,13 @@
 // What `npm start` tells its faces (the terminal and the web page): one stream of events, so the
-// two always show the same result.
-import type { CheckResult } from '../checks/lib/index.ts';
+// two always show the same result. Progress comes from the workshop itself: a pass recorded by the
+// watch loop reaches every face without anyone reading the state file back.
+import type { CheckResult } from '../checks/lib/runner.ts';
+import type { ProgressView, Workshop } from './workshop.ts';
 
 export type WorkshopEvent =
   | { readonly type: 'check-started'; readonly lesson: string }
   | { readonly type: 'check-finished'; readonly result: CheckResult }
-  | { readonly type: 'progress'; readonly passed: readonly string[]; readonly current: string | undefined };
+  | ({ readonly type: 'progress' } & ProgressView);
 
 export class WorkshopBus {
   private readonly listeners = new Set<(e: WorkshopEvent) => void>();
@@ -13,8 +15,11 @@ export class WorkshopBus {
   latest: CheckResult | undefined;
   /** The lesson whose check is running now, if any. */
   running: string | undefined;
-  /** Installed by the watch loop: run the current lesson's check again now (the page's button, key `r`). */
-  requestRun: () => void = () => {};
+
+  /** With a workshop: every change of its progress becomes a `progress` event. */
+  constructor(workshop?: Workshop) {
+    workshop?.onChange((p) => this.emit({ type: 'progress', ...p }));
+  }
 
   emit(e: WorkshopEvent): void {
     if (e.type === 'check-started') this.running = e.lesson;

@@ -1,45 +1,29 @@
-// What every command shares: one top-level error handler (`✖ message`, no stack trace for what a
-// learner can fix), exit codes 0 ok / 1 failed or refused / 2 usage error, and Ctrl-C clean-up.
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { pc } from '../checks/lib/colors.ts';
-import { killAllNow } from '../checks/lib/index.ts';
+// The one entry of every command: `node --import tsx scripts/cli.ts <name> [args]` (package.json's
+// scripts). It finds the command, parses its arguments, opens the workshop once, runs it, and owns
+// what every command shares: one `✖ message` per error (no stack trace for what a learner can fix),
+// exit codes 0 ok / 1 failed or refused / 2 usage error, and SIGINT/SIGTERM/SIGHUP (exit 128 + the
+// signal's number, like a shell, after every process the harness started is killed).
+import './require-node.ts';
+import { constants } from 'node:os';
+import { parseArgs } from 'node:util';
+import { killAllNow, RequestFailed } from '../checks/lib/runner.ts';
+import type { Command } from './command.ts';
+import { bench } from './commands/bench.ts';
+import { check } from './commands/check.ts';
+import { compare } from './commands/compare.ts';
+import { hint } from './commands/hint.ts';
+import { progress } from './commands/progress.ts';
+import { repeat } from './commands/repeat.ts';
+import { reset } from './commands/reset.ts';
+import { start } from './commands/start.ts';
+import { Refusal, UsageError } from './errors.ts';
+import { pc } from './views/colors.ts';
+import { openWorkshop } from './workshop.ts';
 
-/** The command was called wrongly (unknown lesson, bad flag): exit 2 with the usage line. */
-export class UsageError extends Error {}
-
-/** An expected failure the learner can act on (no git history, a refused reset): exit 1, no stack. */
-export class Refusal extends Error {}
-
-/** True when this module is the script node was asked to run (`node --import tsx scripts/x.ts`). */
-export function isEntry(meta: ImportMeta): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(meta.url));
-  } catch {
-    return false;
-  }
-}
-
-/** Run a command's main and exit with its code; errors become one `✖` line. */
-export async function runCommand(main: () => Promise<number>, usage: string): Promise<never> {
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      if (process.listenerCount(sig) > 1) return; // the command ends itself more gently (npm start)
-      killAllNow();
-      process.exit(130);
-    });
-  }
-  let code: number;
-  try {
-    code = await main();
-  } catch (err) {
-    code = reportError(err, usage);
-  }
-  // Exit explicitly: nothing a learner's program left open may keep us waiting.
-  process.exit(code);
-}
+// Commands with other option types are still Commands; `run` is only ever called with its own parse.
+const commands: ReadonlyMap<string, Command> = new Map(
+  ([start, check, hint, compare, reset, progress, repeat, bench] as unknown as Command[]).map((c) => [c.name, c]),
+);
 
 export function reportError(err: unknown, usage: string): number {
   if (err instanceof UsageError) {
@@ -56,3 +40,55 @@ export function reportError(err: unknown, usage: string): number {
   if (err instanceof Error && err.stack) console.error(pc.dim(err.stack.split('\n').slice(1).join('\n')));
   return 1;
 }
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name = '', ...rest] = argv;
+  const command = commands.get(name);
+  if (!command) {
+    console.error(`${pc.red('✖')} no command "${name}"; the commands are ${[...commands.keys()].join(', ')}`);
+    return 2;
+  }
+
+  let gentle: ((code: number) => void) | undefined;
+  let interrupted = false;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      const code = 128 + constants.signals[sig];
+      if (gentle && !interrupted) {
+        interrupted = true;
+        gentle(code);
+        return;
+      }
+      killAllNow(); // no command to ask, or a second signal: no more waiting
+      process.exit(code);
+    });
+  }
+  if (command.longRunning) {
+    // A cancelled check's code may still have requests in flight to the programs it lost: their
+    // failures are expected. Nothing that goes astray may end the learner's session.
+    process.on('unhandledRejection', (reason) => {
+      if (reason instanceof RequestFailed) return;
+      console.log(pc.dim(`(ignored: ${reason instanceof Error ? reason.message : String(reason)})`));
+    });
+  }
+
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: [...rest], options: command.options, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (parsed.positionals.length > command.positionals) {
+      throw new UsageError(command.positionals === 0 ? `${command.usage.split(' [')[0]} takes no arguments, not ${parsed.positionals.join(' ')}` : `one lesson at a time, not ${parsed.positionals.join(' ')}`);
+    }
+    const ws = openWorkshop(process.env);
+    if (ws.warning) console.error(pc.yellow(ws.warning));
+    return await command.run(parsed, { ws, onInterrupt: (fn) => (gentle = fn) });
+  } catch (err) {
+    return reportError(err, command.usage);
+  }
+}
+
+// Exit explicitly: nothing a learner's program left open may keep us waiting.
+process.exit(await main(process.argv.slice(2)));

@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { root } from '../checks/lib/index.ts';
+import { root } from '../checks/lib/runner.ts';
+import { lessons } from '../course.ts';
 import { processesAbout, tempLessons } from './learner.ts';
 
 let temp: ReturnType<typeof tempLessons>;
@@ -41,6 +42,10 @@ function npm(script: string, args: string[] = [], env: Record<string, string> = 
   return { code: r.status, out: r.stdout, err: r.stderr.replace(/^npm warn .*\n/gm, '') };
 }
 
+/** What the workshop's one state file says (it replaced progress.json and hints.json). */
+const state = (): { passed: string[]; hintsSeen: Record<string, number> } => JSON.parse(readFileSync(join(home, 'state.json'), 'utf8'));
+const last = lessons.at(-1)?.id ?? '';
+
 const starter = (): Buffer => spawnSync('git', ['show', 'HEAD:lessons/01-single-thread/server.ts'], { cwd: root }).stdout;
 const solution = (): Buffer => readFileSync(join(root, 'solutions', '01-single-thread', 'server.ts'));
 const server = (): string => join(temp.lesson01, 'server.ts');
@@ -67,7 +72,7 @@ describe('npm run reset', () => {
     expect(readFileSync(join(home, 'backups', backups[0] ?? '', 'server.ts')).equals(mine), 'the backup is the learner\'s file').toBe(true);
     expect(readFileSync(join(temp.lesson01, 'scratch.ts'), 'utf8'), 'files of the learner\'s own are left alone').toBe('// mine\n');
     expect(r.out).toContain('Left alone (not part of the starter): scratch.ts');
-    expect(JSON.parse(readFileSync(join(home, 'progress.json'), 'utf8')), 'the lesson starts over').toEqual({ passed: [] });
+    expect(state().passed, 'the lesson starts over').toEqual([]);
 
     const again = npm('reset', ['1']);
     expect(again.code).toBe(0);
@@ -89,7 +94,7 @@ describe('npm run reset', () => {
       git('commit', '-q', '-am', 'my lesson 01');
       const env: NodeJS.ProcessEnv = { ...process.env, CI: '', NO_COLOR: '1', WORKSHOP_HOME: home };
       delete env.WORKSHOP_LESSONS_DIR;
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/reset.ts', '01', '--yes'], { cwd: clone, encoding: 'utf8', timeout: 90_000, env });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'reset', '01', '--yes'], { cwd: clone, encoding: 'utf8', timeout: 90_000, env });
       expect(r.status, r.stderr).toBe(0);
       expect(readFileSync(mine).equals(starter()), 'server.ts is the starter the workshop shipped').toBe(true);
     } finally {
@@ -127,8 +132,8 @@ describe('npm run compare', () => {
   });
 
   it('colours the diff in a terminal', async () => {
-    const { colourPatch } = await import('../scripts/compare.ts');
-    const { pc } = await import('../checks/lib/colors.ts');
+    const { colourPatch } = await import('../scripts/views/compare.ts');
+    const { pc } = await import('../scripts/views/colors.ts');
     const coloured = colourPatch('--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n same');
     if (pc.isColorSupported) expect(coloured).toContain('\x1b[');
     expect(coloured.replace(/\x1b\[\d+m/g, '')).toBe('--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n same');
@@ -157,8 +162,8 @@ describe('progress', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/✓ 01-single-thread/);
     expect(r.out).toMatch(/▶ 02-cluster-fork/);
-    expect(r.out).toMatch(/· 09-beyond-one-machine/);
-    expect(r.out).toContain('1 of 9 done');
+    expect(r.out).toContain(`· ${last}`);
+    expect(r.out).toContain(`1 of ${lessons.length} done`);
   });
 
   it('a corrupt progress file is reported, set aside and rebuilt, never a crash', () => {
@@ -167,15 +172,41 @@ describe('progress', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/progress file could not be read/);
     expect(r.out).toMatch(/▶ 01-single-thread/);
-    expect(JSON.parse(readFileSync(join(home, 'progress.json'), 'utf8'))).toEqual({ passed: [] });
+    expect(state()).toEqual({ passed: [], hintsSeen: {} });
     expect(existsSync(join(home, 'progress.json.corrupt'))).toBe(true);
     const again = npm('progress');
     expect(again.err, 'reported once').not.toMatch(/could not be read/);
 
-    writeFileSync(join(home, 'progress.json'), '["not", "an", "object"]');
+    writeFileSync(join(home, 'state.json'), '["not", "an", "object"]');
     const start = npm('start', ['--once']);
     expect(start.err).toMatch(/progress file could not be read/);
     expect(start.code, 'the starter still fails its check').toBe(1);
+  });
+});
+
+describe('npm run check', () => {
+  it('says which lesson it checks and why, and "next" means the first lesson not passed', () => {
+    writeFileSync(join(home, 'state.json'), JSON.stringify({ passed: ['02-cluster-fork'], hintsSeen: {} }));
+    writeFileSync(server(), solution());
+    const r = npm('check');
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('Checking 01-single-thread: the first lesson you have not passed (a later one has)…');
+    expect(r.out, 'lesson 02 has passed already: next is 03').toMatch(/✓ 01-single-thread passed\. Next: 03-cpu-count/);
+    expect(state().passed).toEqual(['01-single-thread', '02-cluster-fork']);
+
+    const named = npm('check', ['1', '--solution']);
+    expect(named.out).toContain('Checking 01-single-thread: its solution…');
+  });
+});
+
+describe('the state file', () => {
+  it('takes over progress.json and hints.json of earlier versions', () => {
+    writeFileSync(join(home, 'progress.json'), JSON.stringify({ passed: ['01-single-thread'] }));
+    writeFileSync(join(home, 'hints.json'), JSON.stringify({ '02-cluster-fork': 2 }));
+    const r = npm('hint');
+    expect(r.out).toContain(`hint 3 of ${lessons[1]?.hints.length}`);
+    expect(state()).toEqual({ passed: ['01-single-thread'], hintsSeen: { '02-cluster-fork': 3 } });
+    expect(existsSync(join(home, 'progress.json')) || existsSync(join(home, 'hints.json')), 'the old files are gone').toBe(false);
   });
 });
 
@@ -195,7 +226,7 @@ describe('npm start -- --once (and under CI)', () => {
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toMatch(/All \d+ expectations hold/);
     expect(r.out).toContain('✓ 01-single-thread passed');
-    expect(JSON.parse(readFileSync(join(home, 'progress.json'), 'utf8'))).toEqual({ passed: ['01-single-thread'] });
+    expect(state().passed).toEqual(['01-single-thread']);
   });
 
   it('exits 2 on a usage error', () => {

@@ -51,7 +51,7 @@ describe('a folder outside the workshop', () => {
 
 describe('npm run check (the command)', () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check.ts', ...args], {
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'check', ...args], {
       cwd: root,
       encoding: 'utf8',
       timeout: 60_000,

@@ -1,8 +1,10 @@
 // Shared by the tests: run a lesson's check on a folder, and prove nothing was left running.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { findLesson, lessonPaths, type Lesson } from '../course.ts';
-import { checkLesson, formatResult, groupMembers, listProcesses, pm2Survivors, root, startedGroups, type CheckResult } from '../checks/lib/index.ts';
+import { findLesson, type Lesson } from '../course.ts';
+import { formatResult } from '../scripts/views/result.ts';
+import { openWorkshop } from '../scripts/workshop.ts';
+import { checkLesson, groupMembers, listProcesses, pm2Survivors, root, startedGroups, type CheckResult } from '../checks/lib/index.ts';
 
 export const variantsDir = join(root, 'test', 'variants');
 
@@ -31,8 +33,10 @@ export function leftovers(dir: string): number[] {
   return [...new Set([...fromGroups, ...processesIn(dir), ...pm2Survivors()])].sort();
 }
 
-export const solutionOf = (ref: string): string => lessonPaths(lesson(ref)).solution;
-export const starterOf = (ref: string): string => lessonPaths(lesson(ref)).lesson;
+/** The folders as the workshop ships them (no WORKSHOP_* variable moves them). */
+const shipped = openWorkshop({});
+export const solutionOf = (ref: string): string => shipped.solutionDir(lesson(ref));
+export const starterOf = (ref: string): string => shipped.starterDir(lesson(ref));
 
 /** Live processes whose working folder is `dir` or below it: what a check must never leave behind. */
 export function processesIn(dir: string): number[] {

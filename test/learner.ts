@@ -2,9 +2,8 @@
 // lessons/ are never touched) and a look at the process table for anything left behind.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { lessonPaths } from '../course.ts';
 import { listProcesses, root, type CheckResult } from '../checks/lib/index.ts';
-import { lesson } from './helpers.ts';
+import { solutionOf, starterOf } from './helpers.ts';
 
 /**
  * A temporary lessons folder inside the workshop (so the learner's code finds express and tsx),
@@ -14,9 +13,8 @@ export function tempLessons(from: 'starter' | 'solution' = 'starter'): { readonl
   const base = join(root, '.workshop');
   mkdirSync(base, { recursive: true });
   const dir = mkdtempSync(join(base, 'test-lessons-'));
-  const paths = lessonPaths(lesson('01'));
   const lesson01 = join(dir, '01-single-thread');
-  cpSync(from === 'starter' ? paths.lesson : paths.solution, lesson01, { recursive: true });
+  cpSync(from === 'starter' ? starterOf('01') : solutionOf('01'), lesson01, { recursive: true });
   return { dir, lesson01, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { root } from '../checks/lib/index.ts';
+import { root } from '../checks/lib/runner.ts';
+import { lessons } from '../course.ts';
 import { processesAbout, processesMarked, sleep, tempLessons, waitFor } from './learner.ts';
 
 let temp: ReturnType<typeof tempLessons>;
@@ -18,6 +19,7 @@ const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], {
 /** What the terminal shows, the history included, without colours. */
 const screen = (): string => tmux('capture-pane', '-p', '-J', '-t', 'w', '-S', '-3000').stdout;
 const count = (text: string, part: string): number => text.split(part).length - 1;
+const last = lessons.at(-1)?.id ?? '';
 const solution = (): Buffer => readFileSync(join(root, 'solutions', '01-single-thread', 'server.ts'));
 
 beforeEach(() => {
@@ -58,7 +60,7 @@ const sees = (what: string, pattern: RegExp | ((s: string) => boolean), ms = 60_
 describe('npm start in a terminal', () => {
   it('lists the course, answers l / h / c, re-runs the check on a save, moves on after a pass, quits on q', async () => {
     startInTmux('--no-web');
-    await sees('the course list', /▶ 01-single-thread[\s\S]*· 09-beyond-one-machine/);
+    await sees('the course list', (s) => /▶ 01-single-thread/.test(s) && s.includes(`· ${last}`));
     await sees('where to read and edit', /read {2}.*01-single-thread\/README\.md[\s\S]*edit {2}.*01-single-thread\/server\.ts/);
     await sees('the first verdict on the starter', /\d+ of \d+ expectations hold/);
     await sees('the keys', /h hint · c compare with the solution · r run again · l list · q quit/);
@@ -71,6 +73,13 @@ describe('npm start in a terminal', () => {
     tmux('send-keys', '-t', 'w', 'h');
     await sees('the second hint', /Hint 2 of 3 for 01-single-thread:\s+Read n with Number/, 10_000);
     tmux('send-keys', '-t', 'w', 'c');
+    await sees('the question before the solution is shown', /not passed 01-single-thread yet[\s\S]*y shows it, any other key does not/, 10_000);
+    tmux('send-keys', '-t', 'w', 'x');
+    await sees('a stray key showing nothing', /Nothing shown\./, 10_000);
+    expect(screen(), 'a stray key spoils nothing').not.toContain('- your lines');
+    tmux('send-keys', '-t', 'w', 'c');
+    await sees('the question again', (s) => count(s, 'y shows it, any other key does not') === 2, 10_000);
+    tmux('send-keys', '-t', 'w', 'y');
     await sees('the diff with the solution', /- your lines[\s\S]*-  return 0;[\s\S]*\+  return n < 2/, 10_000);
 
     const verdicts = count(screen(), 'expectations hold');
@@ -78,8 +87,8 @@ describe('npm start in a terminal', () => {
     await sees('a run started by the save', /you saved server\.ts · checking 01-single-thread/, 20_000);
     await sees('the verdict of that run', (s) => count(s, 'expectations hold') > verdicts, 120_000);
     if (/All \d+ expectations hold/.test(screen())) {
-      await sees('the pass, and the next lesson', /✓ 01-single-thread passed![\s\S]*1 of 9 done[\s\S]*✓ 01-single-thread[\s\S]*▶ 02-cluster-fork/, 10_000);
-      expect(JSON.parse(readFileSync(join(home, 'progress.json'), 'utf8'))).toEqual({ passed: ['01-single-thread'] });
+      await sees('the pass, and the next lesson', new RegExp(`✓ 01-single-thread passed![\\s\\S]*1 of ${lessons.length} done[\\s\\S]*✓ 01-single-thread[\\s\\S]*▶ 02-cluster-fork`), 10_000);
+      expect(JSON.parse(readFileSync(join(home, 'state.json'), 'utf8')).passed).toEqual(['01-single-thread']);
       await sees('it watching lesson 02', /Watching .*02-cluster-fork\//, 10_000);
     } else {
       // Only a machine loaded far past its cores makes the real check of a solution run out of
@@ -107,7 +116,7 @@ describe('npm start in a terminal', () => {
 
 describe('npm start without a terminal', () => {
   it('still watches and re-runs on a save, reads no keys, serves the page, and ends on SIGINT with nothing left', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--port', '0'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'start', '--port', '0'], {
       cwd: root,
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, CI: '', NO_COLOR: '1', WORKSHOP_HOME: home, WORKSHOP_LESSONS_DIR: temp.dir, [marker.split('=')[0] ?? '']: marker.split('=')[1] },

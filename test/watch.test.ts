@@ -1,34 +1,29 @@
 // The watch loop of npm start: a save runs the check, a newer save cancels the running one (and
 // its processes), a pass moves on to the next lesson. On a temporary copy of lesson 01.
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lessons, type Lesson } from '../course.ts';
-import { checkLesson, isAlive, type CheckResult } from '../checks/lib/index.ts';
+import { checkLesson, type CheckResult } from '../checks/lib/runner.ts';
+import { isAlive } from '../checks/lib/index.ts';
 import { WorkshopBus, type WorkshopEvent } from '../scripts/bus.ts';
-import { WatchLoop, type CheckFn } from '../scripts/watch.ts';
+import { WatchLoop, type CheckFn } from '../scripts/watch-loop.ts';
+import { openWorkshop, type Workshop } from '../scripts/workshop.ts';
 import { solutionOf } from './helpers.ts';
 import { fakeResult, processesAbout, sleep, tempLessons, waitFor } from './learner.ts';
 
-// Before any script reads it: the tests' progress lives in a temporary folder, never the learner's.
-const home = await vi.hoisted(async () => {
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const dir = mkdtempSync(join(tmpdir(), 'workshop-home-'));
-  process.env.WORKSHOP_HOME = dir;
-  return dir;
-});
-
 let temp: ReturnType<typeof tempLessons>;
 let loop: WatchLoop | undefined;
-let progressFile: string;
-let n = 0;
+let home: string;
+/** The tests' workshop: its state in a temporary folder, its lessons a temporary copy, never the learner's. */
+let ws: Workshop;
+const stateFile = (): string => join(home, 'state.json');
 
 beforeEach(() => {
   temp = tempLessons();
-  process.env.WORKSHOP_LESSONS_DIR = temp.dir;
-  progressFile = join(home, `progress-${++n}.json`);
+  home = mkdtempSync(join(tmpdir(), 'workshop-home-'));
+  ws = openWorkshop({ WORKSHOP_HOME: home, WORKSHOP_LESSONS_DIR: temp.dir });
 });
 
 afterEach(async () => {
@@ -37,15 +32,15 @@ afterEach(async () => {
   await waitFor('no process left in the temporary lessons', () => processesAbout(temp.dir).length === 0, 3000).catch(() => {});
   expect(processesAbout(temp.dir), 'processes left behind').toEqual([]);
   temp.remove();
-  delete process.env.WORKSHOP_LESSONS_DIR;
+  rmSync(home, { recursive: true, force: true });
 });
 
 function makeLoop(check: CheckFn, extra: { runAtStart?: boolean; onAllDone?: () => void; debounceMs?: number } = {}) {
-  const bus = new WorkshopBus();
+  const bus = new WorkshopBus(ws);
   const events: WorkshopEvent[] = [];
   bus.subscribe((e) => events.push(e));
   const out: string[] = [];
-  loop = new WatchLoop({ bus, check, progressFile, print: (t) => out.push(t), debounceMs: extra.debounceMs ?? 100, runAtStart: extra.runAtStart ?? false, ...(extra.onAllDone ? { onAllDone: extra.onAllDone } : {}) });
+  loop = new WatchLoop({ bus, workshop: ws, check, print: (t) => out.push(t), debounceMs: extra.debounceMs ?? 100, runAtStart: extra.runAtStart ?? false, ...(extra.onAllDone ? { onAllDone: extra.onAllDone } : {}) });
   return { loop, bus, events, out };
 }
 
@@ -127,12 +122,12 @@ describe('the watch loop', () => {
     }, { runAtStart: true });
     await loop.start();
     await waitFor('the move to lesson 02', () => loop.lesson?.id === '02-cluster-fork');
-    expect(JSON.parse(readFileSync(progressFile, 'utf8'))).toEqual({ passed: ['01-single-thread'] });
+    expect(JSON.parse(readFileSync(stateFile(), 'utf8')).passed).toEqual(['01-single-thread']);
     expect(events.at(-1)).toEqual({ type: 'progress', passed: ['01-single-thread'], current: '02-cluster-fork' });
     const said = out.join('\n');
     expect(said).toContain('✓ 01-single-thread passed');
     expect(said).toMatch(/✓ 01-single-thread[\s\S]*▶ 02-cluster-fork/);
-    expect(said).toContain('1 of 9 done');
+    expect(said).toContain(`1 of ${lessons.length} done`);
 
     await loop.idle();
     appendFileSync(server(), '\n// lesson 01 is done: no longer watched\n');
@@ -145,7 +140,8 @@ describe('the watch loop', () => {
 
   it('says so and stops when the last lesson passes', async () => {
     const allButLast = lessons.slice(0, -1).map((l) => l.id);
-    writeFileSync(progressFile, JSON.stringify({ passed: allButLast }));
+    writeFileSync(stateFile(), JSON.stringify({ passed: allButLast, hintsSeen: {} }));
+    ws = openWorkshop({ WORKSHOP_HOME: home, WORKSHOP_LESSONS_DIR: temp.dir });
     const last = lessons.at(-1) as Lesson;
     mkdirSync(join(temp.dir, last.id));
     let done = false;

@@ -9,9 +9,10 @@ import { basename, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lessons } from '../course.ts';
-import { checkLesson, root } from '../checks/lib/index.ts';
+import { checkLesson, root } from '../checks/lib/runner.ts';
 import { WorkshopBus } from '../scripts/bus.ts';
 import { startWeb, type WebServer } from '../scripts/web/server.ts';
+import { openWorkshop, type Workshop } from '../scripts/workshop.ts';
 import { lesson, processesIn, solutionOf, starterOf } from './helpers.ts';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -27,7 +28,6 @@ const artifacts = join(root, 'test', 'artifacts');
 
 /** Check lesson 01 on `dir` on every save and on request; one run at a time, a save during a run queues one more. */
 class Driver {
-  private readonly passed = new Set<string>();
   private running: Promise<void> | undefined;
   private again = false;
   private watcher: FSWatcher | undefined;
@@ -36,15 +36,9 @@ class Driver {
 
   constructor(
     private readonly bus: WorkshopBus,
+    private readonly workshop: Workshop,
     private readonly dir: string,
-  ) {
-    bus.requestRun = () => this.run();
-  }
-
-  progress(): void {
-    const current = lessons.find((l) => !this.passed.has(l.id))?.id;
-    this.bus.emit({ type: 'progress', passed: lessons.map((l) => l.id).filter((id) => this.passed.has(id)), current });
-  }
+  ) {}
 
   watch(): void {
     this.watcher = watch(this.dir, () => {
@@ -66,9 +60,7 @@ class Driver {
         this.bus.emit({ type: 'check-started', lesson: l.id });
         const result = await checkLesson(l, this.dir);
         this.bus.emit({ type: 'check-finished', result });
-        if (result.ok) this.passed.add(l.id);
-        else this.passed.delete(l.id);
-        this.progress();
+        if (result.ok) this.workshop.pass(l); // the workshop tells the bus, as in npm start
       } while (this.again);
     })().finally(() => (this.running = undefined));
   }
@@ -98,7 +90,9 @@ function browsersWith(profile: string): number[] {
 }
 
 describe.skipIf(skip)(title, () => {
-  const bus = new WorkshopBus();
+  let home: string;
+  let workshop: Workshop;
+  let bus: WorkshopBus;
   let work: string;
   let profile: string;
   let driver: Driver;
@@ -112,10 +106,12 @@ describe.skipIf(skip)(title, () => {
     work = mkdtempSync(join(artifacts, 'lesson-01-'));
     writeFileSync(join(work, 'server.ts'), readFileSync(join(starterOf('01'), 'server.ts')));
     profile = mkdtempSync(join(artifacts, 'chromium-profile-'));
-    driver = new Driver(bus, work);
-    driver.progress();
+    home = mkdtempSync(join(artifacts, 'home-'));
+    workshop = openWorkshop({ WORKSHOP_HOME: home });
+    bus = new WorkshopBus(workshop);
+    driver = new Driver(bus, workshop, work);
     driver.watch();
-    web = await startWeb({ port: 0, bus });
+    web = await startWeb({ port: 0, bus, workshop, runNow: () => driver.run() });
     context = await chromium.launchPersistentContext(profile, {
       executablePath: chromiumPath,
       headless: true,
@@ -133,6 +129,7 @@ describe.skipIf(skip)(title, () => {
     const leftPrograms = work ? processesIn(work) : [];
     if (work) rmSync(work, { recursive: true, force: true });
     if (profile) rmSync(profile, { recursive: true, force: true });
+    if (home) rmSync(home, { recursive: true, force: true });
     expect(leftBrowsers, 'Chromium processes left running').toEqual([]);
     expect(leftPrograms, 'checked programs left running').toEqual([]);
   });
@@ -206,7 +203,7 @@ describe.skipIf(skip)(title, () => {
     let child: ChildProcess | undefined;
     const pg = (): number | undefined => child?.pid;
     try {
-      child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--port', '0'], { cwd: root, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'start', '--port', '0'], { cwd: root, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
       let out = '';
       child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
       child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));

@@ -1,6 +1,6 @@
 // What `npm run bench` shows: medians and spreads per worker count, the cluster/single ratio per
 // repetition, where the CPU went, and the same numbers as a terminal chart and an SVG.
-import { pc } from '../../checks/lib/colors.ts';
+import { pc } from '../views/colors.ts';
 import type { Sample } from './measure.ts';
 
 export interface Spread {

@@ -1,43 +1,31 @@
 // The page's HTML: one layout (course list · content · live check result) around the content.
 // Everything interpolated is escaped here or was rendered by markdown-it with raw HTML off.
-import { lessons, type Lesson } from '../../course.ts';
-import { learnerDir, shown } from '../where.ts';
+import type { Lesson } from '../../course.ts';
+import { marks } from '../views/marks.ts';
+import type { Workshop } from '../workshop.ts';
 import { escapeHtml, lessonRoute, renderMarkdown } from './render.ts';
-
-/** The lesson whose page shows the benchmark chart too (when `npm run bench` has made one). */
-const benchLesson = '08-measure';
-
-export interface ProgressView {
-  readonly passed: readonly string[];
-  readonly current: string | undefined;
-}
 
 export interface PageOptions {
   readonly title: string;
   /** Trusted HTML (rendered markdown or built here). */
   readonly body: string;
-  readonly progress: ProgressView;
+  readonly ws: Workshop;
   /** The lesson whose page this is, highlighted in the list. */
   readonly open?: string;
   readonly token: string;
   readonly bench: boolean;
 }
 
-export function mark(id: string, progress: ProgressView): { sign: string; state: string; label: string } {
-  if (progress.passed.includes(id)) return { sign: '✓', state: 'passed', label: 'passed' };
-  if (progress.current === id) return { sign: '▶', state: 'current', label: 'current lesson' };
-  return { sign: '·', state: 'todo', label: 'not passed yet' };
-}
-
 function courseList(p: PageOptions): string {
-  const items = lessons.map((l) => {
-    const m = mark(l.id, p.progress);
+  const rows = p.ws.rows();
+  const items = rows.map(({ lesson: l, state }) => {
+    const m = marks[state];
     const open = p.open === l.id ? ' aria-current="page"' : '';
-    return `<li class="lesson ${m.state}" data-lesson="${escapeHtml(l.id)}"><a href="${lessonRoute(l.id)}"${open}><span class="mark" title="${m.label}">${m.sign}</span><span class="num">${escapeHtml(l.id.slice(0, 2))}</span><span class="name">${escapeHtml(l.title)}</span></a></li>`;
+    return `<li class="lesson ${state}" data-lesson="${escapeHtml(l.id)}"><a href="${lessonRoute(l.id)}"${open}><span class="mark" title="${m.label}">${m.sign}</span><span class="num">${escapeHtml(l.id.slice(0, 2))}</span><span class="name">${escapeHtml(l.title)}</span></a></li>`;
   });
   const bench = p.bench ? `<p class="extra"><a href="/bench"${p.open === 'bench' ? ' aria-current="page"' : ''}>📈 Benchmark chart</a></p>` : '';
   return `<nav class="course" aria-label="Lessons">
-  <p class="count"><span id="passed-count">${p.progress.passed.length}</span> of ${lessons.length} lessons passed</p>
+  <p class="count"><span id="passed-count">${rows.filter((r) => r.state === 'passed').length}</span> of ${rows.length} lessons passed</p>
   <ol>${items.join('')}</ol>${bench}
 </nav>`;
 }
@@ -79,27 +67,27 @@ export function benchFigure(): string {
 }
 
 /** A lesson's page: where its files are, its README, the chart on the benchmark lesson, previous/next. */
-export function lessonBody(lesson: Lesson, readme: string | undefined, bench: boolean): string {
+export function lessonBody(ws: Workshop, lesson: Lesson, readme: string | undefined, bench: boolean): string {
   const text = readme === undefined
     ? `<h1>${lessonName(lesson)}</h1><p>${escapeHtml(lesson.summary)}</p><p class="note">This lesson's README is not written yet.</p>`
     : renderMarkdown(readme, lesson.id);
-  const where = `<p class="files">Your files: <code>${escapeHtml(shown(learnerDir(lesson)))}/</code> · a hint: <code>npm run hint</code></p>`;
-  const i = lessons.indexOf(lesson);
-  const prev = lessons[i - 1];
-  const next = lessons[i + 1];
+  const where = `<p class="files">Your files: <code>${escapeHtml(ws.shown(ws.learnerDir(lesson)))}/</code> · a hint: <code>npm run hint</code></p>`;
+  const i = ws.lessons.indexOf(lesson);
+  const prev = ws.lessons[i - 1];
+  const next = ws.lessons[i + 1];
   const pager = `<nav class="pager" aria-label="Previous and next lesson">${prev ? `<a href="${lessonRoute(prev.id)}">← ${escapeHtml(prev.title)}</a>` : '<span></span>'}${next ? `<a href="${lessonRoute(next.id)}">${escapeHtml(next.title)} →</a>` : ''}</nav>`;
-  return `${where}<article class="readme">${text}</article>${bench && lesson.id === benchLesson ? benchFigure() : ''}${pager}`;
+  return `${where}<article class="readme">${text}</article>${bench && lesson.bench ? benchFigure() : ''}${pager}`;
 }
 
 /** The front page: what the course is, where to continue, every lesson with its summary. */
-export function homeBody(progress: ProgressView): string {
-  const current = lessons.find((l) => l.id === progress.current);
+export function homeBody(ws: Workshop): string {
+  const current = ws.current();
   const next = current
     ? `<p class="continue"><a class="button" href="${lessonRoute(current.id)}">Continue: ${lessonName(current)} →</a></p>`
     : '<p class="continue">Every lesson has passed. 🎉</p>';
-  const cards = lessons.map((l) => `<li><a href="${lessonRoute(l.id)}"><strong>${lessonName(l)}</strong></a><span>${escapeHtml(l.summary)}</span></li>`);
+  const cards = ws.lessons.map((l) => `<li><a href="${lessonRoute(l.id)}"><strong>${lessonName(l)}</strong></a><span>${escapeHtml(l.summary)}</span></li>`);
   return `<h1>Use every core of your machine</h1>
-<p>Node runs your JavaScript on one core. In ${lessons.length} short lessons you fork workers with <code>node:cluster</code>, restart them, let them talk, hand them to pm2, shut them down gracefully, measure the gain, and go past one machine.</p>
+<p>Node runs your JavaScript on one core. In ${ws.lessons.length} short lessons you build, one step at a time, a server that uses all of them: each lesson below says what you build.</p>
 ${next}
 <ol class="overview">${cards.join('')}</ol>`;
 }

@@ -7,17 +7,23 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { lessonPaths, lessons, type Lesson } from '../../course.ts';
+import type { Lesson } from '../../course.ts';
 import type { WorkshopBus, WorkshopEvent } from '../bus.ts';
-import { currentLesson, loadProgress, stateDir } from '../progress.ts';
+import { marks } from '../views/marks.ts';
+import { resultView } from '../views/result.ts';
+import type { Workshop } from '../workshop.ts';
 import { assets } from './assets.ts';
-import { benchFigure, homeBody, lessonBody, page, type ProgressView } from './page.ts';
+import { benchFigure, homeBody, lessonBody, page } from './page.ts';
 import { refusal, refusePost, securityHeaders } from './security.ts';
 
 export interface WebOptions {
   /** 0 = any free port; a busy port falls back to any free one (the url says which). */
   readonly port: number;
   readonly bus: WorkshopBus;
+  /** The learner's workshop: progress and READMEs come from it, live. */
+  readonly workshop: Workshop;
+  /** Run the current lesson's check again now (the page's button). */
+  readonly runNow: () => void;
   /** Only loopback: 127.0.0.1 (the default) or localhost. */
   readonly host?: string;
   /** Where `npm run bench` writes its chart (tests point it elsewhere). */
@@ -32,20 +38,19 @@ export interface WebServer {
 export async function startWeb(opts: WebOptions): Promise<WebServer> {
   const host = opts.host ?? '127.0.0.1';
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`the workshop page binds 127.0.0.1 only, not ${host}`);
-  const { bus } = opts;
-  const benchFile = opts.benchFile ?? join(stateDir, 'bench', 'bench.svg');
+  const { bus, workshop: ws } = opts;
+  const benchFile = opts.benchFile ?? join(ws.stateDir, 'bench', 'bench.svg');
   const token = randomBytes(24).toString('base64url');
-  const start = loadProgress();
-  let progress: ProgressView = { passed: [...start.passed], current: currentLesson(start)?.id };
   const clients = new Set<ServerResponse>();
   let port = 0;
 
   const send = (res: ServerResponse, event: string, data: unknown): void => {
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
+  // A result travels with its view (the summary and the stopped-early note), decided once for both faces.
+  const withView = (e: WorkshopEvent): unknown => (e.type === 'check-finished' ? { ...e, view: resultView(e.result) } : e);
   const unsubscribe = bus.subscribe((e: WorkshopEvent) => {
-    if (e.type === 'progress') progress = { passed: [...e.passed], current: e.current };
-    for (const res of clients) send(res, e.type, e);
+    for (const res of clients) send(res, e.type, withView(e));
   });
   // A comment now and then keeps idle connections (and proxies in between) from timing out.
   const keepAlive = setInterval(() => {
@@ -58,12 +63,12 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
     res.end(body);
   };
   const html = (res: ServerResponse, status: number, title: string, body: string, open?: string): void =>
-    reply(res, status, 'text/html; charset=utf-8', page({ title, body, progress, token, bench: existsSync(benchFile), ...(open ? { open } : {}) }));
+    reply(res, status, 'text/html; charset=utf-8', page({ title, body, ws, token, bench: existsSync(benchFile), ...(open ? { open } : {}) }));
   const text = (res: ServerResponse, status: number, body: string): void => reply(res, status, 'text/plain; charset=utf-8', `${body}\n`);
 
   function readme(lesson: Lesson): string | undefined {
     try {
-      return readFileSync(join(lessonPaths(lesson).lesson, 'README.md'), 'utf8');
+      return readFileSync(ws.readme(lesson), 'utf8'); // the learner's copy, as the terminal says
     } catch {
       return undefined; // not written yet
     }
@@ -72,7 +77,8 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
   function events(res: ServerResponse): void {
     res.writeHead(200, { ...securityHeaders, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
     clients.add(res);
-    send(res, 'state', { ...progress, latest: bus.latest, running: bus.running });
+    const latest = bus.latest;
+    send(res, 'state', { ...ws.progress(), marks, latest, view: latest && resultView(latest), running: bus.running });
     res.on('close', () => clients.delete(res));
   }
 
@@ -85,17 +91,17 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
       const no = refusePost(req, port, token);
       if (no) return text(res, 403, `Refused: ${no}.`);
       req.resume();
-      bus.requestRun();
+      opts.runNow();
       return reply(res, 202, 'application/json', JSON.stringify({ ok: true }));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'Only GET, HEAD and POST /run.');
     const asset = assets.get(path);
     if (asset) return reply(res, 200, asset.type, asset.body);
-    if (path === '/') return html(res, 200, 'Course', homeBody(progress));
+    if (path === '/') return html(res, 200, 'Course', homeBody(ws));
     if (path === '/events') return req.method === 'GET' ? events(res) : text(res, 405, 'Use GET.');
     const id = /^\/lessons\/([^/]+)\/?$/.exec(path)?.[1];
-    const lesson = id === undefined ? undefined : lessons.find((l) => l.id === id);
-    if (lesson) return html(res, 200, lesson.title, lessonBody(lesson, readme(lesson), existsSync(benchFile)), lesson.id);
+    const lesson = id === undefined ? undefined : ws.lessons.find((l) => l.id === id);
+    if (lesson) return html(res, 200, lesson.title, lessonBody(ws, lesson, readme(lesson), existsSync(benchFile)), lesson.id);
     if (path === '/bench' || path === '/bench.svg') {
       if (!existsSync(benchFile)) return html(res, 404, 'Benchmark', '<h1>No benchmark yet</h1><p>Run <code>npm run bench</code>: its chart shows up here.</p>', 'bench');
       if (path === '/bench') return html(res, 200, 'Benchmark', `<h1>Benchmark</h1>${benchFigure()}`, 'bench');

@@ -5,21 +5,22 @@
 import { once } from 'node:events';
 import { relative } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { pc } from '../checks/lib/colors.ts';
 import type { Lesson } from '../course.ts';
-import { checkLesson, formatResult, type CheckResult } from '../checks/lib/index.ts';
+import { checkLesson, type CheckResult } from '../checks/lib/runner.ts';
 import type { WorkshopBus } from './bus.ts';
-import { finished, formatList, formatWhere } from './list.ts';
-import { currentLesson, loadProgress, markPassed, progressFile } from './progress.ts';
-import { ignored, learnerDir, shown } from './where.ts';
+import { pc } from './views/colors.ts';
+import { finished, formatList, formatWhere } from './views/course.ts';
+import { formatResult } from './views/result.ts';
+import { ignored, type Workshop } from './workshop.ts';
 
 export type CheckFn = (lesson: Lesson, dir: string, signal: AbortSignal) => Promise<CheckResult>;
 
 export interface WatchOptions {
   readonly bus: WorkshopBus;
+  /** The learner's workshop: which lesson is current, where its files are, recording a pass. */
+  readonly workshop: Workshop;
   /** The check to run; tests inject a fake. Default: the lesson's real check. */
   readonly check?: CheckFn;
-  readonly progressFile?: string;
   /** Quiet time after the last file event before the check runs (an editor's save is several events). */
   readonly debounceMs?: number;
   /** Where the loop writes what it has to say (default: stdout). */
@@ -30,7 +31,7 @@ export interface WatchOptions {
   readonly keys?: boolean;
   /** Run the current lesson's check once as soon as watching starts (default true). */
   readonly runAtStart?: boolean;
-  /** Called once every lesson has passed. */
+  /** Called once every lesson has passed (after the loop has said so). */
   readonly onAllDone?: () => void;
 }
 
@@ -46,19 +47,18 @@ export class WatchLoop {
   private wanted = 0;
   private closed = false;
   private readonly check: CheckFn;
-  private readonly file: string;
+  private readonly ws: Workshop;
   private readonly print: (text: string) => void;
 
   constructor(private readonly opts: WatchOptions) {
     this.check = opts.check ?? checkLesson;
-    this.file = opts.progressFile ?? progressFile;
+    this.ws = opts.workshop;
     this.print = opts.print ?? ((text) => console.log(text));
   }
 
   async start(): Promise<void> {
-    const progress = loadProgress(this.file);
-    this.lesson = currentLesson(progress);
-    this.opts.bus.emit({ type: 'progress', passed: [...progress.passed], current: this.lesson?.id });
+    this.lesson = this.ws.current();
+    this.opts.bus.emit({ type: 'progress', ...this.ws.progress() });
     if (!this.lesson) {
       this.opts.onAllDone?.();
       return;
@@ -103,16 +103,16 @@ export class WatchLoop {
 
   private async watch(lesson: Lesson): Promise<void> {
     await this.watcher?.close();
-    const dir = learnerDir(lesson);
+    const dir = this.ws.learnerDir(lesson);
     const watcher = watch(dir, {
       ignoreInitial: true,
       ignored: (path) => path !== dir && ignored(relative(dir, path)),
     });
     this.watcher = watcher;
     watcher.on('all', (_event, path) => this.saved(relative(dir, path)));
-    watcher.on('error', (err) => this.print(pc.yellow(`Watching ${shown(dir)} failed: ${(err as Error).message}`)));
+    watcher.on('error', (err) => this.print(pc.yellow(`Watching ${this.ws.shown(dir)} failed: ${(err as Error).message}`)));
     await once(watcher, 'ready');
-    this.print(pc.dim(`Watching ${shown(dir)}/: save a file there and its check runs again.`));
+    this.print(pc.dim(`Watching ${this.ws.shown(dir)}/: save a file there and its check runs again.`));
   }
 
   private saved(name: string): void {
@@ -130,7 +130,7 @@ export class WatchLoop {
     this.opts.bus.emit({ type: 'check-started', lesson: lesson.id });
     let result: CheckResult;
     try {
-      result = await this.check(lesson, learnerDir(lesson), controller.signal);
+      result = await this.check(lesson, this.ws.learnerDir(lesson), controller.signal);
     } catch (err) {
       this.print(pc.red(`✖ the check could not run: ${(err as Error).message}`));
       return;
@@ -145,26 +145,24 @@ export class WatchLoop {
       await this.passed(lesson);
       return;
     }
-    this.print(pc.dim(`Edit ${shown(learnerDir(lesson))}/ and save: the check runs again.`));
+    this.print(pc.dim(`Edit ${this.ws.shown(this.ws.learnerDir(lesson))}/ and save: the check runs again.`));
     if (this.opts.keys) this.print(keyLine);
   }
 
   private async passed(lesson: Lesson): Promise<void> {
-    markPassed(lesson.id, this.file);
-    const progress = loadProgress(this.file);
-    const next = currentLesson(progress);
+    this.ws.pass(lesson); // the bus hears of it from the workshop
+    const next = this.ws.current();
     this.lesson = next;
-    this.opts.bus.emit({ type: 'progress', passed: [...progress.passed], current: next?.id });
     this.print(pc.green(pc.bold(`✓ ${lesson.id} passed!`)));
-    this.print(`\n${formatList(progress)}\n`);
+    this.print(`\n${formatList(this.ws)}\n`);
     if (!next) {
       await this.watcher?.close();
       this.watcher = undefined;
-      this.print(finished);
+      this.print(finished('Check one again with: npm run check -- <lesson>'));
       this.opts.onAllDone?.();
       return;
     }
-    this.print(`Next:\n${formatWhere(next)}\n`);
+    this.print(`Next:\n${formatWhere(this.ws, next)}\n`);
     if (this.closed) return;
     await this.watch(next);
     if (this.opts.keys) this.print(keyLine);

@@ -1,14 +1,11 @@
-// npm run compare [-- <lesson>]: a unified diff of the learner's files against the solution's
-// (`-` yours, `+` the solution's), coloured, and nothing but a sentence when they are the same.
-import './require-node.ts';
+// The learner's files against the solution's: a unified diff per file that differs (`-` yours,
+// `+` the solution's), coloured, and nothing but a sentence when they are the same.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
-import { pc } from '../checks/lib/colors.ts';
-import { lessonPaths, type Lesson } from '../course.ts';
-import { isEntry, runCommand, UsageError } from './cli.ts';
-import { learnerDir, lessonFiles, oneLesson, resolveLesson, shown } from './where.ts';
+import type { Lesson } from '../../course.ts';
+import { lessonFiles, type Workshop } from '../workshop.ts';
+import { pc } from './colors.ts';
 
 export interface Comparison {
   /** One unified diff per file that differs, uncoloured. Empty when everything matches. */
@@ -20,7 +17,7 @@ export interface Comparison {
 const read = (path: string): string | undefined => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
 
 /** Compare every file of the two folders (READMEs and editor leftovers aside). */
-export function compareFolders(mine: string, solution: string): Comparison {
+export function compareFolders(mine: string, solution: string, shown: (path: string) => string): Comparison {
   const names = [...new Set([...lessonFiles(mine), ...lessonFiles(solution)])].sort();
   const patches: string[] = [];
   for (const name of names) {
@@ -58,34 +55,22 @@ export function colourPatch(patch: string): string {
     .join('\n');
 }
 
-export function formatComparison(lesson: Lesson, c: Comparison): string {
+export function formatComparison(lesson: Lesson, c: Comparison, shown: (path: string) => string): string {
   if (c.patches.length === 0) return pc.green(`Your files in ${shown(c.mine)}/ are the same as the solution's: nothing differs.`);
   const legend = `${pc.bold(`${lesson.id}`)}: ${pc.red('- your lines')}  ${pc.green('+ the solution\'s lines')}`;
   return [legend, '', ...c.patches.map(colourPatch)].join('\n').trimEnd();
 }
 
 /** What `c` and `npm run compare` print for a lesson. */
-export function compareLesson(lesson: Lesson): string {
-  const solution = lessonPaths(lesson).solution;
+export function compareLesson(ws: Workshop, lesson: Lesson): string {
+  const solution = ws.solutionDir(lesson);
+  const mine = ws.learnerDir(lesson);
   if (!existsSync(solution)) return pc.yellow(`There is no solution for ${lesson.id} yet.`);
-  if (!existsSync(learnerDir(lesson))) return pc.yellow(`${shown(learnerDir(lesson))}/ does not exist: nothing to compare.`);
-  return formatComparison(lesson, compareFolders(learnerDir(lesson), solution));
+  if (!existsSync(mine)) return pc.yellow(`${ws.shown(mine)}/ does not exist: nothing to compare.`);
+  return formatComparison(lesson, compareFolders(mine, solution, ws.shown), ws.shown);
 }
 
-async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ allowPositionals: true, options: {} });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const lesson = resolveLesson(oneLesson(parsed.positionals));
-  if (!lesson) {
-    console.log('Every lesson has passed. Compare one with: npm run compare -- <lesson>');
-    return 0;
-  }
-  console.log(compareLesson(lesson));
-  return 0;
+/** Asked before the solution of a lesson not yet passed is shown: the answer spoils the lesson. */
+export function spoilerQuestion(lesson: Lesson): string {
+  return `You have not passed ${lesson.id} yet: the diff shows the solution's code. Show it?`;
 }
-
-if (isEntry(import.meta)) await runCommand(main, 'npm run compare [-- <lesson>]');

@@ -1,0 +1,23 @@
+// The harness's entry for its runners (scripts/ and the tests): check a lesson's folder, get a
+// result object; and the process bookkeeping a runner needs on its way out. Check authors use
+// ./index.ts instead.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runCheck, type CheckDefinition } from './check.ts';
+import { root } from './paths.ts';
+import type { CheckResult } from './types.ts';
+
+export type { CheckResult, Expectation } from './types.ts';
+export { RequestFailed } from './http.ts';
+export { killAllNow, startedGroups } from './program.ts';
+export { root } from './paths.ts';
+
+/** Run a lesson's check (checks/<id>.ts) on a folder. Aborting `signal` cancels it (its processes are killed). */
+export async function checkLesson(
+  lesson: { readonly id: string; readonly title: string },
+  dir: string,
+  signal?: AbortSignal,
+): Promise<CheckResult> {
+  const mod = (await import(pathToFileURL(join(root, 'checks', `${lesson.id}.ts`)).href)) as { default: CheckDefinition };
+  return runCheck(lesson, mod.default, dir, signal);
+}

@@ -1,0 +1,50 @@
+// A CheckResult as the learner reads it. `resultView` decides once what is said (the "stopped early"
+// note, the summary line); the terminal (`formatResult`) and the web page (app.js, which gets the view
+// in the event) only paint it, so the two faces can never disagree about the same run.
+import type { CheckResult } from '../../checks/lib/runner.ts';
+import { pc } from './colors.ts';
+
+export interface ResultView {
+  /** Set when the check stopped early: one sentence, the same on both faces. */
+  readonly stopped: string | undefined;
+  /** "All 5 expectations hold · 1.2 s" or "3 of 5 expectations hold · 1.2 s". */
+  readonly summary: string;
+}
+
+export function resultView(r: CheckResult): ResultView {
+  const held = r.expectations.filter((e) => e.ok).length;
+  const seconds = `${(r.durationMs / 1000).toFixed(1)} s`;
+  let stopped: string | undefined;
+  if (r.stoppedEarly) {
+    // A fatal ✗ usually says why already: then what the learner needs is that the rest was not tried.
+    const told = r.expectations.some((e) => !e.ok && e.seen !== undefined && e.seen.includes(r.stoppedEarly ?? ''));
+    stopped = `The check stopped early (${told ? 'the rest needs the ✗ above' : r.stoppedEarly}); later expectations were not tried.`;
+  }
+  const summary = r.ok ? `All ${held} expectations hold · ${seconds}` : `${held} of ${r.expectations.length} expectations hold · ${seconds}`;
+  return { stopped, summary };
+}
+
+function block(label: string, text: string, paint: (s: string) => string): string {
+  const pad = ' '.repeat(15);
+  const [first = '', ...rest] = text.split('\n');
+  return [`      ${pc.dim(label.padEnd(9))}${paint(first)}`, ...rest.map((l) => pad + paint(l))].join('\n');
+}
+
+/** The terminal face: ✓/✗ per expectation, and for each ✗ expected / seen / hint. */
+export function formatResult(r: CheckResult, view: ResultView = resultView(r)): string {
+  const lines = [`${pc.bold(`${r.lesson.id} · ${r.lesson.title}`)}  ${pc.dim(`(${r.dir})`)}`, ''];
+  for (const e of r.expectations) {
+    if (e.ok) {
+      lines.push(`  ${pc.green('✓')} ${e.name}`);
+      continue;
+    }
+    lines.push(`  ${pc.red('✗')} ${pc.bold(e.name)}`);
+    if (e.expected && e.expected !== e.name) lines.push(block('expected', e.expected, (s) => s));
+    if (e.seen) lines.push(block('seen', e.seen, pc.yellow));
+    if (e.hint) lines.push(block('hint', e.hint, pc.cyan));
+  }
+  lines.push('');
+  if (view.stopped) lines.push(pc.dim(`  ${view.stopped}`));
+  lines.push(r.ok ? pc.green(`  ${view.summary}`) : pc.red(`  ${view.summary}`));
+  return lines.join('\n');
+}
