@@ -229,6 +229,14 @@ describe('npm start -- --once (and under CI)', () => {
     expect(state().passed).toEqual(['01-single-thread']);
   });
 
+  it('after the last lesson: says that it ends, and why there is no page to keep open', () => {
+    writeFileSync(join(home, 'state.json'), JSON.stringify({ passed: lessons.map((l) => l.id), hintsSeen: {} }));
+    const r = npm('start', ['--no-web']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('you have finished the workshop');
+    expect(r.out).toContain('Nothing is left to watch, so npm start ends here (with --no-web there is no page to keep open).');
+  });
+
   it('exits 2 on a usage error', () => {
     const r = npm('start', ['--port', 'eighty']);
     expect(r.code).toBe(2);

@@ -152,4 +152,27 @@ describe('npm start without a terminal', () => {
     expect(processesAbout(temp.dir)).toEqual([]);
     if (url) await expect(fetch(url)).rejects.toThrow();
   });
+
+  it('after the last lesson keeps the page open until it is told to end', async () => {
+    writeFileSync(join(home, 'state.json'), JSON.stringify({ passed: lessons.map((l) => l.id), hintsSeen: {} }));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'start', '--port', '0'], {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, CI: '', NO_COLOR: '1', WORKSHOP_HOME: home, WORKSHOP_LESSONS_DIR: temp.dir, [marker.split('=')[0] ?? '']: marker.split('=')[1] },
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitFor(`what happens now\n${out}`, () => /Nothing is left to watch|npm start ends here/.test(out), 60_000);
+    const url = /The course stays readable at (http:\/\/127\.0\.0\.1:\d+\/) until you press Ctrl-C\./.exec(out)?.[1];
+    if (url) {
+      expect((await fetch(url)).status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await exited, 'SIGTERM: 128 + 15').toBe(143);
+    } else {
+      expect(out).toMatch(/web page (is not available|could not start)[\s\S]*npm start ends here/);
+      expect(await exited).toBe(0);
+    }
+  });
 });
