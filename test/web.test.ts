@@ -250,7 +250,8 @@ describe('the page server', () => {
     expect(seen).toMatch(/^event: state\ndata: \{.*"current":/);
     expect(seen).toContain('event: check-started');
     expect(seen).toContain(`event: check-finished\ndata: ${JSON.stringify({ type: 'check-finished', result, view: resultView(result) })}`);
-    expect(seen).toContain(`event: progress\ndata: ${JSON.stringify({ type: 'progress', passed: ['01-single-thread'], current: '02-cluster-fork' })}`);
+    const rows = workshop.rows().map((r) => ({ id: r.lesson.id, state: r.state }));
+    expect(seen).toContain(`event: progress\ndata: ${JSON.stringify({ type: 'progress', passed: ['01-single-thread'], current: '02-cluster-fork', rows })}`);
     // The page renders progress it has heard about since.
     expect((await raw(port, '/')).body).toContain('class="lesson passed" data-lesson="01-single-thread"');
   });

@@ -48,7 +48,10 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
   // A result travels with its view (the summary and the stopped-early note), decided once for both faces.
-  const withView = (e: WorkshopEvent): unknown => (e.type === 'check-finished' ? { ...e, view: resultView(e.result) } : e);
+  // Progress travels with each lesson's state (✓ ▶ ·), decided by the workshop, not recomputed by the page.
+  const rows = (): { id: string; state: string }[] => ws.rows().map((r) => ({ id: r.lesson.id, state: r.state }));
+  const withView = (e: WorkshopEvent): unknown =>
+    e.type === 'check-finished' ? { ...e, view: resultView(e.result) } : e.type === 'progress' ? { ...e, rows: rows() } : e;
   const unsubscribe = bus.subscribe((e: WorkshopEvent) => {
     for (const res of clients) send(res, e.type, withView(e));
   });
@@ -78,7 +81,7 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
     res.writeHead(200, { ...securityHeaders, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
     clients.add(res);
     const latest = bus.latest;
-    send(res, 'state', { ...ws.progress(), marks, latest, view: latest && resultView(latest), running: bus.running });
+    send(res, 'state', { ...ws.progress(), rows: rows(), marks, latest, view: latest && resultView(latest), running: bus.running });
     res.on('close', () => clients.delete(res));
   }
 

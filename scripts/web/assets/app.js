@@ -72,12 +72,11 @@ function showIdle() {
 /** How each state looks: the server's one table (scripts/views/marks.ts), sent in the first event. */
 let marks = {};
 
-/** ✓ passed, ▶ current, · not yet — and "n of N". */
-function renderProgress(passed, current) {
-  const done = new Set(passed);
+/** ✓ passed, ▶ current, · not yet — and "n of N". `rows`: each lesson's state, as the server decided it. */
+function renderProgress(rows) {
+  const states = new Map(rows.map((r) => [r.id, r.state]));
   for (const item of document.querySelectorAll('li.lesson')) {
-    const id = item.dataset.lesson;
-    const state = done.has(id) ? 'passed' : id === current ? 'current' : 'todo';
+    const state = states.get(item.dataset.lesson) ?? 'todo';
     item.classList.remove('passed', 'current', 'todo');
     item.classList.add(state);
     const sign = item.querySelector('.mark');
@@ -87,7 +86,7 @@ function renderProgress(passed, current) {
       sign.title = mark.label;
     }
   }
-  document.getElementById('passed-count').textContent = String(done.size);
+  document.getElementById('passed-count').textContent = String(rows.filter((r) => r.state === 'passed').length);
 }
 
 function connect() {
@@ -104,15 +103,14 @@ function connect() {
   source.addEventListener('state', (m) => {
     const s = JSON.parse(m.data);
     marks = s.marks;
-    renderProgress(s.passed, s.current);
+    renderProgress(s.rows);
     if (s.latest) renderResult(s.latest, s.view);
     else if (!s.running) statusEl.textContent = 'No check has run yet: save a file, or press Run check.';
     if (s.running) showRunning(s.running);
     else showIdle();
   });
   source.addEventListener('progress', (m) => {
-    const p = JSON.parse(m.data);
-    renderProgress(p.passed, p.current);
+    renderProgress(JSON.parse(m.data).rows);
   });
   source.addEventListener('check-started', (m) => showRunning(JSON.parse(m.data).lesson));
   source.addEventListener('check-finished', (m) => {
