@@ -10,6 +10,7 @@ import { summarize, svg, table, terminalChart } from '../bench/report.ts';
 import { defineCommand } from '../command.ts';
 import { Refusal, UsageError } from '../errors.ts';
 import { pc } from '../views/colors.ts';
+import { bar } from '../views/course.ts';
 
 export const bench = defineCommand({
   name: 'bench',
@@ -47,10 +48,8 @@ export const bench = defineCommand({
     let lastLine = '';
     const showProgress = (p: Progress): void => {
       const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 1;
-      const width = 30;
-      const filled = Math.round(width * fraction);
       const left = Math.max(0, Math.round(p.total - p.done));
-      const line = `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${p.label} · ~${left} s left`;
+      const line = `[${bar(fraction)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${p.label} · ~${left} s left`;
       if (tty) process.stdout.write(`\r${line.padEnd(lastLine.length)}`);
       else if (p.label !== lastLine) console.log(line);
       lastLine = tty ? line : p.label;

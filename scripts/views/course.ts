@@ -7,9 +7,14 @@ import { lessonFiles, type Workshop } from '../workshop.ts';
 import { pc } from './colors.ts';
 import { marks } from './marks.ts';
 
+/** A bar of `width` cells, `fraction` of them full: the course's progress and the bench's. */
+export function bar(fraction: number, width = 30, paint: { full: (s: string) => string; empty: (s: string) => string } = { full: (s) => s, empty: (s) => s }): string {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+  return `${paint.full('█'.repeat(filled))}${paint.empty('░'.repeat(width - filled))}`;
+}
+
 export function progressBar(done: number, total: number, width = 30): string {
-  const filled = total === 0 ? 0 : Math.round((done / total) * width);
-  return `${pc.green('█'.repeat(filled))}${pc.dim('░'.repeat(width - filled))} ${done} of ${total} done`;
+  return `${bar(total === 0 ? 0 : done / total, width, { full: pc.green, empty: pc.dim })} ${done} of ${total} done`;
 }
 
 export function formatList(ws: Workshop): string {
