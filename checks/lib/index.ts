@@ -19,7 +19,7 @@ export type { App } from './app.ts';
 export type { Program } from './program.ts';
 export type { CheckResult, Expectation } from './types.ts';
 export { formatResult } from './report.ts';
-export { killAllNow, startedGroups } from './program.ts';
+export { describeExit, killAllNow, reaper, survivors, Group, type ExitInfo } from './group.ts';
 export { root } from './paths.ts';
 
 /** Run a lesson's check on a folder. Aborting `signal` cancels it (its processes are killed). */
