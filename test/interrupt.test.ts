@@ -75,7 +75,7 @@ class Run {
     // Parents are judged in this same snapshot, so that a reused pid does not adopt a stranger.
     const live = new Set<number>();
     const ours = (s: Seen): boolean =>
-      s.env.includes(`\0${this.marker}\0`) || live.has(s.ppid) || this.groups.has(s.pgid) || [...this.pids].some((pid) => s.cmd.includes(`watchdog.mjs WORKSHOP_RUN_${pid}_`));
+      s.env.includes(`\0${this.marker}\0`) || live.has(s.ppid) || this.groups.has(s.pgid) || [...this.pids].some((pid) => s.cmd.includes(`watchdog.sh WORKSHOP_RUN_${pid}_`));
     for (let grew = true; grew; ) {
       grew = false;
       for (const s of now) {

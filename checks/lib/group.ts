@@ -5,7 +5,7 @@
 // one `reaper`, which ends whatever is left when this process ends, however it ends:
 // - on an ordinary exit, its one `exit` hook SIGKILLs every tracked group and marked process;
 // - on a death that runs no hook (SIGINT or SIGTERM with no handler, SIGKILL, a vitest worker
-//   stopped by its pool), its watchdog (watchdog.mjs, started with the first tracked process)
+//   stopped by its pool), its watchdog (watchdog.sh, started with the first tracked process)
 //   sees its pipe from us close and does the same: TERM, KILL a second later, folders removed.
 // Every process started from here carries this process's run marker in its environment (also
 // through pm2, whose daemon detaches from every group), so the watchdog finds it wherever it went.
@@ -99,10 +99,10 @@ class Reaper {
   /** Start the watchdog now (it starts by itself with the first tracked group, marker or folder). */
   watch(): void {
     if (this.dog) return;
-    const file = fileURLToPath(new URL('./watchdog.mjs', import.meta.url));
+    const file = fileURLToPath(new URL('./watchdog.sh', import.meta.url));
     // Its own session: Ctrl-C and a terminal's hang-up do not reach it. A clean environment: no
     // other harness's watchdog counts it as one of its processes.
-    const dog = spawn(process.execPath, [file, this.name], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: {} });
+    const dog = spawn('/bin/sh', [file, this.name], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
     dog.on('error', () => {}); // no watchdog: the exit hook still does its part
     dog.stdin?.on('error', () => {});
     dog.unref();
