@@ -313,12 +313,13 @@ export class Group {
   /** End the whole group: TERM, then KILL for whatever is still there after `graceMs`. */
   async stop(graceMs = 1000): Promise<void> {
     this.signalGroup('SIGTERM');
-    if (!(await this.waitGroupGone(graceMs))) {
+    let gone = await this.waitGroupGone(graceMs);
+    if (!gone) {
       this.signalGroup('SIGKILL');
-      await this.waitGroupGone(3000);
+      gone = await this.waitGroupGone(3000);
     }
     this.child.stdout?.destroy();
     this.child.stderr?.destroy();
-    if (this.members().length === 0) reaper.untrackGroup(this.pid);
+    if (gone) reaper.untrackGroup(this.pid); // else the exit hook and the watchdog try again
   }
 }
