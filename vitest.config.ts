@@ -3,6 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Child processes, not threads: each test file's harness is a process of its own, whose end
+    // (however it comes) its reaper's watchdog sees (checks/lib/group.ts, test/setup.ts).
+    pool: 'forks',
+    setupFiles: ['test/setup.ts'],
     // Checks measure timing and count cores: one test file at a time, or they would disturb each other.
     fileParallelism: false,
     testTimeout: 120_000,

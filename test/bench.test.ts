@@ -2,8 +2,8 @@
 // leaves nothing running. The numbers themselves are not asserted (that would be a timed test).
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listProcesses, root } from '../checks/lib/index.ts';
-import { measure, startedGroups } from '../scripts/bench/measure.ts';
+import { reaper, root, survivors } from '../checks/lib/runner.ts';
+import { measure } from '../scripts/bench/measure.ts';
 import { spread, summarize, svg, table, terminalChart } from '../scripts/bench/report.ts';
 
 describe('npm run bench', () => {
@@ -30,8 +30,7 @@ describe('npm run bench', () => {
     expect(terminalChart(verdict)).toContain('█');
     expect(svg(verdict, samples, 'test')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
     expect(steps.some((l) => l.includes('WORKERS=2'))).toBe(true);
-    expect(startedGroups).toHaveLength(2);
-    const left = listProcesses().filter((p) => startedGroups.includes(p.pgid) && p.state !== 'Z');
-    expect(left, 'server processes left running').toEqual([]);
+    expect(reaper.started()).toHaveLength(2);
+    expect(survivors(), 'server processes left running').toEqual([]);
   });
 });

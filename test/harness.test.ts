@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { root } from '../checks/lib/index.ts';
+import { root } from '../checks/lib/runner.ts';
 import { check, solutionOf, variantsDir } from './helpers.ts';
 
 

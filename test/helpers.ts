@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { findLesson, type Lesson } from '../course.ts';
 import { formatResult } from '../scripts/views/result.ts';
 import { openWorkshop } from '../scripts/workshop.ts';
-import { checkLesson, groupMembers, listProcesses, pm2Survivors, root, startedGroups, type CheckResult } from '../checks/lib/index.ts';
+import { listProcesses } from '../checks/lib/index.ts';
+import { checkLesson, root, survivors, type CheckResult } from '../checks/lib/runner.ts';
 
 export const variantsDir = join(root, 'test', 'variants');
 
@@ -25,12 +26,11 @@ export async function check(ref: string, dir: string): Promise<CheckResult & { r
 
 /**
  * Live processes a check may have left: members of any process group the harness started in this
- * test process, anything whose working folder is inside `dir`, and any pm2 daemon or app of a
- * PM2_HOME the harness made. Zombies do not count (this container's init does not reap them).
+ * test process, any process of a PM2_HOME it made (the reaper's survivors()), and anything whose
+ * working folder is inside `dir` or whose command line names it.
  */
 export function leftovers(dir: string): number[] {
-  const fromGroups = [...startedGroups].flatMap((pgid) => groupMembers(pgid));
-  return [...new Set([...fromGroups, ...processesIn(dir), ...pm2Survivors()])].sort();
+  return [...new Set([...survivors(), ...processesAbout(dir).map((p) => p.pid)])].sort((a, b) => a - b);
 }
 
 /** The folders as the workshop ships them (no WORKSHOP_* variable moves them). */
@@ -38,19 +38,34 @@ const shipped = openWorkshop({});
 export const solutionOf = (ref: string): string => shipped.solutionDir(lesson(ref));
 export const starterOf = (ref: string): string => shipped.starterDir(lesson(ref));
 
-/** Live processes whose working folder is `dir` or below it: what a check must never leave behind. */
-export function processesIn(dir: string): number[] {
-  return listProcesses()
-    .filter((p) => p.state !== 'Z' && p.pid !== process.pid)
-    .filter((p) => {
-      try {
-        return readlinkSync(`/proc/${p.pid}/cwd`).startsWith(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map((p) => p.pid);
+/**
+ * The tests' one look at the process table for what was left behind: live processes (zombies do
+ * not count: this container's init does not always reap them; this process neither) whose working
+ * folder is `about` or below it, or whose command line names it (the learner's programs, tsc,
+ * Chromium with its profile folder), or whose environment holds `marker` (a variable set only for
+ * the command under test, inherited by all it starts).
+ */
+export function findProcesses(look: { readonly about?: string; readonly marker?: string }): { pid: number; what: string }[] {
+  const found: { pid: number; what: string }[] = [];
+  for (const p of listProcesses()) {
+    if (p.state === 'Z' || p.pid === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      const about = look.about !== undefined && (readlinkSync(`/proc/${p.pid}/cwd`).startsWith(look.about) || cmd.includes(look.about));
+      const marked = look.marker !== undefined && readFileSync(`/proc/${p.pid}/environ`, 'utf8').split('\0').includes(look.marker);
+      if (about || marked) found.push({ pid: p.pid, what: cmd.slice(0, 200) });
+    } catch {
+      // Gone while we looked, or not ours to read.
+    }
+  }
+  return found;
 }
+
+/** Live processes that run in `dir` or name it on their command line. */
+export const processesAbout = (dir: string): { pid: number; what: string }[] => findProcesses({ about: dir });
+
+/** Live processes whose environment holds `marker`. */
+export const processesMarked = (marker: string): { pid: number; what: string }[] => findProcesses({ marker });
 
 export interface Variant {
   readonly name: string;

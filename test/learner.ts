@@ -1,9 +1,12 @@
 // Shared by the tests of npm start and its commands: a throw-away copy of lesson folders (the real
-// lessons/ are never touched) and a look at the process table for anything left behind.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+// lessons/ are never touched).
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { listProcesses, root, type CheckResult } from '../checks/lib/index.ts';
+import { root, type CheckResult } from '../checks/lib/runner.ts';
 import { solutionOf, starterOf } from './helpers.ts';
+
+// The one leftover detector lives in helpers.ts; these names stay for the tests that use them.
+export { processesAbout, processesMarked } from './helpers.ts';
 
 /**
  * A temporary lessons folder inside the workshop (so the learner's code finds express and tsx),
@@ -16,36 +19,6 @@ export function tempLessons(from: 'starter' | 'solution' = 'starter'): { readonl
   const lesson01 = join(dir, '01-single-thread');
   cpSync(from === 'starter' ? starterOf('01') : solutionOf('01'), lesson01, { recursive: true });
   return { dir, lesson01, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** Live processes that run in `dir` or name it on their command line (the learner's programs, tsc). */
-export function processesAbout(dir: string): { pid: number; what: string }[] {
-  const found: { pid: number; what: string }[] = [];
-  for (const p of listProcesses()) {
-    if (p.state === 'Z' || p.pid === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (readlinkSync(`/proc/${p.pid}/cwd`).startsWith(dir) || cmd.includes(dir)) found.push({ pid: p.pid, what: cmd.slice(0, 200) });
-    } catch {
-      // Gone while we looked.
-    }
-  }
-  return found;
-}
-
-/** Live processes whose environment holds `marker` (a variable set only for the command under test). */
-export function processesMarked(marker: string): { pid: number; what: string }[] {
-  const found: { pid: number; what: string }[] = [];
-  for (const p of listProcesses()) {
-    if (p.state === 'Z' || p.pid === process.pid) continue;
-    try {
-      if (!readFileSync(`/proc/${p.pid}/environ`, 'utf8').split('\0').includes(marker)) continue;
-      found.push({ pid: p.pid, what: readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 200) });
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return found;
 }
 
 export async function waitFor(what: string, ok: () => boolean, ms = 10_000): Promise<void> {

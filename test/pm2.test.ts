@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../checks/lib/check.ts';
-import { checkLesson, defineCheck, freePort, parseJlist, pm2Survivors, request, sleep, startPm2, type Pm2 } from '../checks/lib/index.ts';
+import { defineCheck, freePort, parseJlist, request, sleep, startPm2, type Pm2 } from '../checks/lib/index.ts';
+import { checkLesson, pm2Survivors } from '../checks/lib/runner.ts';
 import { leftovers, lesson, solutionOf } from './helpers.ts';
 
 const solution = solutionOf('06');

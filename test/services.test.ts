@@ -2,7 +2,8 @@
 // is wrong in the learner's words, and leave no process and no folder behind.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Fatal, fillTemplate, freePort, groupMembers, request, startedGroups, startNginx, startRedis } from '../checks/lib/index.ts';
+import { Fatal, fillTemplate, freePort, request, startNginx, startRedis } from '../checks/lib/index.ts';
+import { survivors } from '../checks/lib/runner.ts';
 import { findBinary } from '../checks/lib/service.ts';
 
 /** The one part of a check's context the services use, and the clean-up it collected. */
@@ -16,7 +17,7 @@ function context(): { t: { defer(fn: () => Promise<void> | void): void }; cleanU
   };
 }
 
-const alive = (): number[] => [...startedGroups].flatMap((g) => groupMembers(g));
+const alive = survivors;
 
 async function fatalOf(p: Promise<unknown> | (() => unknown)): Promise<Fatal> {
   try {

@@ -4,7 +4,7 @@
 // whenever that copy changes or the page asks, and tells the bus — as the real watch loop does.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { basename, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { checkLesson, root } from '../checks/lib/runner.ts';
 import { WorkshopBus } from '../scripts/bus.ts';
 import { startWeb, type WebServer } from '../scripts/web/server.ts';
 import { openWorkshop, type Workshop } from '../scripts/workshop.ts';
-import { lesson, processesIn, solutionOf, starterOf } from './helpers.ts';
+import { lesson, processesAbout, solutionOf, starterOf } from './helpers.ts';
 
 const chromiumPath = '/usr/bin/chromium';
 const missing = !existsSync(chromiumPath);
@@ -73,22 +73,6 @@ class Driver {
   }
 }
 
-/** Processes still running Chromium with our profile folder. */
-function browsersWith(profile: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (/\) Z /.test(stat)) continue; // zombies: this container's init does not reap
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(profile)) pids.push(Number(name));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
-}
-
 describe.skipIf(skip)(title, () => {
   let home: string;
   let workshop: Workshop;
@@ -125,8 +109,8 @@ describe.skipIf(skip)(title, () => {
     await context?.close();
     await web?.close();
     await driver?.close();
-    const leftBrowsers = profile ? browsersWith(profile) : [];
-    const leftPrograms = work ? processesIn(work) : [];
+    const leftBrowsers = profile ? processesAbout(profile) : [];
+    const leftPrograms = work ? processesAbout(work) : [];
     if (work) rmSync(work, { recursive: true, force: true });
     if (profile) rmSync(profile, { recursive: true, force: true });
     if (home) rmSync(home, { recursive: true, force: true });
@@ -236,7 +220,7 @@ describe.skipIf(skip)(title, () => {
         await exited;
         clearTimeout(timer);
       }
-      const left = processesIn(lessonsCopy);
+      const left = processesAbout(lessonsCopy);
       rmSync(home, { recursive: true, force: true });
       rmSync(lessonsCopy, { recursive: true, force: true });
       expect(left, 'processes left by npm start').toEqual([]);

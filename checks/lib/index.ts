@@ -10,11 +10,8 @@ export { isToolchainHelper } from './command-name.ts';
 export { startLoad, summarize, describeFailures, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
 export { startNginx, requireNginx, fillTemplate, type Nginx } from './nginx.ts';
 export { startRedis, requireRedis, type Redis } from './redis.ts';
-export { startPm2, pm2Survivors, parseJlist, Pm2, type Pm2Process, type Pm2Run } from './pm2.ts';
+export { startPm2, parseJlist, Pm2, type Pm2Process, type Pm2Run } from './pm2.ts';
 export { describeExit, type Program } from './program.ts';
 export type { App } from './app.ts';
 export type { CheckResult, Expectation } from './types.ts';
 
-// Runners' names, still imported from here by test files that move to ./runner.ts after the merge
-// (harness, pm2, services and bench tests). Not for checks.
-export { checkLesson, killAllNow, startedGroups, root } from './runner.ts';

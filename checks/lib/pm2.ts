@@ -8,8 +8,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { CheckContext } from './check.ts';
+import { processesCarrying, reaper } from './group.ts';
 import { sleep } from './http.ts';
-import { isAlive, listProcesses } from './proc.ts';
+import { isAlive } from './proc.ts';
 import { root } from './paths.ts';
 
 /** One pm2 process (an instance of an app), as `pm2 jlist` describes it. */
@@ -47,8 +48,7 @@ export interface Pm2Options {
 
 const bin = join(root, 'node_modules', 'pm2', 'bin', 'pm2');
 const binDir = join(root, 'node_modules', '.bin');
-/** PM2_HOMEs not cleaned up yet (for the exit hook), and every one this process made (for tests). */
-const homes = new Set<string>();
+/** Every PM2_HOME this process made (for tests); the reaper knows those not cleaned up yet. */
 const everyHome = new Set<string>();
 
 const hasEnviron = existsSync('/proc/self/environ');
@@ -60,41 +60,14 @@ const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
  * pm2 told us (`known`), which is less sure (a pid may be reused) but all there is.
  */
 function membersOf(home: string, known: Iterable<number> = []): number[] {
-  const found = new Set<number>();
-  if (!hasEnviron) {
-    for (const pid of known) if (isAlive(pid)) found.add(pid);
-    return [...found];
-  }
-  const marker = `PM2_HOME=${home}\0`;
-  for (const p of listProcesses()) {
-    if (p.state === 'Z' || p.pid === process.pid) continue;
-    try {
-      if (`${readFileSync(`/proc/${p.pid}/environ`, 'latin1')}\0`.includes(marker)) found.add(p.pid);
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return [...found];
+  if (!hasEnviron) return [...new Set(known)].filter((pid) => isAlive(pid));
+  return processesCarrying([`PM2_HOME=${home}`]);
 }
 
 /** Live processes of any PM2_HOME this process ever created: after a check there must be none. */
 export function pm2Survivors(): number[] {
   return [...everyHome].flatMap((home) => membersOf(home));
 }
-
-// Last resort on the way out (Ctrl-C, a crash of the check itself).
-process.once('exit', () => {
-  for (const home of homes) {
-    for (const pid of membersOf(home)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-    rmSync(home, { recursive: true, force: true });
-  }
-});
 
 export class Pm2 {
   readonly home: string;
@@ -106,8 +79,11 @@ export class Pm2 {
 
   constructor(opts: Pm2Options = {}) {
     this.home = mkdtempSync(join(tmpdir(), 'workshop-pm2-'));
-    homes.add(this.home);
     everyHome.add(this.home);
+    // If this process ends before close() (Ctrl-C, a killed test worker), the reaper ends every
+    // process of this PM2_HOME (the daemon leaves every process group we know) and removes it.
+    reaper.trackMarker(`PM2_HOME=${this.home}`);
+    reaper.trackDir(this.home);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     // The workshop's runner options mean nothing to pm2 or the learner's app.
@@ -252,7 +228,8 @@ export class Pm2 {
       await sleep(25);
     }
     rmSync(this.home, { recursive: true, force: true });
-    homes.delete(this.home);
+    reaper.untrackMarker(`PM2_HOME=${this.home}`);
+    reaper.untrackDir(this.home);
   }
 }
 

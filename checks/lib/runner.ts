@@ -9,7 +9,8 @@ import type { CheckResult } from './types.ts';
 
 export type { CheckResult, Expectation } from './types.ts';
 export { RequestFailed } from './http.ts';
-export { killAllNow, startedGroups } from './program.ts';
+export { killAllNow, reaper, survivors, Group, type ExitInfo } from './group.ts';
+export { pm2Survivors } from './pm2.ts';
 export { root } from './paths.ts';
 
 /** Run a lesson's check (checks/<id>.ts) on a folder. Aborting `signal` cancels it (its processes are killed). */

@@ -1,13 +1,12 @@
 // A server the check runs itself (nginx, redis-server): found on this machine or explained how to
-// install, run in its own process group from a temporary folder, and removed without a trace.
-import { spawn, type ChildProcess } from 'node:child_process';
+// install, run as a Group (group.ts) from a temporary folder the reaper knows, and removed
+// without a trace.
 import { accessSync, chmodSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Fatal } from './errors.ts';
+import { Group, reaper } from './group.ts';
 import { sleep } from './http.ts';
-import { groupMembers } from './proc.ts';
-import { onKillAll, startedGroups } from './program.ts';
 
 /** How to install a missing program, one line per system. */
 export interface InstallHelp {
@@ -37,83 +36,32 @@ export function findBinary(name: string, help: InstallHelp): string {
   );
 }
 
-const live = new Set<Service>();
-// On Ctrl-C or a crash of the check, killAllNow() ends these too (they are not in our group).
-onKillAll(() => {
-  for (const s of live) {
-    s.signalGroup('SIGKILL');
-    rmSync(s.dir, { recursive: true, force: true });
-  }
-  live.clear();
-});
-
-export class Service {
-  readonly pid: number;
-  private text = '';
-  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  private readonly child: ChildProcess;
-
+/** A Group running `bin` from `dir`; stop() ends the whole group (TERM, then KILL after a second). */
+export class Service extends Group {
   constructor(bin: string, args: readonly string[], readonly dir: string) {
-    this.child = spawn(bin, args, { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (this.child.pid === undefined) throw new Error(`could not start ${bin}`);
-    this.pid = this.child.pid;
-    live.add(this);
-    startedGroups.add(this.pid); // the tests prove no member of it is left
-    const keep = (chunk: Buffer): void => {
-      this.text = (this.text + chunk.toString('utf8')).slice(-64 * 1024);
-    };
-    this.child.stdout?.on('data', keep);
-    this.child.stderr?.on('data', keep);
-    this.child.on('error', (err) => keep(Buffer.from(String(err))));
-    this.child.on('exit', (code, signal) => {
-      this.exitInfo = { code, signal };
-    });
-  }
-
-  get output(): string {
-    return this.text;
-  }
-
-  get exited(): boolean {
-    return this.exitInfo !== undefined;
-  }
-
-  signalGroup(sig: NodeJS.Signals): void {
-    try {
-      process.kill(-this.pid, sig);
-    } catch {
-      // Nothing left in the group.
-    }
-  }
-
-  /** TERM the group, KILL what is left after a second, wait until it is gone. */
-  async stop(): Promise<void> {
-    this.signalGroup('SIGTERM');
-    const deadline = Date.now() + 1000;
-    while (groupMembers(this.pid).length > 0 && Date.now() < deadline) await sleep(20);
-    if (groupMembers(this.pid).length > 0) {
-      this.signalGroup('SIGKILL');
-      const last = Date.now() + 3000;
-      while (groupMembers(this.pid).length > 0 && Date.now() < last) await sleep(20);
-    }
-    this.child.stdout?.destroy();
-    this.child.stderr?.destroy();
-    live.delete(this);
+    super(bin, args, { cwd: dir, maxOutput: 64 * 1024 });
   }
 }
 
 /** A fresh temporary folder (readable by nginx's unprivileged workers when we run as root). */
 export function tempFolder(prefix: string): { readonly dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), `workshop-${prefix}-`));
+  reaper.trackDir(dir); // removed even if this process ends before its owner does
   chmodSync(dir, 0o755);
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+      reaper.untrackDir(dir);
+    },
+  };
 }
 
 /** Poll `ready` until it says yes, the service exits, or `ms` pass. */
 export async function waitReady(service: Service, ready: () => Promise<boolean>, ms: number): Promise<'ready' | 'exited' | 'timeout'> {
   const deadline = Date.now() + ms;
   for (;;) {
-    if (service.exited) return 'exited';
+    if (service.exit) return 'exited';
     if (await ready()) return 'ready';
     if (Date.now() >= deadline) return 'timeout';
     await sleep(25);

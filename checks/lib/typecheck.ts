@@ -2,6 +2,7 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { reaper } from './group.ts';
 import { root, tscBin } from './paths.ts';
 
 function tsFiles(dir: string): string[] {
@@ -10,9 +11,13 @@ function tsFiles(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
-/** Compilers still running: killed if we exit first (Ctrl-C in npm start), so none outlives us. */
+/**
+ * Compilers still running: killed if we end first (Ctrl-C in npm start), so none outlives us. The
+ * reaper's exit hook runs this; after a death that runs no hook, its watchdog finds the compiler
+ * by the run marker every child inherits.
+ */
 const running = new Set<ChildProcess>();
-process.once('exit', () => {
+reaper.onExit(() => {
   for (const child of running) child.kill('SIGKILL');
 });
 

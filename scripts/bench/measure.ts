@@ -1,12 +1,11 @@
 // The measurement behind `npm run bench`: start one cluster per worker count, warm each up, then
 // load them in turn, interleaved over several repetitions (a burst of noise from elsewhere then
 // hits every worker count, not one), counting the CPU that autocannon and the servers burn.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
 import { freePort, listProcesses, request, sleep } from '../../checks/lib/index.ts';
-import { tsxLoader } from '../../checks/lib/paths.ts';
+import { Program } from '../../checks/lib/program.ts';
 
 export interface BenchOptions {
   readonly server: string;
@@ -40,67 +39,37 @@ export type Progress = { readonly done: number; readonly total: number; readonly
 interface Server {
   readonly workers: number;
   readonly port: number;
-  readonly child: ChildProcess;
+  /** Its own process group (so stopping it ends the workers too, and its CPU time can be summed). */
+  readonly program: Program;
 }
-
-const live = new Set<ChildProcess>();
-/** Process groups of every server started so far (for a test to prove they are all gone). */
-export const startedGroups: number[] = [];
-function killAll(): void {
-  for (const child of live) {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  live.clear();
-}
-process.once('exit', killAll);
 
 async function startServer(server: string, workers: number): Promise<Server> {
   const port = await freePort();
-  // Its own process group, so stopping it ends the workers too, and its CPU time can be summed.
-  const child = spawn(process.execPath, ['--import', tsxLoader, server], {
-    env: { ...process.env, PORT: String(port), WORKERS: String(workers) },
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  live.add(child);
-  if (child.pid) startedGroups.push(child.pid);
-  let errors = '';
-  child.stderr?.on('data', (c: Buffer) => (errors += c.toString()));
-  const seen = new Set<number>();
-  const deadline = Date.now() + 60_000; // a machine busy with other work can take that long
-  while (seen.size < workers) {
-    if (child.exitCode !== null) throw new Error(`${server} with WORKERS=${workers} exited with code ${child.exitCode}:\n${errors}`);
-    if (Date.now() > deadline) throw new Error(`${server} with WORKERS=${workers}: ${seen.size} of ${workers} workers answered within 60 s:\n${errors}`);
-    try {
-      const reply = await request(port, '/', { timeoutMs: 1000 });
-      const pid = (reply.json as { pid?: unknown } | undefined)?.pid;
-      if (typeof pid === 'number') seen.add(pid);
-    } catch {
-      await sleep(100);
+  const program = new Program({ cwd: process.cwd(), entry: server, env: { ...process.env, PORT: String(port), WORKERS: String(workers) } });
+  try {
+    const seen = new Set<number>();
+    const deadline = Date.now() + 60_000; // a machine busy with other work can take that long
+    while (seen.size < workers) {
+      if (program.exit) throw new Error(`${server} with WORKERS=${workers} exited with code ${program.exit.code}:\n${program.output}`);
+      if (Date.now() > deadline) throw new Error(`${server} with WORKERS=${workers}: ${seen.size} of ${workers} workers answered within 60 s:\n${program.output}`);
+      try {
+        const reply = await request(port, '/', { timeoutMs: 1000 });
+        const pid = (reply.json as { pid?: unknown } | undefined)?.pid;
+        if (typeof pid === 'number') seen.add(pid);
+      } catch {
+        await sleep(100);
+      }
     }
+  } catch (err) {
+    await program.stop();
+    throw err;
   }
-  return { workers, port, child };
+  return { workers, port, program };
 }
 
-async function stopServer(s: Server): Promise<void> {
-  if (!s.child.pid) return;
-  const exited = new Promise((r) => s.child.once('exit', r));
-  try {
-    process.kill(-s.child.pid, 'SIGTERM');
-  } catch {
-    // Already gone.
-  }
-  await Promise.race([exited, sleep(3000)]);
-  try {
-    process.kill(-s.child.pid, 'SIGKILL');
-  } catch {
-    // Gone, as it should be.
-  }
-  live.delete(s.child);
+/** TERM the whole group, KILL what is left after 3 s, and wait until none of it is left. */
+function stopServer(s: Server): Promise<void> {
+  return s.program.stop(3000);
 }
 
 function groupCpuMs(pgid: number): number {
@@ -164,7 +133,7 @@ export async function measure(opts: BenchOptions, onProgress: (p: Progress) => v
       const order = servers.map((_, i) => servers[(i + rep - 1) % servers.length] as Server);
       for (const s of order) {
         const label = `rep ${rep}/${opts.reps} · WORKERS=${s.workers}`;
-        const pgid = s.child.pid ?? 0;
+        const pgid = s.program.pid;
         const serverBefore = groupCpuMs(pgid);
         const machineBefore = machineTicks();
         const loadBefore = process.cpuUsage();
