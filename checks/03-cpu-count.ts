@@ -1,11 +1,19 @@
 // Lesson 03: the primary forks os.availableParallelism() workers, or WORKERS of them; a WORKERS that
 // is not a whole number of at least 1 is refused (a message naming WORKERS, a non-zero exit)
-// before anything serves. Every start is launched up front, so that their cold starts overlap.
+// before anything is forked or serves. Every start is launched up front, so that their cold starts
+// overlap. "Forked nothing" is judged from SpawnLog (a preload that records each child process the
+// primary starts, synchronously): watching the process table instead races with the orphans, which
+// die on their own a moment after a primary that forked and then refused.
 import os from 'node:os';
-import { defineCheck, freePort, isToolchainHelper, pidOf, request, sleep, unmet, type Program } from './lib/index.ts';
+import { defineCheck, freePort, isToolchainHelper, pidOf, request, sleep, SpawnLog, unmet, type Program } from './lib/index.ts';
 
-/** How long a refusal may take: a cold `node --import tsx` start on a busy machine takes seconds. */
+/**
+ * How long a refusal may take: at most 15 s, and once the default start has answered, three times
+ * what that took (at least 5 s) — a refusal is a primary's start alone, cheaper than a primary
+ * plus a worker, and all of them started at the same moment on the same (maybe busy) machine.
+ */
 const REFUSE_WITHIN_MS = 15_000;
+const REFUSE_AT_LEAST_MS = 5_000;
 const BAD_VALUES = ['0', '-2', '1.5', 'abc'];
 
 /** The workers of a running primary: its live children, tsx's esbuild helper left out. */
@@ -42,6 +50,10 @@ async function census(program: Program, port: number, want: number, ms: number):
   }
 }
 
+/** "exited with code 1", "was killed by SIGTERM" */
+const describe = (program: Program): string =>
+  program.exit?.signal ? `was killed by ${program.exit.signal}` : `exited with code ${program.exit?.code ?? '?'}`;
+
 /** "runs 3 workers (a, b, c), all of them answered" — or what went wrong, in words. */
 function verdict(program: Program, want: number, got: { answered: Set<number>; children: number[] }): string | undefined {
   const { answered, children } = got;
@@ -63,6 +75,8 @@ function verdict(program: Program, want: number, got: { answered: Set<number>; c
 interface Refusal {
   readonly value: string;
   readonly program: Program;
+  /** Every child process the primary started. */
+  readonly log: SpawnLog;
   /** Set when an answer came from the port while it was meant to refuse. */
   answeredWith?: string;
   /** Resolves when the program has exited or the bound has passed. */
@@ -76,20 +90,24 @@ export default defineCheck({
 
     // Launch everything at once: the default and the counted starts, and the starts that must be
     // refused (watched from their first moment: a refusal must come before anything answers).
+    const launched = Date.now();
+    let refuseWithin = REFUSE_WITHIN_MS; // shortened once the default start has answered
     const refusals: Refusal[] = [];
     for (const value of BAD_VALUES) {
       const port = await freePort();
-      const refusal: Refusal = { value, program: await t.spawn({ env: { WORKERS: value }, port }) };
+      const log = new SpawnLog();
+      t.defer(() => log.remove());
+      const refusal: Refusal = { value, log, program: await t.spawn({ env: { WORKERS: value, ...log.env }, port }) };
+      // Watch until the verdict is known: it exited, it answered, or it forked.
       refusal.done = (async () => {
-        const deadline = Date.now() + REFUSE_WITHIN_MS;
-        while (!refusal.program.exit && Date.now() < deadline) {
+        while (!refusal.program.exit && refusal.answeredWith === undefined && log.starts().length === 0 && Date.now() < launched + refuseWithin) {
           try {
             const reply = await request(port, '/', { timeoutMs: 1000 });
             refusal.answeredWith ??= `status ${reply.status}, body ${reply.body.slice(0, 100)}`;
           } catch {
             // Refused or no answer: nothing is serving, as it should be.
           }
-          await sleep(100);
+          await sleep(50);
         }
       })();
       refusals.push(refusal);
@@ -106,6 +124,7 @@ export default defineCheck({
     );
 
     const app = await t.start({ env: { WORKERS: undefined }, name: 'server.ts starts with WORKERS unset and answers GET / on PORT', readyMs: 20_000 });
+    refuseWithin = Math.min(REFUSE_WITHIN_MS, Math.max(REFUSE_AT_LEAST_MS, 3 * (Date.now() - launched)));
 
     await t.expect(
       `with WORKERS unset it runs one worker per core (${cores} here), and all of them answer`,
@@ -135,21 +154,30 @@ export default defineCheck({
 
     for (const refusal of refusals) {
       await t.expect(
-        `WORKERS=${refusal.value} is refused: a message naming WORKERS, a non-zero exit, nothing served`,
+        `WORKERS=${refusal.value} is refused: a message naming WORKERS, a non-zero exit, nothing forked or served`,
         'Check WORKERS before forking: if Number(WORKERS) is not a whole number of at least 1, console.error a message that names WORKERS and process.exit(1).',
         async () => {
           await refusal.done;
           const { program } = refusal;
-          const expected = `the program prints a message naming WORKERS and exits with a non-zero code within ${REFUSE_WITHIN_MS / 1000} s, without answering any request`;
+          const within = Math.round(refuseWithin / 1000);
+          const expected = `the program prints a message naming WORKERS and exits with a non-zero code within ${within} s, without forking a worker or answering any request`;
+          const forks = refusal.log.starts();
+          if (forks.length > 0) {
+            const pids = forks.map((f) => f.pid ?? '?').join(', ');
+            unmet(
+              expected,
+              `the primary forked ${forks.length} process${forks.length === 1 ? '' : 'es'} (${pids}) before it ${program.exit ? describe(program) : 'was stopped'}` +
+                (program.output.includes('EPIPE') ? '; left without a primary, they died with "Error: write EPIPE"' : ''),
+              'Decide the count, and refuse a bad WORKERS, before the first cluster.fork(): a refused start forks nothing.',
+            );
+          }
           if (refusal.answeredWith) unmet(expected, `it answered GET / (${refusal.answeredWith})`);
           if (!program.exit) {
             const workers = workersOf(program);
-            unmet(expected, `it was still running after ${REFUSE_WITHIN_MS / 1000} s, with ${workers.length} worker${workers.length === 1 ? '' : 's'}. Its last output:\n${program.tail()}`);
+            unmet(expected, `it was still running after ${within} s, with ${workers.length} worker${workers.length === 1 ? '' : 's'}. Its last output:\n${program.tail()}`);
           }
           if (program.exit.code === 0) unmet(expected, `it exited with code 0, which tells a script that all went well. Its last output:\n${program.tail()}`);
-          if (!program.output.includes('WORKERS')) {
-            unmet(expected, `it ${program.exit.signal ? `was killed by ${program.exit.signal}` : `exited with code ${program.exit.code}`}, but its output does not mention WORKERS:\n${program.tail()}`);
-          }
+          if (!program.output.includes('WORKERS')) unmet(expected, `it ${describe(program)}, but its output does not mention WORKERS:\n${program.tail()}`);
         },
       );
     }

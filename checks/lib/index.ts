@@ -11,6 +11,7 @@ export { sleep, request, pidOf, freePort, RequestFailed, type Reply } from './ht
 export { cpuTimeMs, childrenOf, groupMembers, isAlive, listProcesses } from './proc.ts';
 export { schedTimes, type SchedTimes } from './schedstat.ts';
 export { isToolchainHelper } from './command-name.ts';
+export { SpawnLog, type SpawnRecord } from './spawn-log.ts';
 export { startLoad, summarize, describeFailures, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
 export { startNginx, requireNginx, fillTemplate, type Nginx } from './nginx.ts';
 export { startRedis, requireRedis, type Redis } from './redis.ts';
