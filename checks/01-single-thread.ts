@@ -51,7 +51,12 @@ export default defineCheck({
         if (seen.cpu >= 0.3 * reference) return;
       }
       const said = `the server burned ${seen.cpu} ms of CPU during a ${Math.round(seen.wall)} ms request; fib(${n}) costs about ${Math.round(reference)} ms of CPU on this machine`;
-      throw new Fatal(said, 'fib must do the work itself, on the CPU: a cache, a timer or a sleep does not count.', 'Compute fib(n) recursively: return n < 2 ? n : fib(n - 1) + fib(n - 2), with no cache, no setTimeout, no await.');
+      // A nudge, not the answer (issue 14): the learner's task is to write fib itself.
+      throw new Fatal(
+        said,
+        'fib must do the work itself, on the CPU: a cache, a timer or a sleep does not count.',
+        `How many calls does fib(${n}) make when each call makes two more, fib(n - 1) and fib(n - 2), down to fib(1) and fib(0)? Let it make every one of them: no cache, no timer, no await.`,
+      );
     });
 
     await t.expect(`fib(${n + 3}) costs about 1.6³ ≈ 4× the CPU time of fib(${n})`, 'The work must grow with n the way fib does: two recursive calls per call, no memo, no loop until the clock says so.', async () => {
