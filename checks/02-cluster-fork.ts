@@ -2,7 +2,7 @@
 // 01's app), the primary serves nothing. Side by side is proven with what the scheduler counts:
 // while two /work requests run, each worker computes one and both are runnable the whole time
 // (wall time alone can't tell, when other programs crowd this machine's cores).
-import { cpuTimeMs, defineCheck, pidOf, schedTimes, sleep, unmet, type App } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, listeningPorts, pidOf, schedTimes, sleep, unmet, type App } from './lib/index.ts';
 
 /** "pid 12 ×20, pid 13 ×20", with the primary named. */
 function tally(app: App, pids: readonly (number | undefined)[]): string {
@@ -175,6 +175,15 @@ export default defineCheck({
     await t.expect('the primary serves nothing (it only hands connections to the workers)', 'Keep the primary to cluster.fork(): no app.listen(), no fib, in the primary.', async () => {
       const own = answered.filter((pid) => pid === app.pid).length;
       if (own > 0) unmet(`no answer carries the primary's pid (${app.pid})`, `${own} of ${answered.length} answers came from the primary`);
+      // The primary holds PORT's socket for its workers (that is how they share it); any other port is its own server.
+      const ports = listeningPorts([app.pid]).filter((port) => port !== app.port);
+      if (ports.length > 0) {
+        unmet(
+          `the primary listens on no port of its own (it holds only PORT ${app.port}, for its workers)`,
+          `the primary (${app.pid}) also listens on port ${ports.join(', ')}`,
+          'The primary forks and does nothing else: every app.listen() or createServer().listen() belongs in the workers.',
+        );
+      }
       if (cpu.primary > Math.max(20, 0.25 * cpu.workers)) {
         unmet(
           'the primary burns at most a quarter of the CPU time the workers burn while they compute',

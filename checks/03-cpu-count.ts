@@ -5,7 +5,7 @@
 // primary starts, synchronously): watching the process table instead races with the orphans, which
 // die on their own a moment after a primary that forked and then refused.
 import os from 'node:os';
-import { defineCheck, freePort, isToolchainHelper, pidOf, request, sleep, SpawnLog, unmet, type Program } from './lib/index.ts';
+import { defineCheck, freePort, isToolchainHelper, listeningPorts, pidOf, request, sleep, SpawnLog, unmet, type Program } from './lib/index.ts';
 
 /**
  * How long a refusal may take: at most 15 s, and once the default start has answered, three times
@@ -55,7 +55,7 @@ const describe = (program: Program): string =>
   program.exit?.signal ? `was killed by ${program.exit.signal}` : `exited with code ${program.exit?.code ?? '?'}`;
 
 /** "runs 3 workers (a, b, c), all of them answered" — or what went wrong, in words. */
-function verdict(program: Program, want: number, got: { answered: Set<number>; children: number[] }): string | undefined {
+function verdict(program: Program, port: number, want: number, got: { answered: Set<number>; children: number[] }): string | undefined {
   const { answered, children } = got;
   if (program.exit) {
     const how = program.exit.signal ? `was killed by ${program.exit.signal}` : `exited with code ${program.exit.code}`;
@@ -64,10 +64,13 @@ function verdict(program: Program, want: number, got: { answered: Set<number>; c
   const silent = children.filter((pid) => !answered.has(pid));
   const strangers = [...answered].filter((pid) => !children.includes(pid));
   const primary = strangers.includes(program.pid);
-  if (children.length === want && silent.length === 0 && strangers.length === 0) return undefined;
+  // The primary holds PORT's socket for its workers; any other port is a server of its own.
+  const ownPorts = listeningPorts([program.pid]).filter((p) => p !== port);
+  if (children.length === want && silent.length === 0 && strangers.length === 0 && ownPorts.length === 0) return undefined;
   const parts = [`the primary (${program.pid}) has ${children.length} live worker${children.length === 1 ? '' : 's'}${children.length ? ` (${children.join(', ')})` : ''}`];
   parts.push(answered.size === 0 ? 'nothing answered GET /' : `GET / was answered by ${[...answered].join(', ')}`);
   if (primary) parts.push('the primary answered itself: it must not listen');
+  if (ownPorts.length) parts.push(`the primary listens on port ${ownPorts.join(', ')}: it must listen on nothing`);
   if (silent.length) parts.push(`never answered: ${silent.join(', ')}`);
   return parts.join('; ');
 }
@@ -131,10 +134,19 @@ export default defineCheck({
       'Fork os.availableParallelism() workers when WORKERS is unset, each listening on PORT; the primary listens on nothing.',
       async () => {
         const got = await census(app.program, app.port, cores, 10_000);
-        const wrong = verdict(app.program, cores, got);
+        const wrong = verdict(app.program, app.port, cores, got);
         if (wrong) unmet(`${cores} live workers (os.availableParallelism() on this machine), each answering GET / with its own pid`, wrong);
       },
     );
+
+    await t.expect('GET /work?n=25 answers JSON with the pid of a worker, as in lesson 02', "Keep lesson 02's /work route in the workers: res.json({ pid: process.pid, n, result: fib(n) }).", async () => {
+      const reply = await app.get('/work?n=25', 10_000);
+      const pid = pidOf(reply);
+      const workers = workersOf(app.program);
+      if (reply.status !== 200 || pid === undefined || !workers.includes(pid)) {
+        unmet(`status 200 and JSON whose "pid" is one of the workers' (${workers.join(', ')})`, `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+      }
+    });
 
     for (const run of counted) {
       const name =
@@ -147,7 +159,7 @@ export default defineCheck({
           : 'Read process.env.WORKERS in the primary, turn it into a number, and fork that many workers.';
       await t.expect(name, hint, async () => {
         const got = await census(run.program, run.port, run.want, 15_000);
-        const wrong = verdict(run.program, run.want, got);
+        const wrong = verdict(run.program, run.port, run.want, got);
         if (wrong) unmet(`${run.want} live worker${run.want === 1 ? '' : 's'}, each answering GET / with its own pid`, wrong);
       });
     }

@@ -8,7 +8,7 @@ import type { CheckResult } from './types.ts';
 export { defineCheck, type CheckContext } from './check.ts';
 export { unmet, Fatal } from './errors.ts';
 export { sleep, request, pidOf, freePort, RequestFailed, type Reply } from './http.ts';
-export { cpuTimeMs, childrenOf, groupMembers, isAlive, listProcesses } from './proc.ts';
+export { cpuTimeMs, childrenOf, groupMembers, isAlive, listeningPorts, listProcesses } from './proc.ts';
 export { schedTimes, type SchedTimes } from './schedstat.ts';
 export { isToolchainHelper } from './command-name.ts';
 export { SpawnLog, type SpawnRecord } from './spawn-log.ts';
