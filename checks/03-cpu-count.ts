@@ -103,7 +103,7 @@ export default defineCheck({
       const refusal: Refusal = { value, log, program: await t.spawn({ env: { WORKERS: value, ...log.env }, port }) };
       // Watch until the verdict is known: it exited, it answered, or it forked.
       refusal.done = (async () => {
-        while (!refusal.program.exit && refusal.answeredWith === undefined && log.starts().length === 0 && Date.now() < launched + refuseWithin) {
+        while (!refusal.program.exit && refusal.answeredWith === undefined && log.forks().length === 0 && Date.now() < launched + refuseWithin) {
           try {
             const reply = await request(port, '/', { timeoutMs: 1000 });
             refusal.answeredWith ??= `status ${reply.status}, body ${reply.body.slice(0, 100)}`;
@@ -173,7 +173,7 @@ export default defineCheck({
           const { program } = refusal;
           const within = Math.round(refuseWithin / 1000);
           const expected = `the program prints a message naming WORKERS and exits with a non-zero code within ${within} s, without forking a worker or answering any request`;
-          const forks = refusal.log.starts();
+          const forks = refusal.log.forks();
           if (forks.length > 0) {
             const pids = forks.map((f) => f.pid ?? '?').join(', ');
             unmet(

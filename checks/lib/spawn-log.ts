@@ -24,7 +24,7 @@ export class SpawnLog {
     WORKSHOP_SPAWN_LOG: this.file,
   };
 
-  /** The processes started so far, the toolchain's own helper (tsx's esbuild) left out. */
+  /** Every process started so far (tsx's esbuild helper among them, on a cold tsx cache). */
   starts(): SpawnRecord[] {
     let text: string;
     try {
@@ -36,8 +36,15 @@ export class SpawnLog {
     return text
       .split('\n')
       .slice(0, -1)
-      .map((line) => JSON.parse(line) as SpawnRecord)
-      .filter((r) => !basename(r.file).startsWith('esbuild'));
+      .map((line) => JSON.parse(line) as SpawnRecord);
+  }
+
+  /**
+   * The Node processes started so far: cluster.fork() and child_process.fork() run
+   * process.execPath, the same node as the check's. A helper such as `nproc` or esbuild is no worker.
+   */
+  forks(): SpawnRecord[] {
+    return this.starts().filter((r) => r.file === process.execPath || /^node(\.exe)?$/.test(basename(r.file)));
   }
 
   remove(): void {
