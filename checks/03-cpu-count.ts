@@ -5,7 +5,7 @@
 // primary starts, synchronously): watching the process table instead races with the orphans, which
 // die on their own a moment after a primary that forked and then refused.
 import os from 'node:os';
-import { defineCheck, freePort, isToolchainHelper, listeningPorts, pidOf, request, sleep, SpawnLog, unmet, type Program } from './lib/index.ts';
+import { defineCheck, exposedAddresses, freePort, isToolchainHelper, listeningPorts, LOOPBACK_HINT, pidOf, request, sleep, SpawnLog, unmet, type Program } from './lib/index.ts';
 
 /**
  * How long a refusal may take: at most 15 s, and once the default start has answered, three times
@@ -138,6 +138,11 @@ export default defineCheck({
         if (wrong) unmet(`${cores} live workers (os.availableParallelism() on this machine), each answering GET / with its own pid`, wrong);
       },
     );
+
+    await t.expect('PORT is bound to 127.0.0.1 only, not to every network interface', LOOPBACK_HINT, async () => {
+      const exposed = exposedAddresses(app.program.members(), app.port);
+      if (exposed.length > 0) unmet(`port ${app.port} bound to 127.0.0.1`, `port ${app.port} is bound to ${exposed.map((h) => `"${h}"`).join(' and ')}: every network interface`);
+    });
 
     await t.expect('GET /work?n=25 answers JSON with the pid of a worker, as in lesson 02', "Keep lesson 02's /work route in the workers: res.json({ pid: process.pid, n, result: fib(n) }).", async () => {
       const reply = await app.get('/work?n=25', 10_000);

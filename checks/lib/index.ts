@@ -12,6 +12,7 @@ export { cpuTimeMs, childrenOf, groupMembers, isAlive, listeningPorts, listProce
 export { schedTimes, type SchedTimes } from './schedstat.ts';
 export { isToolchainHelper } from './command-name.ts';
 export { SpawnLog, type SpawnRecord } from './spawn-log.ts';
+export { exposedAddresses, listenAddresses, LOOPBACK_HINT, type ListenAddress } from './listen-address.ts';
 export { startLoad, summarize, describeFailures, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
 export { startNginx, requireNginx, fillTemplate, type Nginx } from './nginx.ts';
 export { startRedis, requireRedis, type Redis } from './redis.ts';
