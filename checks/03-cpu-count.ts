@@ -183,7 +183,7 @@ export default defineCheck({
             const pids = forks.map((f) => f.pid ?? '?').join(', ');
             unmet(
               expected,
-              `the primary forked ${forks.length} process${forks.length === 1 ? '' : 'es'} (${pids}) before it ${program.exit ? describe(program) : 'was stopped'}` +
+              `the primary forked ${forks.length} process${forks.length === 1 ? '' : 'es'} (${pids})${program.exit ? ` before it ${describe(program)}` : ''}` +
                 (program.output.includes('EPIPE') ? '; left without a primary, they died with "Error: write EPIPE"' : ''),
               'Decide the count, and refuse a bad WORKERS, before the first cluster.fork(): a refused start forks nothing.',
             );
