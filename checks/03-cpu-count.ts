@@ -8,11 +8,11 @@ import os from 'node:os';
 import { defineCheck, exposedAddresses, freePort, isToolchainHelper, listeningPorts, LOOPBACK_HINT, pidOf, request, sleep, SpawnLog, unmet, type Program } from './lib/index.ts';
 
 /**
- * How long a refusal may take: at most 15 s, and once the default start has answered, three times
- * what that took (at least 5 s) — a refusal is a primary's start alone, cheaper than a primary
- * plus a worker, and all of them started at the same moment on the same (maybe busy) machine.
+ * How long a refusal may take: three times what the default start took to answer, at least 5 s. A
+ * refusal is a primary's start alone, cheaper than a primary plus a worker, and all of them started
+ * at the same moment on the same machine: under heavy load both grow (a fixed 15 s was exceeded
+ * once in 20 at a load average of 110). Until the default start answers, the check's own bound.
  */
-const REFUSE_WITHIN_MS = 15_000;
 const REFUSE_AT_LEAST_MS = 5_000;
 const BAD_VALUES = ['0', '-2', '1.5', 'abc'];
 
@@ -94,7 +94,7 @@ export default defineCheck({
     // Launch everything at once: the default and the counted starts, and the starts that must be
     // refused (watched from their first moment: a refusal must come before anything answers).
     const launched = Date.now();
-    let refuseWithin = REFUSE_WITHIN_MS; // shortened once the default start has answered
+    let refuseWithin = Infinity; // set once the default start has answered
     const refusals: Refusal[] = [];
     for (const value of BAD_VALUES) {
       const port = await freePort();
@@ -127,7 +127,7 @@ export default defineCheck({
     );
 
     const app = await t.start({ env: { WORKERS: undefined }, name: 'server.ts starts with WORKERS unset and answers GET / on PORT', readyMs: 20_000 });
-    refuseWithin = Math.min(REFUSE_WITHIN_MS, Math.max(REFUSE_AT_LEAST_MS, 3 * (Date.now() - launched)));
+    refuseWithin = Math.max(REFUSE_AT_LEAST_MS, 3 * (Date.now() - launched));
 
     await t.expect(
       `with WORKERS unset it runs one worker per core (${cores} here), and all of them answer`,
