@@ -1,6 +1,6 @@
 // Lesson 01: GET / answers {"pid"}; GET /work?n=N computes the naive fib(N) — a fixed amount of CPU
 // work — and the check shows the price of one thread: requests wait for each other.
-import { cpuTimeMs, defineCheck, Fatal, pidOf, unmet, type App } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, exposedAddresses, Fatal, LOOPBACK_HINT, pidOf, unmet, type App } from './lib/index.ts';
 
 /** CPU time the server burns (kernel-counted) and wall time taken, for one /work request. */
 async function measure(app: App, n: number): Promise<{ cpu: number; wall: number }> {
@@ -22,7 +22,7 @@ function ownCpuForFib(k: number): number {
 }
 
 export default defineCheck({
-  timeoutMs: 30_000,
+  timeoutMs: 60_000, // about 3 s on a quiet machine; room for a crowded one
   async run(t) {
     const app = await t.start();
 
@@ -30,6 +30,11 @@ export default defineCheck({
       const reply = await app.get('/');
       const pid = pidOf(reply);
       if (pid !== app.pid) unmet(`{"pid": ${app.pid}}`, `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+    });
+
+    await t.expect('it listens on 127.0.0.1 only, not on every network interface', LOOPBACK_HINT, async () => {
+      const exposed = exposedAddresses(app.program.members(), app.port);
+      if (exposed.length > 0) unmet(`port ${app.port} bound to 127.0.0.1`, `port ${app.port} is bound to ${exposed.map((h) => `"${h}"`).join(' and ')}: every network interface`);
     });
 
     await t.expect('GET /work?n=30 answers JSON with the pid', 'Keep the /work route answering res.json({ pid: process.pid, … }).', async () => {
@@ -51,7 +56,12 @@ export default defineCheck({
         if (seen.cpu >= 0.3 * reference) return;
       }
       const said = `the server burned ${seen.cpu} ms of CPU during a ${Math.round(seen.wall)} ms request; fib(${n}) costs about ${Math.round(reference)} ms of CPU on this machine`;
-      throw new Fatal(said, 'fib must do the work itself, on the CPU: a cache, a timer or a sleep does not count.', 'Compute fib(n) recursively: return n < 2 ? n : fib(n - 1) + fib(n - 2), with no cache, no setTimeout, no await.');
+      // A nudge, not the answer (issue 14): the learner's task is to write fib itself.
+      throw new Fatal(
+        said,
+        'fib must do the work itself, on the CPU: a cache, a timer or a sleep does not count.',
+        `How many calls does fib(${n}) make when each call makes two more, fib(n - 1) and fib(n - 2), down to fib(1) and fib(0)? Let it make every one of them: no cache, no timer, no await.`,
+      );
     });
 
     await t.expect(`fib(${n + 3}) costs about 1.6³ ≈ 4× the CPU time of fib(${n})`, 'The work must grow with n the way fib does: two recursive calls per call, no memo, no loop until the clock says so.', async () => {

@@ -2,7 +2,7 @@
 // 01's app), the primary serves nothing. Side by side is proven with what the scheduler counts:
 // while two /work requests run, each worker computes one and both are runnable the whole time
 // (wall time alone can't tell, when other programs crowd this machine's cores).
-import { cpuTimeMs, defineCheck, pidOf, schedTimes, sleep, unmet, type App } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, exposedAddresses, listeningPorts, LOOPBACK_HINT, pidOf, schedTimes, sleep, unmet, type App } from './lib/index.ts';
 
 /** "pid 12 ×20, pid 13 ×20", with the primary named. */
 function tally(app: App, pids: readonly (number | undefined)[]): string {
@@ -90,6 +90,12 @@ export default defineCheck({
     );
     if (workers === undefined) return; // without two workers the rest has nothing to measure
 
+    // The primary opens the socket the workers share, at the address their listen() asked for.
+    await t.expect('PORT is bound to 127.0.0.1 only, not to every network interface', LOOPBACK_HINT, async () => {
+      const exposed = exposedAddresses(app.program.members(), app.port);
+      if (exposed.length > 0) unmet(`port ${app.port} bound to 127.0.0.1`, `port ${app.port} is bound to ${exposed.map((h) => `"${h}"`).join(' and ')}: every network interface`);
+    });
+
     await t.expect(
       "the primary's live child processes are exactly those two workers",
       'Fork with cluster.fork() from the primary, twice, and keep both workers running.',
@@ -175,6 +181,15 @@ export default defineCheck({
     await t.expect('the primary serves nothing (it only hands connections to the workers)', 'Keep the primary to cluster.fork(): no app.listen(), no fib, in the primary.', async () => {
       const own = answered.filter((pid) => pid === app.pid).length;
       if (own > 0) unmet(`no answer carries the primary's pid (${app.pid})`, `${own} of ${answered.length} answers came from the primary`);
+      // The primary holds PORT's socket for its workers (that is how they share it); any other port is its own server.
+      const ports = listeningPorts([app.pid]).filter((port) => port !== app.port);
+      if (ports.length > 0) {
+        unmet(
+          `the primary listens on no port of its own (it holds only PORT ${app.port}, for its workers)`,
+          `the primary (${app.pid}) also listens on port ${ports.join(', ')}`,
+          'The primary forks and does nothing else: every app.listen() or createServer().listen() belongs in the workers.',
+        );
+      }
       if (cpu.primary > Math.max(20, 0.25 * cpu.workers)) {
         unmet(
           'the primary burns at most a quarter of the CPU time the workers burn while they compute',

@@ -126,9 +126,8 @@ export async function runCheck(
         throw new Fatal(`${join(shownDir, entry)} does not exist`, '', `Each lesson's program lives in ${entry} inside the lesson folder.`);
       }
       const port = opts.port ?? (await freePort());
-      const env: Record<string, string | undefined> = { ...process.env, PORT: String(port), ...opts.env };
-      // The workshop's own runner variables mean nothing to the learner's program.
-      delete env.NODE_OPTIONS;
+      // The workshop's own NODE_OPTIONS mean nothing to the learner's program; a check may set its own.
+      const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: undefined, PORT: String(port), ...opts.env };
       for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
       const program = new Program({ cwd: dir, entry, env });
       programs.push(program);

@@ -1,7 +1,8 @@
 // Lesson 03 — one worker per core.
 // Lesson 02's cluster, now with as many workers as this machine has cores, or WORKERS of them.
-// Run it:  PORT=3000 node --import tsx lessons/03-cpu-count/server.ts
-//          WORKERS=3 PORT=3000 node --import tsx lessons/03-cpu-count/server.ts
+// Run it:  PORT=3000 node lessons/03-cpu-count/server.ts              (Node 22.18+, 24, 26)
+//          WORKERS=3 PORT=3000 node lessons/03-cpu-count/server.ts
+//          PORT=3000 node --import tsx lessons/03-cpu-count/server.ts  (Node 20)
 import cluster from 'node:cluster';
 import os from 'node:os';
 import express from 'express';

@@ -1,6 +1,7 @@
 // Lesson 01 — one process, one core.
 // An Express server with a cheap route (GET /) and an expensive one (GET /work?n=N).
-// Run it:  PORT=3000 node --import tsx lessons/01-single-thread/server.ts
+// Run it:  PORT=3000 node lessons/01-single-thread/server.ts              (Node 22.18+, 24, 26)
+//          PORT=3000 node --import tsx lessons/01-single-thread/server.ts  (Node 20)
 import express from 'express';
 
 // Fixed, CPU-bound work: the naive recursive Fibonacci, on purpose without a cache.

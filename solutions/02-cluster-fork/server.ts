@@ -1,7 +1,8 @@
 // Lesson 02 — cluster.fork(): two workers, one port.
 // The server from lesson 01, now run by two worker processes. The first process started (the
 // primary) serves nothing: it forks the workers and hands each incoming connection to one of them.
-// Run it:  PORT=3000 node --import tsx lessons/02-cluster-fork/server.ts
+// Run it:  PORT=3000 node lessons/02-cluster-fork/server.ts              (Node 22.18+, 24, 26)
+//          PORT=3000 node --import tsx lessons/02-cluster-fork/server.ts  (Node 20)
 import cluster from 'node:cluster';
 import express from 'express';
 

@@ -1,0 +1,86 @@
+// Which addresses a process's listening TCP sockets are bound to: 127.0.0.1 (this machine only) or
+// every interface (0.0.0.0, ::), which a connection to 127.0.0.1 cannot tell apart. Linux reads
+// /proc; elsewhere (macOS) it asks lsof. In a cluster the primary holds the socket its workers share.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+
+export interface ListenAddress {
+  /** '127.0.0.1', '0.0.0.0', '::', '::1', … ('*' from lsof: every interface). */
+  readonly host: string;
+  readonly port: number;
+}
+
+/** /proc/net/tcp writes an IPv4 address as 8 hex digits, little-endian; tcp6 as four such words. */
+function decode(hex: string): string {
+  const bytes = (word: string): number[] => [6, 4, 2, 0].map((i) => parseInt(word.slice(i, i + 2), 16));
+  if (hex.length === 8) return bytes(hex).join('.');
+  const all = [0, 8, 16, 24].flatMap((i) => bytes(hex.slice(i, i + 8)));
+  if (all.slice(0, 10).every((b) => b === 0) && all[10] === 255 && all[11] === 255) return all.slice(12).join('.'); // ::ffff:a.b.c.d
+  const groups = Array.from({ length: 8 }, (_, i) => (((all[2 * i] ?? 0) << 8) | (all[2 * i + 1] ?? 0)).toString(16));
+  const text = groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+  return text === '::0' ? '::' : text;
+}
+
+export function listenAddresses(pids: readonly number[]): ListenAddress[] {
+  if (pids.length === 0) return [];
+  let hasProc = true;
+  try {
+    readFileSync('/proc/self/stat');
+  } catch {
+    hasProc = false;
+  }
+  if (!hasProc) {
+    try {
+      const out = execFileSync('lsof', ['-nP', '-a', '-p', pids.join(','), '-iTCP', '-sTCP:LISTEN', '-Fn'], { encoding: 'utf8' });
+      return [...out.matchAll(/^n\[?([^\]\s]*?)\]?:(\d+)$/gm)].map((m) => ({ host: m[1] ?? '*', port: Number(m[2]) }));
+    } catch {
+      return [];
+    }
+  }
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m?.[1]) inodes.add(m[1]);
+      } catch {
+        // The fd closed while we looked.
+      }
+    }
+  }
+  const found: ListenAddress[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      const [hex, port] = f[1]?.split(':') ?? [];
+      // st 0A is LISTEN; the inode is the 10th field.
+      if (f[3] === '0A' && f[9] && inodes.has(f[9]) && hex && port) found.push({ host: decode(hex), port: parseInt(port, 16) });
+    }
+  }
+  return found;
+}
+
+const loopback = (host: string): boolean => /^127\./.test(host) || host === '::1';
+
+/**
+ * A check's expectation "listens on 127.0.0.1 only": the addresses other than loopback that any of
+ * these processes listens on `port` with ("0.0.0.0", "::": every interface). Empty when none.
+ */
+export function exposedAddresses(pids: readonly number[], port: number): string[] {
+  return [...new Set(listenAddresses(pids).filter((a) => a.port === port && !loopback(a.host)).map((a) => a.host))];
+}
+
+/** The hint for it, the same in every lesson. */
+export const LOOPBACK_HINT = "Pass the host to listen(): app.listen(port, '127.0.0.1', …). Without it Node listens on every network interface, and other machines can reach your server.";
