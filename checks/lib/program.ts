@@ -1,7 +1,7 @@
 // The learner's program as a child process: its own process group, output kept, and killed as a
 // group (TERM, then KILL) on every path — killing only the top pid would orphan its workers.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { tsxLoader } from './paths.ts';
+import { nodeArgs } from './runtime.ts';
 import { childrenOf, groupMembers } from './proc.ts';
 import { sleep } from './http.ts';
 
@@ -48,9 +48,10 @@ export class Program {
   private readonly child: ChildProcess;
 
   constructor(opts: SpawnOptions) {
-    // `node --import tsx` directly, never through npx or the tsx binary: then the pid we hold is
-    // the learner's primary, and its workers inherit --import from process.execArgv.
-    this.child = spawn(process.execPath, ['--import', tsxLoader, opts.entry], {
+    // `node server.ts` (or `node --import tsx server.ts`, see runtime.ts) directly, never through
+    // npx or the tsx binary: then the pid we hold is the learner's primary, and its workers inherit
+    // process.execArgv.
+    this.child = spawn(process.execPath, [...nodeArgs(opts.cwd), opts.entry], {
       cwd: opts.cwd,
       env: opts.env,
       detached: true, // a new process group (and session), so the whole tree can be signalled

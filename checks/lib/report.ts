@@ -29,6 +29,7 @@ export function formatResult(r: CheckResult): string {
     const why = last && !last.ok && last.seen?.startsWith(r.stoppedEarly) ? 'the rest needs the ✗ above' : r.stoppedEarly;
     lines.push(pc.dim(`  The check stopped early (${why}); later expectations were not tried.`));
   }
+  for (const note of r.notes ?? []) lines.push(pc.yellow(note.replace(/^/gm, '  ')));
   lines.push(
     r.ok
       ? pc.green(`  All ${held} expectations hold · ${seconds} s`)

@@ -38,6 +38,10 @@ export function typecheck(dir: string, signal?: AbortSignal): Promise<string> {
     '--moduleResolution',
     'nodenext',
     '--allowImportingTsExtensions',
+    // As the workshop's tsconfig (so the editor agrees): an import that only brings types must say
+    // `type`, because Node's type stripping keeps every other import and the module may export no
+    // such value (express has no Request at run time). tsx honours the same setting.
+    '--verbatimModuleSyntax',
     '--skipLibCheck',
     '--types',
     'node',
