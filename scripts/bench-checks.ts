@@ -82,6 +82,31 @@ export function table(rec: BenchRecord, top = 2): string {
   return lines.join('\n');
 }
 
+/** Records of the same Node, runtime, commit and mode (e.g. one per round) as one. */
+export function merge(recs: readonly BenchRecord[]): BenchRecord[] {
+  const byKey = new Map<string, BenchRecord>();
+  for (const r of recs) {
+    const key = `${r.node}|${r.runtime}|${r.commit}|${r.mode}`;
+    const known = byKey.get(key);
+    if (!known) {
+      byKey.set(key, structuredClone(r));
+      continue;
+    }
+    for (const l of r.lessons) {
+      const into = known.lessons.find((x) => x.id === l.id);
+      if (!into) {
+        known.lessons.push(structuredClone(l));
+        continue;
+      }
+      into.ms.push(...l.ms);
+      (into as { passed: number }).passed += l.passed;
+      for (const [name, ms] of Object.entries(l.expectations)) (into.expectations[name] ??= []).push(...ms);
+    }
+    (known as { runs: number }).runs += r.runs;
+  }
+  return [...byKey.values()];
+}
+
 /** Medians of several records side by side, one column per record. */
 export function compare(recs: readonly BenchRecord[]): string {
   const head = recs.map((r) => `${r.node} ${r.runtime} ${r.commit}`.slice(0, 30).padEnd(32));
@@ -105,6 +130,7 @@ async function main(): Promise<number> {
       cli: { type: 'boolean' },
       out: { type: 'string' },
       compare: { type: 'boolean' },
+      tables: { type: 'boolean' },
       label: { type: 'string' },
     },
     allowPositionals: true,
@@ -112,9 +138,11 @@ async function main(): Promise<number> {
     strict: true,
   });
   if (values.compare) {
-    const files = process.argv.slice(2).filter((a) => a !== '--compare');
+    const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
     if (files.length === 0) throw new UsageError('--compare needs the JSON files written by --out');
-    console.log(compare(files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as BenchRecord)));
+    const merged = merge(files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as BenchRecord));
+    console.log(compare(merged));
+    if (values.tables) for (const r of merged) console.log(`\n${table(r)}`);
     return 0;
   }
   const runs = Number(values.runs);
