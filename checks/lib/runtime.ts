@@ -20,8 +20,11 @@ type Strip = (code: string) => string;
 const strip = (nodeModule as { stripTypeScriptTypes?: Strip }).stripTypeScriptTypes;
 const features = process.features as { typescript?: string | false };
 
-/** True when this Node runs .ts files by itself (Node ≥ 22.18 unless turned off). */
-export const nativeTypeScript = Boolean(features.typescript) && strip !== undefined;
+/**
+ * True when this Node runs .ts files by itself (Node ≥ 22.18 unless turned off). WORKSHOP_RUNTIME=tsx
+ * starts learner programs through tsx anyway: to compare the two on one Node (bench-checks).
+ */
+export const nativeTypeScript = Boolean(features.typescript) && strip !== undefined && process.env.WORKSHOP_RUNTIME !== 'tsx';
 
 export function runtimeLabel(): string {
   return nativeTypeScript ? `native TypeScript (${String(features.typescript)})` : 'tsx';
