@@ -23,6 +23,8 @@ export interface LessonTimes {
   readonly passed: number;
   /** Each expectation's time per run, ms, by name. */
   readonly expectations: Record<string, number[]>;
+  /** The ✗ expectations of runs that failed (a solution failing under load says which margin broke). */
+  readonly failed?: string[];
 }
 
 export interface BenchRecord {
@@ -177,10 +179,12 @@ async function main(): Promise<number> {
         ms = r.durationMs;
         ok = r.ok;
         for (const e of r.expectations) (slot.expectations[e.name] ??= []).push(e.durationMs);
+        for (const e of r.expectations) if (!e.ok) ((slot as { failed?: string[] }).failed ??= []).push(e.name);
       }
       slot.ms.push(Math.round(ms));
       if (ok) (slot as { passed: number }).passed++;
-      process.stderr.write(`round ${round}/${runs} ${lesson.id}: ${sec(ms)} s${ok ? '' : ' (FAILED)'}\n`);
+      const why = ok ? '' : ` (FAILED${slot.failed?.length ? `: ${slot.failed.at(-1)}` : ''})`;
+      process.stderr.write(`round ${round}/${runs} ${lesson.id}: ${sec(ms)} s${why}\n`);
     }
   }
   console.log(table(rec));
