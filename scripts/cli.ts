@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 import { killAllNow, RequestFailed } from '../checks/lib/runner.ts';
 import type { Command } from './command.ts';
 import { bench } from './commands/bench.ts';
+import { benchChecks } from './commands/bench-checks.ts';
 import { check } from './commands/check.ts';
+import { ciLessons } from './commands/ci-lessons.ts';
 import { compare } from './commands/compare.ts';
 import { hint } from './commands/hint.ts';
 import { progress } from './commands/progress.ts';
@@ -22,7 +24,7 @@ import { openWorkshop } from './workshop.ts';
 
 // Commands with other option types are still Commands; `run` is only ever called with its own parse.
 const commands: ReadonlyMap<string, Command> = new Map(
-  ([start, check, hint, compare, reset, progress, repeat, bench] as unknown as Command[]).map((c) => [c.name, c]),
+  ([start, check, hint, compare, reset, progress, repeat, bench, benchChecks, ciLessons] as unknown as Command[]).map((c) => [c.name, c]),
 );
 
 export function reportError(err: unknown, usage: string): number {
@@ -79,7 +81,7 @@ async function main(argv: readonly string[]): Promise<number> {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    if (parsed.positionals.length > command.positionals) {
+    if (command.positionals !== 'files' && parsed.positionals.length > command.positionals) {
       throw new UsageError(command.positionals === 0 ? `${command.usage.split(' [')[0]} takes no arguments, not ${parsed.positionals.join(' ')}` : `one lesson at a time, not ${parsed.positionals.join(' ')}`);
     }
     const ws = openWorkshop(process.env);

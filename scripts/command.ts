@@ -21,8 +21,8 @@ export interface Command<O extends Options = Options> {
   readonly name: string;
   readonly usage: string;
   readonly options: O;
-  /** How many positional arguments it takes (a lesson): 0 or 1. */
-  readonly positionals: 0 | 1;
+  /** Its positional arguments: none, one lesson, or any number of files. */
+  readonly positionals: 0 | 1 | 'files';
   /** npm start: a stray rejection from a cancelled check must not end the session. */
   readonly longRunning?: boolean;
   run(args: { readonly values: Values<O>; readonly positionals: readonly string[] }, ctx: Context): Promise<number>;

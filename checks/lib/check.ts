@@ -8,6 +8,7 @@ import { freePort, request, RequestFailed, sleep } from './http.ts';
 import { root } from './paths.ts';
 import { listeningPorts } from './proc.ts';
 import { describeExit, Program } from './program.ts';
+import { nativeStartFix, runtimeNote, startCommand } from './runtime.ts';
 import { typecheck } from './typecheck.ts';
 import type { CheckResult, Expectation } from './types.ts';
 
@@ -150,7 +151,7 @@ export async function runCheck(
       const entry = opts.entry ?? 'server.ts';
       const name = opts.name ?? `${entry} starts and answers GET / on PORT`;
       await t.expect(name, `Listen on Number(process.env.PORT) and answer GET / with JSON {"pid": process.pid}.`, () =>
-        waitUntilAnswering(app, entry, join(shownDir, entry), opts.readyMs ?? 10_000),
+        waitUntilAnswering(app, entry, startCommand(dir, join(shownDir, entry)), opts.readyMs ?? 10_000),
       );
       return app;
     },
@@ -206,6 +207,7 @@ export async function runCheck(
   }
   await Promise.all(programs.map((p) => p.stop()));
   if (how === 'cancelled') await typechecked; // the compiler was killed by the abort: wait until it is gone
+  const note = programs.length > 0 ? runtimeNote(dir) : undefined;
   if (dir !== original) rmSync(dir, { recursive: true, force: true });
   return {
     lesson: { id: lesson.id, title: lesson.title },
@@ -213,6 +215,7 @@ export async function runCheck(
     ok: how !== 'cancelled' && expectations.length > 0 && expectations.every((e) => e.ok),
     expectations,
     ...(stoppedEarly ? { stoppedEarly } : {}),
+    ...(note ? { notes: [note] } : {}),
     durationMs: Math.round(performance.now() - started),
   };
 }
@@ -230,14 +233,15 @@ function runnableCopy(dir: string): string {
   return copy;
 }
 
-async function waitUntilAnswering(app: App, entry: string, shownEntry: string, readyMs: number): Promise<void> {
+async function waitUntilAnswering(app: App, entry: string, byHand: string, readyMs: number): Promise<void> {
   const { program, port } = app;
   const deadline = Date.now() + readyMs;
   let lastPortLook = 0;
   let hung = 0;
   for (;;) {
     if (program.exit) {
-      throw new Fatal(`${entry} ${describeExit(program.exit)} before it answered`, `Its last output:\n${program.tail()}`, `Run it yourself to see the whole error: PORT=3000 node --import tsx ${shownEntry}`);
+      const fix = nativeStartFix(program.output);
+      throw new Fatal(`${entry} ${describeExit(program.exit)} before it answered`, `Its last output:\n${program.tail()}`, fix ?? `Run it yourself to see the whole error: ${byHand}`);
     }
     try {
       await request(port, '/', { timeoutMs: 2000 });

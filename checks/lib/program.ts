@@ -1,7 +1,7 @@
 // The learner's program as a child process: a Group (group.ts: its own process group, output
 // kept, TERM then KILL of the whole group, tracked by the reaper) that runs node on the entry file.
 import { Group } from './group.ts';
-import { tsxLoader } from './paths.ts';
+import { nodeArgs } from './runtime.ts';
 
 export { describeExit, killAllNow, type ExitInfo } from './group.ts';
 
@@ -15,9 +15,10 @@ export interface SpawnOptions {
 /** A Group running `node` on the learner's entry file; its life (group, output, stop) is Group's. */
 export class Program extends Group {
   constructor(opts: SpawnOptions) {
-    // `node --import tsx` directly, never through npx or the tsx binary: then the pid we hold is
-    // the learner's primary, and its workers inherit --import from process.execArgv.
-    super(process.execPath, ['--import', tsxLoader, opts.entry], {
+    // `node server.ts` (or `node --import tsx server.ts`, see runtime.ts) directly, never through
+    // npx or the tsx binary: then the pid we hold is the learner's primary, and its workers inherit
+    // process.execArgv.
+    super(process.execPath, [...nodeArgs(opts.cwd), opts.entry], {
       cwd: opts.cwd,
       env: opts.env,
     });

@@ -19,6 +19,8 @@ export interface CheckResult {
   readonly expectations: readonly Expectation[];
   /** Set when the check stopped early (the program never started, crashed, or time ran out). */
   readonly stoppedEarly?: string;
+  /** Things to know that are no ✗ (e.g. it ran through tsx, as `node server.ts` would refuse it). */
+  readonly notes?: readonly string[];
   readonly durationMs: number;
 }
 

@@ -45,6 +45,7 @@ export function formatResult(r: CheckResult, view: ResultView = resultView(r)): 
   }
   lines.push('');
   if (view.stopped) lines.push(pc.dim(`  ${view.stopped}`));
+  for (const note of r.notes ?? []) lines.push(pc.yellow(note.replace(/^/gm, '  ')));
   lines.push(r.ok ? pc.green(`  ${view.summary}`) : pc.red(`  ${view.summary}`));
   return lines.join('\n');
 }
