@@ -28,8 +28,7 @@ if (cluster.isPrimary) {
   /** Ask one worker to leave gracefully; resolves once it has exited. */
   function stopWorker(worker: Worker): Promise<void> {
     return new Promise((resolve) => {
-      // disconnect() closes the worker's server (no new connections come to it), lets the requests
-      // it holds finish, then the worker exits 0 by itself. The timer is for one that never finishes.
+      // kill() "stops the worker"; the timer is for one that never finishes.
       const timer = setTimeout(() => worker.process.kill('SIGKILL'), DRAIN_MS);
       worker.once('exit', () => {
         clearTimeout(timer);
