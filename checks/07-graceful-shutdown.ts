@@ -18,7 +18,7 @@ import { defineCheck, describeFailures, isAlive, pidOf, RequestFailed, sleep, st
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
 const DRAIN_BOUND_MS = 8000; // the primary must be gone this long after SIGTERM (5 s kill timer + margin)
-const HELD_MS = 500; // the request a worker holds when it gets SIGTERM
+const HELD_MS = 800; // the request a worker holds when it gets SIGTERM
 const SOLO_GET_MS = 3000; // a connection lost on its way to a dead worker hangs: this long
 const SIGTERM_BIT = 1n << 14n; // signal 15 in /proc/PID/status's pending masks
 
