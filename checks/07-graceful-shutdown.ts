@@ -19,7 +19,7 @@ const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
 const DRAIN_BOUND_MS = 8000; // the primary must be gone this long after SIGTERM (5 s kill timer + margin)
 const HELD_MS = 800; // the request a worker holds when it gets SIGTERM
-const SOLO_GET_MS = 3000; // a connection lost on its way to a dead worker hangs: this long
+const SOLO_GET_MS = 6000; // a connection lost on its way to a dead worker hangs: this long (a bounced one can take seconds at load 100+)
 const SIGTERM_BIT = 1n << 14n; // signal 15 in /proc/PID/status's pending masks
 
 /** Sample app.workers() every 20 ms until stopped: the most and fewest live workers seen. */
@@ -110,7 +110,7 @@ function openGet(port: number, path: string, timeoutMs: number): { connected: Pr
 const why = (r: Reply | RequestFailed): string => (r instanceof RequestFailed ? r.code : `status ${r.status}`);
 
 export default defineCheck({
-  timeoutMs: 60_000, // about 6 s on a quiet machine; a busy one (load 100+ seen here) is much slower
+  timeoutMs: 90_000, // about 6 s on a quiet machine; 25–60 s seen here at load 100–115
   async run(t) {
     // A cold start is about 1 s; a machine busy with other checks can take ten times that.
     const app = await t.start({ env: { WORKERS: String(WORKERS) }, readyMs: 30_000 });
@@ -263,9 +263,10 @@ export default defineCheck({
 
     const heldFailed = heldReplies.filter((r) => r instanceof RequestFailed || r.status !== 200);
     await t.expect('a worker that gets SIGTERM itself finishes its request, then exits', 'In the worker: process.on(\'SIGTERM\', () => cluster.worker?.disconnect()). It closes the server, lets the requests it holds finish, and the worker exits.', async () => {
-      const mine = heldReplies.filter((r) => !(r instanceof RequestFailed) && pidOf(r) === leaving);
-      if (heldFailed.length > 0 || mine.length === 0) {
-        unmet(`GET /slow?ms=${HELD_MS} in flight on worker ${leaving} when it got SIGTERM answers 200`, heldFailed.length > 0 ? `it failed: ${heldFailed.map(why).join(', ')}` : `no answer came from worker ${leaving} (answers: ${heldReplies.map((r) => (r instanceof RequestFailed ? r.code : pidOf(r))).join(', ')})`);
+      // (If neither request landed on that worker, a very busy machine upset the set-up: the worker's
+      // leaving is still judged below, and by the requests queued meanwhile.)
+      if (heldFailed.length > 0) {
+        unmet(`GET /slow?ms=${HELD_MS} in flight on worker ${leaving} when it got SIGTERM answers 200`, `it failed: ${heldFailed.map(why).join(', ')}`);
       }
       if (leftMs === undefined) unmet(`worker ${leaving} gone once its requests are done`, `it still runs ${Math.round((performance.now() - termAt) / 1000)} s after SIGTERM`);
     });
@@ -299,7 +300,13 @@ export default defineCheck({
     const exitMs = Math.round(performance.now() - primaryTermAt);
     // Right at the primary's exit: which of its workers still live?
     const watched = watch.stop().seen;
-    const leftAtExit = exit ? [...new Set([...workersAtTerm, ...watched])].filter(isAlive) : [];
+    // A worker that outlived the primary was handed to another parent (alive, or a zombie where
+    // nobody reaps orphans): that stays true however late a busy machine lets the check look.
+    const outlived = (pid: number): boolean => {
+      const stat = readProc(pid, 'stat');
+      return stat !== undefined && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== app.pid;
+    };
+    const leftAtExit = exit ? [...new Set([...workersAtTerm, ...watched])].filter((pid) => isAlive(pid) || outlived(pid)) : [];
     const reply = await inFlight.reply;
 
     await t.expect('a request in flight when SIGTERM arrives still gets its answer', 'On SIGTERM, worker.disconnect() each worker: it stops taking connections and finishes the ones it has.', async () => {
