@@ -135,7 +135,9 @@ export default defineCheck({
     });
 
     // SIGHUP: a rolling restart under a steady loop of fresh connections, 4 at a time with no gap.
-    const load = startLoad(app.port, { concurrency: 4, timeoutMs: 5000 });
+    // 10 s per request: a lost connection hangs for ever, while at load 100+ a starved check saw
+    // correct answers come after its 5 s timer.
+    const load = startLoad(app.port, { concurrency: 4, timeoutMs: 10_000 });
     const sampler = sampleWorkers(app);
     await sleep(100);
     const hupAt = performance.now();
