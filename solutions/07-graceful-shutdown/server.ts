@@ -1,7 +1,8 @@
 // Lesson 07 — graceful shutdown and rolling restart.
 // A cluster that never drops a request: SIGTERM drains every worker and exits 0, SIGHUP replaces
 // the workers one at a time. GET /slow?ms=N answers after N ms, so there is something in flight.
-// Run it:  PORT=3000 node --import tsx lessons/07-graceful-shutdown/server.ts
+// Run it:  PORT=3000 node lessons/07-graceful-shutdown/server.ts               (Node 22.18+, 24, 26)
+//          PORT=3000 node --import tsx lessons/07-graceful-shutdown/server.ts  (Node 20)
 //          then, in another terminal:  kill -HUP <primary pid>   or   kill -TERM <primary pid>
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -107,8 +108,10 @@ if (cluster.isPrimary) {
 
   app.listen(port, '127.0.0.1');
 
-  // SIGTERM sent to a worker itself (kill <pid>, an orchestrator): the same graceful path as the
-  // primary's worker.disconnect(), and the primary learns the exit was planned.
+  // SIGTERM sent to a worker itself (kill <pid>, an orchestrator, a primary's worker.kill()): the
+  // same graceful path as the primary's worker.disconnect(). It closes the server, finishes the
+  // requests held, then waits for the primary's acknowledgement before it lets go, so a connection
+  // handed to it meanwhile is sent back, not lost; and the primary learns the exit was planned.
   process.on('SIGTERM', () => cluster.worker?.disconnect());
   // Ctrl-C signals the whole group: let the primary decide, so in-flight requests still finish.
   process.on('SIGINT', () => {});

@@ -1,5 +1,6 @@
 // right, differently: the primary runs worker.ts via cluster.setupPrimary, waits for cluster-wide
-// 'listening' events, and counts cores with os.cpus().length.
+// 'listening' events, and counts cores with os.cpus().length. A worker sent SIGTERM asks the
+// primary to retire it, and the primary disconnects it.
 import cluster, { type Worker } from 'node:cluster';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +31,10 @@ function gone(w: Worker): Promise<void> {
   const timer = setTimeout(() => w.process.kill('SIGKILL'), 5000);
   return new Promise<void>((resolve) => w.once('exit', () => resolve())).then(() => clearTimeout(timer));
 }
+
+cluster.on('message', (w, msg: unknown) => {
+  if (typeof msg === 'object' && msg !== null && 'retire' in msg) w.disconnect();
+});
 
 let shuttingDown = false;
 cluster.on('exit', (w) => {

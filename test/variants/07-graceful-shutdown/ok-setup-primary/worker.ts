@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import express from 'express';
 
 const app = express();
@@ -10,3 +11,6 @@ app.get('/slow', async (req, res) => {
   res.json({ pid: process.pid, ms });
 });
 app.listen(Number(process.env.PORT), '127.0.0.1');
+
+// SIGTERM to this worker: ask the primary to retire it (it calls worker.disconnect()).
+process.on('SIGTERM', () => cluster.worker?.send({ retire: true }));

@@ -1,0 +1,72 @@
+// wrong: the worker leaves on SIGTERM with server.close() then process.exit(), as many tutorials
+// show. A connection the primary handed it just before is never read, and that client hangs.
+// fails: no connection is lost
+import cluster, { type Worker } from 'node:cluster';
+import http from 'node:http';
+import os from 'node:os';
+
+const port = Number(process.env.PORT);
+const raw = process.env.WORKERS ?? '';
+const count = raw === '' ? os.availableParallelism() : Number(raw);
+if (!Number.isInteger(count) || count < 1) {
+  console.error('bad WORKERS');
+  process.exit(1);
+}
+
+if (cluster.isPrimary) {
+  const retiring = new Set<Worker>();
+  let stopping = false;
+  let rolling = false;
+
+  const retire = (w: Worker): Promise<void> =>
+    new Promise((resolve) => {
+      retiring.add(w);
+      const kill = setTimeout(() => w.process.kill('SIGKILL'), 5000);
+      w.on('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      w.process.kill('SIGTERM');
+    });
+
+  cluster.on('exit', (w) => {
+    if (retiring.delete(w) || stopping) return;
+    cluster.fork();
+  });
+
+  process.on('SIGHUP', async () => {
+    if (rolling) return;
+    rolling = true;
+    const old = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    for (const w of old) {
+      const fresh = cluster.fork();
+      await new Promise<void>((r) => fresh.once('listening', () => r()));
+      await retire(w);
+    }
+    rolling = false;
+  });
+
+  process.on('SIGTERM', async () => {
+    stopping = true;
+    await Promise.all(Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined).map(retire));
+    process.exit(0);
+  });
+
+  for (let i = 0; i < count; i++) cluster.fork();
+} else {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const send = (body: object): void => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === '/slow') {
+      const ms = Number(url.searchParams.get('ms') ?? 1000);
+      setTimeout(() => send({ pid: process.pid, ms }), ms);
+    } else {
+      send({ pid: process.pid });
+    }
+  });
+  server.listen(port, '127.0.0.1');
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}

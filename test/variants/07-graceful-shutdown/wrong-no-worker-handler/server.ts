@@ -1,0 +1,110 @@
+// wrong: the primary is right (worker.disconnect()), but the worker has no SIGTERM handler: sent
+// SIGTERM itself (kill <pid>, an orchestrator), it dies mid-request.
+// fails: finishes its request
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import express from 'express';
+
+const port = Number(process.env.PORT ?? 3000); // Don't change this line: the check picks the port.
+const DRAIN_MS = 5000; // a worker that has not finished its requests by then is killed
+
+function workerCount(): number {
+  const raw = process.env.WORKERS ?? '';
+  if (raw === '') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`WORKERS must be a whole number of at least 1, not "${raw}"`);
+    process.exit(1);
+  }
+  return n;
+}
+
+if (cluster.isPrimary) {
+  const count = workerCount();
+  let stopping = false;
+  let rolling = false;
+
+  /** Ask one worker to leave gracefully; resolves once it has exited. */
+  function stopWorker(worker: Worker): Promise<void> {
+    return new Promise((resolve) => {
+      // disconnect() closes the worker's server (no new connections come to it), lets the requests
+      // it holds finish, then the worker exits 0 by itself. The timer is for one that never finishes.
+      const timer = setTimeout(() => worker.process.kill('SIGKILL'), DRAIN_MS);
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.disconnect();
+    });
+  }
+
+  /** Fork one worker; resolves when it listens, so it can take connections. */
+  function forkListening(): Promise<Worker> {
+    return new Promise((resolve, reject) => {
+      const worker = cluster.fork();
+      worker.once('listening', () => resolve(worker));
+      worker.once('exit', () => reject(new Error(`worker ${worker.process.pid} exited before it listened`)));
+    });
+  }
+
+  async function rollingRestart(): Promise<void> {
+    if (rolling || stopping) return;
+    rolling = true;
+    console.log(`primary ${process.pid}: rolling restart of ${count} workers`);
+    try {
+      // One at a time, the new one first: there are always `count` workers taking connections.
+      for (const old of Object.values(cluster.workers ?? {})) {
+        if (!old || stopping) continue;
+        await forkListening();
+        await stopWorker(old);
+      }
+    } catch (err) {
+      console.error(`primary ${process.pid}: rolling restart stopped: ${(err as Error).message}`);
+    }
+    rolling = false;
+  }
+
+  async function shutdown(): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    console.log(`primary ${process.pid}: draining ${Object.keys(cluster.workers ?? {}).length} workers`);
+    // No new work is coming, so all of them drain at once; exit only when the last one is gone.
+    await Promise.all(Object.values(cluster.workers ?? {}).flatMap((w) => (w ? [stopWorker(w)] : [])));
+    console.log(`primary ${process.pid}: every worker has exited, bye`);
+    process.exit(0);
+  }
+
+  cluster.on('exit', (worker, code, signal) => {
+    // A worker we asked to leave (disconnect) is not replaced; one that crashed is (lesson 04).
+    if (stopping || worker.exitedAfterDisconnect) return;
+    console.log(`worker ${worker.process.pid} died (${signal ?? code}), starting a new one`);
+    cluster.fork();
+  });
+
+  process.on('SIGHUP', () => void rollingRestart());
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+
+  for (let i = 0; i < count; i++) cluster.fork();
+  console.log(`primary ${process.pid} started ${count} workers on http://127.0.0.1:${port}`);
+} else {
+  const app = express();
+
+  app.get('/', (_req, res) => {
+    res.json({ pid: process.pid });
+  });
+
+  app.get('/slow', (req, res) => {
+    const ms = Number(req.query.ms ?? 1000);
+    if (!Number.isInteger(ms) || ms < 0 || ms > 10_000) {
+      res.status(400).json({ error: 'ms must be a whole number from 0 to 10000' });
+      return;
+    }
+    setTimeout(() => res.json({ pid: process.pid, ms }), ms);
+  });
+
+  app.listen(port, '127.0.0.1');
+
+  // Ctrl-C signals the whole group: let the primary decide, so in-flight requests still finish.
+  process.on('SIGINT', () => {});
+}
