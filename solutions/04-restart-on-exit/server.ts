@@ -35,8 +35,8 @@ if (cluster.isPrimary) {
     cluster.fork();
   };
 
-  // Not 'online': that fires as the process starts, before tsx and your code have even loaded
-  // (over a second on a busy machine), so a worker that crashes at start would look stable.
+  // Not 'online': that fires as the process starts, before your code (and tsx, on Node 20) has
+  // even loaded (over a second on a busy machine), so a worker that crashes at start would look stable.
   cluster.on('listening', (worker) => listeningAt.set(worker, Date.now()));
 
   cluster.on('exit', (worker, code, signal) => {
