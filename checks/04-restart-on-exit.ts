@@ -3,7 +3,7 @@
 // CRASH_ON_START=1 (a bad deploy) it gives up after a few tries instead of forking forever.
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-import { defineCheck, describeFailures, type CheckContext, Fatal, isAlive, isToolchainHelper, pidOf, sleep, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { defineCheck, describeFailures, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sleep, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** The worker the check kills has been answering at least this long: a stable one (the contract's 1 s, plus room). */
 const STABLE_MS = 1200;
@@ -196,7 +196,9 @@ async function termDuringBackoff(t: CheckContext): Promise<BackoffTerm> {
       } catch {
         break;
       }
-      const none = present().length === 0;
+      // No child at all, not even a zombie: a worker that came and went between two looks may
+      // still wait to be reaped, and its 'exit' would reach the primary together with SIGTERM.
+      const none = present().length === 0 && workersOf(listProcesses().filter((p) => p.ppid === program.pid).map((p) => p.pid)).length === 0;
       if (none) program.signal('SIGTERM');
       process.kill(program.pid, 'SIGCONT');
       if (none) {
