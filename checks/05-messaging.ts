@@ -27,8 +27,14 @@ async function ask(app: App, path: string, count: number): Promise<Answer[]> {
   const replies = await Promise.all(Array.from({ length: count }, () => app.get(path, 3000)));
   return replies.map((reply) => {
     const pid = pidOf(reply);
-    if (reply.status !== 200 || pid === undefined || typeof reply.json !== 'object' || reply.json === null) {
-      unmet(`GET ${path} answers status 200 with JSON that includes "pid"`, `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+    const body = reply.body.slice(0, 200) || '(empty)';
+    if (reply.status !== 200) unmet(`GET ${path} answers status 200`, `status ${reply.status}, body ${body}`, `Add the route GET ${path} in the worker and answer it with res.json({ pid: process.pid, … }).`);
+    if (typeof reply.json !== 'object' || reply.json === null || Array.isArray(reply.json)) {
+      unmet(`GET ${path} answers a JSON object`, `body ${body}`, `Answer GET ${path} with res.json({ pid: process.pid, … }): an object, not text.`);
+    }
+    // A missing field is named as such: the count behind it may well be right.
+    if (pid === undefined) {
+      unmet(`GET ${path} answers JSON that includes "pid"`, `body ${body} — no "pid" (a whole number)`, `Every answer includes "pid": process.pid, the worker that answered; the check asks each worker by it.`);
     }
     return { pid, body: reply.json as Record<string, unknown> };
   });
@@ -37,8 +43,11 @@ async function ask(app: App, path: string, count: number): Promise<Answer[]> {
 /** The "total" of a /stats answer; fails the expectation when it is not a whole number. */
 function totalOf(a: Answer): number {
   const total = a.body.total;
+  if (!('total' in a.body)) {
+    unmet('GET /stats answers JSON {"pid": …, "total": <a whole number>}', `worker ${a.pid} answered ${JSON.stringify(a.body).slice(0, 200)} — no "total"`, 'Answer GET /stats with res.json({ pid: process.pid, total }): the key is "total" (and res.json leaves out a key whose value is undefined: start from 0).');
+  }
   if (typeof total !== 'number' || !Number.isInteger(total) || total < 0) {
-    unmet('GET /stats answers JSON {"pid": …, "total": <a whole number>}', `worker ${a.pid} answered ${JSON.stringify(a.body).slice(0, 200)}`);
+    unmet('GET /stats answers JSON {"pid": …, "total": <a whole number>}', `worker ${a.pid} answered ${JSON.stringify(a.body).slice(0, 200)} — "total" is not a whole number`, 'Send "total" as a number (the count the primary keeps), not a string or an object.');
   }
   return total;
 }

@@ -2,7 +2,8 @@
 // The cluster of lesson 03 (one worker per core, WORKERS to override), with the restart code most
 // tutorials show: fork a new worker whenever one exits. Make it log why, let planned exits go,
 // drain on SIGTERM, and give up on a crash loop instead of forking forever.
-// Run it:  PORT=3000 node --import tsx lessons/04-restart-on-exit/server.ts
+// Run it:  PORT=3000 node lessons/04-restart-on-exit/server.ts               (Node 22.18+, 24, 26)
+//          PORT=3000 node --import tsx lessons/04-restart-on-exit/server.ts  (Node 20)
 import cluster from 'node:cluster';
 import os from 'node:os';
 import express from 'express';
@@ -26,7 +27,7 @@ if (cluster.isPrimary) {
     console.log(`worker ${worker.process.pid} died`);
     // TODO: don't replace a worker that left on purpose (worker.exitedAfterDisconnect).
     // TODO: count unstable deaths in a row (a stable death resets the count), wait a little longer
-    // before each new try, and after 10 stop forking: once no worker is left, print why and exit 1.
+    // before each new try, and after 5 stop forking: once no worker is left, print why and exit 1.
     cluster.fork();
   });
 

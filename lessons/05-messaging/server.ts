@@ -2,7 +2,8 @@
 // Every worker should tell the primary about each GET / it serves; the primary keeps the total,
 // pushes it to every worker, and relays broadcast messages to all of them. As it stands each
 // worker keeps its own count and its own message: try GET /stats a few times and compare.
-// Run it:  PORT=3000 node --import tsx lessons/05-messaging/server.ts
+// Run it:  PORT=3000 node lessons/05-messaging/server.ts               (Node 22.18+, 24, 26)
+//          PORT=3000 node --import tsx lessons/05-messaging/server.ts  (Node 20)
 import cluster from 'node:cluster';
 import os from 'node:os';
 import express from 'express';

@@ -2,7 +2,8 @@
 // The cluster of lesson 03 (one worker per core, WORKERS to override), with the restart code most
 // tutorials show: fork a new worker whenever one exits. Make it log why, let planned exits go,
 // drain on SIGTERM, and give up on a crash loop instead of forking forever.
-// Run it:  PORT=3000 node --import tsx lessons/04-restart-on-exit/server.ts
+// Run it:  PORT=3000 node lessons/04-restart-on-exit/server.ts               (Node 22.18+, 24, 26)
+//          PORT=3000 node --import tsx lessons/04-restart-on-exit/server.ts  (Node 20)
 import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
 import express from 'express';
@@ -21,7 +22,7 @@ if (cluster.isPrimary) {
   // pm2 calls these min_uptime and max_restarts: a worker that dies before it listens, or sooner
   // than MIN_UPTIME_MS after, is unstable; MAX_UNSTABLE of those in a row mean the deploy is bad.
   const MIN_UPTIME_MS = 1000;
-  const MAX_UNSTABLE = 10;
+  const MAX_UNSTABLE = 5;
   const listeningAt = new Map<Worker, number>();
   let alive = 0; // our own count: a dead worker can still sit in cluster.workers during 'exit'
   let unstable = 0;
@@ -34,8 +35,8 @@ if (cluster.isPrimary) {
     cluster.fork();
   };
 
-  // Not 'online': that fires as the process starts, before tsx and your code have even loaded
-  // (over a second on a busy machine), so a worker that crashes at start would look stable.
+  // Not 'online': that fires as the process starts, before your code (and tsx, on Node 20) has
+  // even loaded (over a second on a busy machine), so a worker that crashes at start would look stable.
   cluster.on('listening', (worker) => listeningAt.set(worker, Date.now()));
 
   cluster.on('exit', (worker, code, signal) => {

@@ -1,7 +1,8 @@
 // Lesson 05 — primary and workers talk.
 // Every worker tells the primary about each GET / it serves; the primary keeps the total, pushes
 // it to every worker, and relays broadcast messages to all of them.
-// Run it:  PORT=3000 node --import tsx lessons/05-messaging/server.ts
+// Run it:  PORT=3000 node lessons/05-messaging/server.ts               (Node 22.18+, 24, 26)
+//          PORT=3000 node --import tsx lessons/05-messaging/server.ts  (Node 20)
 import cluster from 'node:cluster';
 import os from 'node:os';
 import express from 'express';

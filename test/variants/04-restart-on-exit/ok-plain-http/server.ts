@@ -29,7 +29,7 @@ if (cluster.isPrimary) {
     if (!worker.exitedAfterDisconnect && mode === 'running') {
       const since = servingSince.get(worker);
       unstableInARow = since !== undefined && Date.now() - since >= 1000 ? 0 : unstableInARow + 1;
-      if (unstableInARow >= 10) mode = 'given-up';
+      if (unstableInARow >= 5) mode = 'given-up';
       else setTimeout(spawn, Math.min(25 * 2 ** unstableInARow, 400));
     }
     if (live.size === 0 && mode === 'draining') process.exit(0);

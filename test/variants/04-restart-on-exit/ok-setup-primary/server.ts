@@ -43,7 +43,7 @@ cluster.on('exit', (worker, code, signal) => {
   console.log(`worker ${worker.process.pid} ${signal ? `killed by ${signal}` : `exited with code ${code}`}`);
   if (!worker.exitedAfterDisconnect && !shuttingDown && !gaveUp) {
     crashes = served < 1000 ? crashes + 1 : 0;
-    if (crashes >= 10) gaveUp = true;
+    if (crashes >= 5) gaveUp = true;
     else {
       pending++;
       setTimeout(startOne, 100 * crashes);

@@ -23,7 +23,7 @@ if (cluster.isPrimary) {
   // pm2 calls these min_uptime and max_restarts: a worker that dies before it listens, or sooner
   // than MIN_UPTIME_MS after, is unstable; MAX_UNSTABLE of those in a row mean the deploy is bad.
   const MIN_UPTIME_MS = 1000;
-  const MAX_UNSTABLE = 10;
+  const MAX_UNSTABLE = 5;
   const listeningAt = new Map<Worker, number>();
   let alive = 0; // our own count: a dead worker can still sit in cluster.workers during 'exit'
   let unstable = 0;
