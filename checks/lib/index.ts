@@ -14,7 +14,7 @@ export { isToolchainHelper } from './command-name.ts';
 export { startLoad, summarize, describeFailures, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
 export { startNginx, requireNginx, fillTemplate, type Nginx } from './nginx.ts';
 export { startRedis, requireRedis, type Redis } from './redis.ts';
-export { startPm2, pm2Survivors, parseJlist, Pm2, type Pm2Process, type Pm2Run } from './pm2.ts';
+export { startPm2, pm2Survivors, pm2TypeScript, parseJlist, Pm2, type Pm2Process, type Pm2Run } from './pm2.ts';
 export type { App } from './app.ts';
 export type { Program } from './program.ts';
 export type { CheckResult, Expectation } from './types.ts';
