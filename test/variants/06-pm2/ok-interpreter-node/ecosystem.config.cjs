@@ -1,6 +1,6 @@
 // interpreter 'node' and instances without exec_mode: pm2 implies cluster mode (Common.js
-// determineExecMode). Node 22.18+ strips the types; Node 20 fails on the .ts ("Unknown file
-// extension"), and pm2 restarts the instances again and again.
+// determineExecMode). Node 22.18+ strips the types; on Node 20 each instance fails to load the .ts
+// ("Unknown file extension"), a rejection pm2's ProcessContainer only logs: online, never listening.
 const path = require('node:path');
 
 module.exports = {

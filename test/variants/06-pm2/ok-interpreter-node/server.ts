@@ -1,5 +1,5 @@
 // Right on Node 22.18+ (see ecosystem.config.cjs): interpreter 'node' without tsx; cluster mode implied by instances.
-// fails-on-node20: in cluster mode (one per core)
+// fails-on-node20: distinct pids answer on PORT
 import express from 'express';
 
 const app = express();

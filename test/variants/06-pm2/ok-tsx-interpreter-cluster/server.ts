@@ -1,5 +1,5 @@
 // Right on Node 22.18+ (see ecosystem.config.cjs): interpreter 'tsx' with an explicit exec_mode 'cluster', which ignores it.
-// fails-on-node20: in cluster mode (one per core)
+// fails-on-node20: distinct pids answer on PORT
 import express from 'express';
 
 const app = express();

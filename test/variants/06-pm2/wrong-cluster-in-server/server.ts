@@ -2,11 +2,10 @@
 // and skips the branch, but run alone (node server.ts) it forks workers: two primaries in one app.
 // fails: plain server
 import cluster from 'node:cluster';
-import os from 'node:os';
 import express from 'express';
 
 if (cluster.isPrimary) {
-  for (let i = 0; i < os.availableParallelism(); i++) cluster.fork();
+  cluster.fork(); // one is enough to be wrong: every extra process is pm2's to start
 } else {
   const app = express();
   app.get('/', (_req, res) => {
