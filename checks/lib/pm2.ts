@@ -147,7 +147,7 @@ export class Pm2 {
       // The daemon's defaults for apps that set none. On a loaded machine a tsx instance can take
       // longer than pm2's 3 s listen_timeout to listen, and a reload would then stop the old
       // instance before the new one serves: a failure of the machine, not of the learner's app.
-      PM2_GRACEFUL_LISTEN_TIMEOUT: '15000',
+      PM2_GRACEFUL_LISTEN_TIMEOUT: '30000',
       FORCE_COLOR: '0',
       ...opts.env,
     });
