@@ -336,13 +336,13 @@ export default defineCheck({
           await load.stop();
         });
         await load.waitFor((s) => s.filter((x) => x.ok).length >= 20, 2000);
-        const reload = await pm2.run(['reload', 'all'], 40_000);
+        const reload = await pm2.run(['reload', 'all'], 75_000);
         const reloaded = performance.now();
         // The replacements must be the ones answering now; give them a moment to show up.
         await load.waitFor((s) => new Set(s.filter((x) => x.ok && x.endedAt > reloaded && x.pid !== undefined && !first.has(x.pid)).map((x) => x.pid)).size >= apps.length, 1500);
         const report = await load.stop();
         if (reload.code !== 0) {
-          unmet('pm2 reload all to succeed', `${reload.timedOut ? 'it did not finish within 40 s' : `it failed (exit code ${reload.code})`}:\n${pm2Said(reload.output)}${logTail(pm2)}`);
+          unmet('pm2 reload all to succeed', `${reload.timedOut ? 'it did not finish within 75 s' : `it failed (exit code ${reload.code})`}:\n${pm2Said(reload.output)}${logTail(pm2)}`);
         }
         const fresh = new Set<number>();
         for (const s of report.samples) if (s.ok && s.endedAt > reloaded && s.pid !== undefined && !first.has(s.pid)) fresh.add(s.pid);
