@@ -12,7 +12,7 @@ export { exposedAddresses, listenAddresses, LOOPBACK_HINT, type ListenAddress } 
 export { startLoad, summarize, describeFailures, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
 export { startNginx, requireNginx, fillTemplate, type Nginx } from './nginx.ts';
 export { startRedis, requireRedis, type Redis } from './redis.ts';
-export { startPm2, parseJlist, Pm2, type Pm2Process, type Pm2Run } from './pm2.ts';
+export { startPm2, pm2TypeScript, parseJlist, Pm2, type Pm2Process, type Pm2Run } from './pm2.ts';
 export { describeExit, type Program } from './program.ts';
 export type { App } from './app.ts';
 export type { CheckResult, Expectation } from './types.ts';

@@ -5,8 +5,9 @@
 // no process of that PM2_HOME survives, and removes the folder.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import type { CheckContext } from './check.ts';
 import { processesCarrying, reaper } from './group.ts';
 import { sleep } from './http.ts';
@@ -52,6 +53,29 @@ const binDir = join(root, 'node_modules', '.bin');
 const everyHome = new Set<string>();
 
 const hasEnviron = existsSync('/proc/self/environ');
+
+/**
+ * How pm2 runs a `.ts` script with no interpreter set on a given Node, in pm2's own words
+ * (pm2 7 lib/tools/typestrip.js, used by Common.sink.resolveInterpreter and God/ClusterMode):
+ * 'native' on Node >= 22.18 <23 or >= 23.6 (it runs node itself, in cluster mode too), 'flag' on
+ * 22.6-22.17 (it adds --experimental-strip-types), false below: pm2 refuses the app ("TypeScript
+ * apps require bun, Node.js >= 22.18 …"). Read from the installed pm2 so an upgrade cannot make
+ * the check disagree with it; the same ranges by hand if that file moves.
+ */
+export function pm2TypeScript(version: string = process.versions.node): 'native' | 'flag' | false {
+  try {
+    const typestrip: unknown = createRequire(join(root, 'package.json'))('pm2/lib/tools/typestrip.js');
+    if (typeof typestrip === 'object' && typestrip !== null && 'supportLevel' in typestrip && typeof typestrip.supportLevel === 'function') {
+      const level: unknown = typestrip.supportLevel(version);
+      if (level === 'native' || level === 'flag' || level === false) return level;
+    }
+  } catch {
+    // Fall through to the same ranges.
+  }
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if ((major === 22 && minor >= 18) || (major === 23 && minor >= 6) || major > 23) return 'native';
+  return major > 22 || (major === 22 && minor >= 6) ? 'flag' : false;
+}
 const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
 
 /**
@@ -90,13 +114,16 @@ export class Pm2 {
     delete env.NODE_OPTIONS;
     for (const k of Object.keys(env)) if (k.startsWith('PM2_')) delete env[k];
     Object.assign(env, {
-      // As `npx pm2` would: the project's binaries (tsx, pm2) come first on PATH.
-      PATH: `${binDir}${delimiter}${env.PATH ?? ''}`,
+      // As `npx pm2` would: the project's binaries (tsx, pm2) come first on PATH. Then this Node:
+      // pm2 decides whether it can run a .ts by the `node` it finds on PATH (typestrip.js
+      // resolvedNodeVersion), while the daemon and its cluster instances run on the Node that
+      // starts pm2 (this one), so both must be the same Node the check judges by.
+      PATH: `${binDir}${delimiter}${dirname(process.execPath)}${delimiter}${env.PATH ?? ''}`,
       PM2_HOME: this.home,
       // The daemon's defaults for apps that set none. On a loaded machine a tsx instance can take
       // longer than pm2's 3 s listen_timeout to listen, and a reload would then stop the old
       // instance before the new one serves: a failure of the machine, not of the learner's app.
-      PM2_GRACEFUL_LISTEN_TIMEOUT: '15000',
+      PM2_GRACEFUL_LISTEN_TIMEOUT: '30000',
       FORCE_COLOR: '0',
       ...opts.env,
     });
@@ -210,8 +237,20 @@ export class Pm2 {
     const inFlight = [...this.running];
     for (const child of inFlight) killGroup(child, 'SIGKILL');
     await Promise.all(inFlight.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('close', r)))));
-    // Any pm2 command spawns a daemon if none runs: only ask pm2 when there is something to end.
-    if (this.members().length > 0) {
+    if (hasEnviron) {
+      // Linux knows every process of this PM2_HOME: SIGKILL them, the daemon first so that it
+      // restarts no instance, without asking pm2 (`delete all` and `kill` are two more pm2 starts,
+      // about a second on a quiet machine, several on a busy one, before the learner's verdict).
+      for (const pid of this.daemonPid()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
+    } else if (this.members().length > 0) {
+      // Elsewhere only pm2 knows its processes for sure. Any pm2 command spawns a daemon if none
+      // runs: only ask pm2 when there is something to end.
       await this.exec(['delete', 'all'], 8000);
       await this.exec(['kill'], 8000);
     }

@@ -1,7 +1,7 @@
 // Lesson 06 — let pm2 run the cluster.
 // A plain Express server: one process, no cluster code. pm2 runs one copy per core and shares the
 // port between them (see ecosystem.config.cjs). What it needs from the app: a clean exit on SIGINT.
-// Run it alone:   PORT=3000 node --import tsx lessons/06-pm2/server.ts
+// Run it alone:   PORT=3000 node lessons/06-pm2/server.ts   (Node 22.18+; on Node 20: node --import tsx …)
 // Run it in pm2:  PORT=3000 npx pm2 start lessons/06-pm2/ecosystem.config.cjs
 import express from 'express';
 
@@ -20,7 +20,7 @@ const server = app.listen(port, '127.0.0.1', (err) => {
 
 // pm2 stops an instance (reload, restart, stop, delete) with SIGINT, and SIGKILLs it 1.6 s later.
 process.on('SIGINT', () => {
-  // TODO: stop taking connections (server.close(), then server.closeIdleConnections()), wait
-  // about 500 ms, and only then exit with code 0.
+  // TODO: stop taking connections (server.close()), wait about 500 ms, and only then exit with
+  // code 0.
   process.exit(0);
 });

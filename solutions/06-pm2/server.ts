@@ -1,7 +1,7 @@
 // Lesson 06 — let pm2 run the cluster.
 // A plain Express server: one process, no cluster code. pm2 runs one copy per core and shares the
 // port between them (see ecosystem.config.cjs). What it needs from the app: a clean exit on SIGINT.
-// Run it alone:   PORT=3000 node --import tsx lessons/06-pm2/server.ts
+// Run it alone:   PORT=3000 node lessons/06-pm2/server.ts   (Node 22.18+; on Node 20: node --import tsx …)
 // Run it in pm2:  PORT=3000 npx pm2 start lessons/06-pm2/ecosystem.config.cjs
 import express from 'express';
 
@@ -21,10 +21,11 @@ const server = app.listen(port, '127.0.0.1', (err) => {
 // pm2 stops an instance (reload, restart, stop, delete) with SIGINT, and SIGKILLs it 1.6 s later.
 process.on('SIGINT', () => {
   // Stop taking connections: pm2's primary stops handing this instance new ones (the replacement
-  // takes them), and idle keep-alive sockets, which would hold close() open, are ended.
+  // takes them). Since Node 19, close() also ends idle keep-alive sockets by itself.
   server.close();
-  server.closeIdleConnections();
-  // Linger before exiting: a connection the primary handed over just before it learned of close()
-  // is still on its way, and exiting at once would reset it. Well within pm2's 1.6 s.
+  // Linger before exiting, well within pm2's 1.6 s: requests already accepted finish, and a
+  // connection the primary sent just before it learned of close() is read here and bounced back
+  // (Node answers accepted: false), so the primary hands it to another instance. Exit at once and
+  // that client hangs.
   setTimeout(() => process.exit(0), 500);
 });
