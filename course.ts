@@ -56,10 +56,10 @@ export const lessons: readonly Lesson[] = [
     hints: [
       "GET /crash can answer first and crash right after: what happens to an error thrown inside setImmediate(), where Express can't catch it?",
       "cluster.on('exit', (worker, code, signal) => …) runs for every death. Which of code and signal is set when a worker was killed with SIGKILL?",
-      'worker.disconnect() marks the worker: worker.exitedAfterDisconnect is true in its exit listener. What should the primary do then?',
-      'On SIGTERM: set a flag, disconnect every worker in Object.values(cluster.workers ?? {}), and call process.exit(0) from the exit listener when none is left.',
+      'worker.disconnect() marks the worker: worker.exitedAfterDisconnect is true in its exit listener. The primary\'s worker.kill() does not (since Node 18 it is a plain signal). What should the primary do then?',
+      'On SIGTERM: set a flag, disconnect every worker in Object.values(cluster.workers ?? {}), and call process.exit(0) from the exit listener when none is left — or at once when none is alive. A retry you scheduled earlier must fork nothing once the flag is set.',
       "Remember Date.now() in cluster.on('listening'). A worker that died before that, or less than 1000 ms after, is unstable; a stable death sets the count back to 0.",
-      'After 10 unstable deaths in a row fork no more; in between, wait a little longer each time: setTimeout(fork, 50 * unstable). When no worker is left, console.error why and process.exit(1).',
+      'After 5 unstable deaths in a row fork no more; in between, wait a little longer each time: setTimeout(fork, 50 * unstable). When no worker is left, console.error why and process.exit(1).',
     ],
   },
   {
@@ -80,10 +80,10 @@ export const lessons: readonly Lesson[] = [
     summary: 'A plain server, an ecosystem file, pm2 cluster mode and a zero-downtime reload.',
     hints: [
       'pm2 said "Script not found"? Which folder does pm2 resolve a relative script from? __dirname is the folder of the ecosystem file itself.',
-      'pm2 refuses the .ts file on Node 20. What if Node itself runs it, with tsx loaded first? Look at the interpreter and node_args settings.',
-      'pm2 list says fork? Cluster mode needs exec_mode \'cluster\' and the node interpreter (not tsx); instances: \'max\' gives one per core.',
-      'What does Node do on SIGINT when nothing handles it? Keep what app.listen() returns, then on SIGINT: server.close(), server.closeIdleConnections(), and setTimeout(() => process.exit(0), 500).',
-      'Why wait before exiting? The primary may have handed this instance a connection just before it learned of the close: the linger lets it be served.',
+      'pm2 refuses the .ts file? That happens on Node 20 only: Node 22.18+ runs .ts natively, and pm2 7 with it. On Node 20, what if Node itself runs it, with tsx loaded first? Look at the interpreter and node_args settings.',
+      'pm2 list says fork? Cluster mode needs exec_mode \'cluster\', or instances with the node interpreter (what pm2 picks for a .ts on Node 22.18+); interpreter \'tsx\' without exec_mode means fork mode. instances: \'max\' gives one per core.',
+      'What does Node do on SIGINT when nothing handles it? Keep what app.listen() returns, then on SIGINT: server.close() (since Node 19 it also ends idle keep-alive sockets), and setTimeout(() => process.exit(0), 500).',
+      'Why wait before exiting? The primary may have sent this instance a connection just before it learned of the close. Alive, the instance bounces it back (accepted: false) and the primary gives it to another instance; exited, nobody answers and that client hangs.',
     ],
   },
   {
@@ -92,7 +92,8 @@ export const lessons: readonly Lesson[] = [
     summary: 'Drain workers on SIGTERM and replace them one by one on SIGHUP without dropping a request.',
     hints: [
       'Without a handler, SIGHUP and SIGTERM end the primary at once, and its workers exit with it. Which process.on(…) calls does the primary need?',
-      'worker.disconnect() closes the worker\'s server, lets its requests finish, and the worker exits 0 by itself. What if a client never lets go? Keep a 5 s timer that SIGKILLs worker.process.',
+      'worker.disconnect() takes the worker out of the rotation, closes its server, lets its requests finish, and the worker exits 0 by itself. What if a client never lets go? Keep a 5 s timer that SIGKILLs worker.process.',
+      'A worker sent SIGTERM itself (kill <pid>, or your primary\'s worker.kill(), which since Node 18 only sends SIGTERM) dies mid-request unless it handles it: process.on(\'SIGTERM\', () => cluster.worker?.disconnect()). Why not server.close(() => process.exit(0))? Think of a connection already on its way to it.',
       'A rolling restart: for each old worker, fork its successor, await its \'listening\' event, then await the old one\'s \'exit\'. Why must the new one listen before the old one leaves?',
       'Does your cluster.on(\'exit\') handler fork a replacement for a worker you disconnected yourself? worker.exitedAfterDisconnect tells the two apart.',
       'On SIGTERM, call process.exit(0) only after every worker\'s \'exit\' event: Promise.all over stopWorker(w).',
