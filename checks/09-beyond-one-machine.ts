@@ -115,6 +115,19 @@ export default defineCheck({
         const seen = new Map<string, Set<number>>([['a', new Set()], ['b', new Set()]]);
         const complete = (): boolean => [...seen.values()].every((pids) => pids.size >= WORKERS);
         const deadline = Date.now() + 15_000; // a busy machine starts the second worker late
+        // First every worker of each host must be up (asked directly): nginx 1.29.7 and later keeps
+        // its first connections to a host open and reuses them, and a connection stays with the
+        // worker that took it. Sent before the second worker listens, they would all stay on one.
+        for (const app of hosts.values()) {
+          const pids = new Set<number>();
+          while (pids.size < WORKERS && Date.now() < deadline) {
+            for (const reply of await inParallel(4, 4, () => app.get('/', 8000))) {
+              const who = identify(reply);
+              if (who) pids.add(who.pid);
+            }
+            if (pids.size < WORKERS) await sleep(50);
+          }
+        }
         while (!complete() && Date.now() < deadline) {
           // Concurrent, each on a new connection: nginx opens a new connection to the host for each
           // (unless the upstream has `keepalive`), and each host's primary hands those out in turn.
@@ -162,6 +175,47 @@ export default defineCheck({
           await sleep(100);
         } while (Date.now() < deadline);
         unmet(`{"total": ${want}} (${before} before + ${N}; only GET / counts) from every worker`, `before: ${before}; after ${N} concurrent GET /: ${seen.join(', ')} from four reads`);
+      },
+    );
+
+    // "Counts itself in Redis before it answers" is only visible when Redis is slow: the check freezes
+    // its redis-server, and a GET / that waits for its INCR cannot be answered until it is back.
+    const PAUSE_MS = 400;
+    await t.expect(
+      `GET / waits for its count in Redis (with Redis paused ${PAUSE_MS} ms, no host answers; then every one does)`,
+      'await redis.incr(TOTAL_KEY) before res.json(…): answer once the count is stored, so that every client that got an answer was counted.',
+      async () => {
+        type Outcome = { reply?: Reply; error?: unknown; at: number };
+        let resumed = false;
+        redis.pause();
+        try {
+          // Four on each host, each on a new connection: its primary hands them to both workers.
+          const pending = [...hosts.values()].flatMap((app) =>
+            [0, 1, 2, 3].map(() =>
+              request(app.port, '/', { timeoutMs: 8000 }).then(
+                (reply): Outcome => ({ reply, at: performance.now() }),
+                (error: unknown): Outcome => ({ error, at: performance.now() }),
+              ),
+            ),
+          );
+          await sleep(PAUSE_MS);
+          const resumedAt = performance.now();
+          redis.resume();
+          resumed = true;
+          const outcomes = await Promise.all(pending);
+          const early = outcomes.filter((o) => o.reply !== undefined && o.at < resumedAt);
+          if (early.length > 0) {
+            const first = early[0]?.reply;
+            unmet(`no answer to GET / while Redis does not respond`, `${early.length} of ${outcomes.length} GET / (sent directly to the hosts) were answered while the check's Redis was paused${first ? `: ${show(first)}` : ''}`);
+          }
+          const failed = outcomes.filter((o) => o.reply?.status !== 200);
+          if (failed.length > 0) {
+            const o = failed[0];
+            unmet(`all ${outcomes.length} GET / answered 200 once Redis is back`, `${failed.length} did not: ${o?.reply ? show(o.reply) : o?.error instanceof Error ? o.error.message : String(o?.error)}`);
+          }
+        } finally {
+          if (!resumed) redis.resume();
+        }
       },
     );
 
