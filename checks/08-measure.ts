@@ -143,6 +143,7 @@ export default defineCheck({
       BENCH_SERVER: countingServer,
       COUNT_DIR: work,
       COUNT_N: String(N),
+      COUNT_PAUSE_AT: String(CONNECTIONS + 1), // early in the run, once an answer has come back (a busy machine may serve only a few)
     };
     // The bench starts at once; the type check and server.ts's start run beside it (nothing here
     // measures a speed, so sharing the cores changes no verdict).
