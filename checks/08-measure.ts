@@ -6,7 +6,8 @@
 //
 // Two conditions the check creates, because a wrong bench would pass without them:
 // - its server answers every 3rd load request with 503, so `errors` must count non-2xx answers;
-// - it pauses bench.ts (SIGSTOP) for a second during one run, as a busy machine would. The run's
+// - its server pauses bench.ts (SIGSTOP) for a second early in one run, as a busy machine would
+//   (done by the server at a load request: proof that the run is going on). The run's
 //   duration then includes the pause, while autocannon's `requests.average` (a mean of one-second
 //   samples) does not: only completed ÷ duration matches what the server saw.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
