@@ -1,20 +1,30 @@
 // Lesson 08: the learner's bench.ts loads a server with 1, 2, … cores and 2 × cores workers using
 // autocannon. The check does not trust the numbers it prints: it points BENCH_SERVER at a server of
-// its own that writes down what it served, runs the bench with 1 s per worker count, and compares.
-// Nothing here asserts a speed: only that the measurement happened and is reported faithfully.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// its own that writes down what it did (checks/fixtures/counting-server.ts), runs the bench with
+// settings that are not the defaults, and compares. Nothing here asserts a speed: only that the
+// measurement happened as the contract says and is reported faithfully.
+//
+// Two conditions the check creates, because a wrong bench would pass without them:
+// - its server answers every 3rd load request with 503, so `errors` must count non-2xx answers;
+// - its server pauses bench.ts (SIGSTOP) for 1.3 s early in one run, as a busy machine would
+//   (done by the server at a load request: proof that the run is going on). The run's
+//   duration then includes the pause, while autocannon's `requests.average` (a mean of one-second
+//   samples) does not: only completed ÷ duration matches what the server saw.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineCheck, Fatal, isAlive, pidOf, unmet } from './lib/index.ts';
+import { defineCheck, Fatal, isAlive, pidOf, sleep, unmet } from './lib/index.ts';
 
 const cores = availableParallelism();
 const counts = [...Array.from({ length: cores }, (_, i) => i + 1), 2 * cores];
 const SECONDS = 1;
-const N = 25;
-// A server start is about 1 s here, plus 1 s of load each; a machine busy with other work may take
-// ten times as long, and a bound only matters for a bench that hangs.
-const BENCH_BOUND_MS = 30_000 + counts.length * 25_000;
+const N = 24; // not the default 25: a bench that hard-codes the route is caught
+const CONNECTIONS = 6; // not the default 20
+const PAUSE_MS = 1300; // as in the counting server
+// A server start is well under 1 s here, plus 1 s of load each; a machine busy with other work may
+// take ten times as long, and a bound only matters for a bench that hangs.
+const BENCH_BOUND_MS = 30_000 + counts.length * 40_000; // 98 s were seen at load average 100
 const countingServer = fileURLToPath(new URL('./fixtures/counting-server.ts', import.meta.url));
 
 interface Run {
@@ -45,57 +55,143 @@ function parseRuns(text: string): Run[] {
   });
 }
 
-/** What the counting server wrote: for each server started, its WORKERS and the /work answers it sent. */
-function servers(dir: string): { primary: number; workers: number; served: number; workerPids: number[] }[] {
-  const files = readdirSync(dir);
-  return files
-    .filter((f) => /^primary-\d+\.json$/.test(f))
-    .map((f) => {
-      const primary = Number(/\d+/.exec(f)?.[0]);
-      const { workers } = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { workers: number };
-      let served = 0;
-      const workerPids: number[] = [];
-      for (const g of files) {
-        const m = new RegExp(`^served-${primary}-(\\d+)\\.json$`).exec(g);
-        if (!m) continue;
-        workerPids.push(Number(m[1]));
-        served += (JSON.parse(readFileSync(join(dir, g), 'utf8')) as { served: number }).served;
+/** One server the bench started, as the counting server wrote it down. */
+interface Server {
+  primary: number;
+  workers: number;
+  /** Earlier servers' primaries still alive when this one started. */
+  stillRunning: number[];
+  workerPids: number[];
+  /** Load answers sent (200 and 503), 503s among them, load connections opened and closed. */
+  answered: number;
+  non2xx: number;
+  connections: number;
+  closed: number;
+}
+
+function readServers(dir: string): Server[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: Server[] = [];
+  for (const f of files) {
+    const primary = Number(/^primary-(\d+)\.json$/.exec(f)?.[1] ?? NaN);
+    if (!Number.isInteger(primary)) continue;
+    let info: { workers: number; stillRunning: number[] };
+    try {
+      info = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { workers: number; stillRunning: number[] };
+    } catch {
+      continue; // renamed into place whole, so only a file removed meanwhile lands here
+    }
+    const server: Server = { primary, workers: info.workers, stillRunning: info.stillRunning, workerPids: [], answered: 0, non2xx: 0, connections: 0, closed: 0 };
+    for (const g of files) {
+      const m = new RegExp(`^served-${primary}-(\\d+)\\.log$`).exec(g);
+      if (!m) continue;
+      server.workerPids.push(Number(m[1]));
+      let log = '';
+      try {
+        log = readFileSync(join(dir, g), 'latin1');
+      } catch {
+        continue;
       }
-      return { primary, workers, served, workerPids };
-    });
+      for (const ch of log) {
+        if (ch === '.') server.answered++;
+        else if (ch === '!') (server.answered++, server.non2xx++);
+        else if (ch === 'c') server.connections++;
+        else if (ch === 'x') server.closed++;
+      }
+    }
+    out.push(server);
+  }
+  return out;
+}
+
+/** The pause the counting server put into one run (Date.now() values), if one counted. */
+interface Pause {
+  primary: number;
+  firstLoadAt: number;
+  resumedAt: number;
+}
+
+function readPause(dir: string): Pause | undefined {
+  for (const f of readdirSync(dir)) {
+    const primary = Number(/^pause-(\d+)\.json$/.exec(f)?.[1] ?? NaN);
+    if (!Number.isInteger(primary)) continue;
+    try {
+      const p = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { firstLoadAt: number; resumedAt: number; counts: boolean };
+      if (p.counts) return { primary, firstLoadAt: p.firstLoadAt, resumedAt: p.resumedAt };
+    } catch {
+      // Renamed into place whole: only a file removed meanwhile lands here.
+    }
+  }
+  return undefined;
 }
 
 export default defineCheck({
   timeoutMs: BENCH_BOUND_MS + 40_000,
   async run(t) {
-    const app = await t.start({ env: { WORKERS: '2' }, readyMs: 30_000 });
+    const work = mkdtempSync(join(tmpdir(), 'bench-check-'));
+    const out = join(work, 'result.json');
+    const env = {
+      BENCH_SECONDS: String(SECONDS),
+      BENCH_WARMUP: '0',
+      BENCH_CONNECTIONS: String(CONNECTIONS),
+      BENCH_N: String(N),
+      BENCH_OUT: out,
+      BENCH_SERVER: countingServer,
+      COUNT_DIR: work,
+      COUNT_N: String(N),
+      COUNT_PAUSE_AT: String(CONNECTIONS + 1), // early in the run, once an answer has come back (a busy machine may serve only a few)
+    };
+    // The bench starts at once; the type check and server.ts's start run beside it (nothing here
+    // measures a speed, so sharing the cores changes no verdict).
+    const bench = await t.spawn({ entry: 'bench.ts', env });
+    writeFileSync(join(work, 'bench.pid'), String(bench.pid)); // the counting server pauses this process once
+    t.defer(() => {
+      bench.signal('SIGCONT'); // never leave it stopped
+      // A bench that died, or never stopped a server, leaves servers behind: they may not be in its process group.
+      for (const s of readServers(work)) for (const pid of [s.primary, ...s.workerPids]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    const app = await t.start({ env: { WORKERS: '1' }, readyMs: 30_000 });
     await t.expect(`server.ts answers GET /work?n=${N}`, 'server.ts is given: restore it from git if it was changed.', async () => {
       const reply = await app.get(`/work?n=${N}`, 10_000);
       if (reply.status !== 200 || pidOf(reply) === undefined) unmet('status 200 and JSON with "pid"', `status ${reply.status}: ${reply.body.slice(0, 200)}`);
     });
-    await app.program.stop(); // it would only take CPU from the measurement
+    await app.program.stop();
 
-    const work = mkdtempSync(join(tmpdir(), 'bench-check-'));
-    const out = join(work, 'result.json');
-    t.defer(() => {
-      // A bench that died may leave servers behind that are not in its process group.
-      for (const s of servers(work)) for (const pid of [s.primary, ...s.workerPids]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-      rmSync(work, { recursive: true, force: true });
-    });
-
-    const env = { BENCH_SECONDS: String(SECONDS), BENCH_WARMUP: '0', BENCH_CONNECTIONS: '8', BENCH_N: String(N), BENCH_OUT: out, BENCH_SERVER: countingServer, COUNT_DIR: work };
-    const bench = await t.spawn({ entry: 'bench.ts', env });
-
-    await t.expect(`bench.ts runs to the end and exits 0 (BENCH_SECONDS=${SECONDS}, within ${BENCH_BOUND_MS / 1000} s)`, 'Run it yourself: BENCH_SECONDS=1 node --import tsx bench.ts', async () => {
+    await t.expect(`bench.ts runs to the end and exits 0 (BENCH_SECONDS=${SECONDS}, within ${BENCH_BOUND_MS / 1000} s)`, 'Run it yourself: BENCH_SECONDS=1 node bench.ts (on Node 20: node --import tsx bench.ts)', async () => {
       const exit = await Promise.race([bench.exited, new Promise<undefined>((r) => setTimeout(r, BENCH_BOUND_MS))]);
       if (!exit) throw new Fatal(`still running after ${BENCH_BOUND_MS / 1000} s. Its last output:`, bench.tail());
       if (exit.code !== 0) throw new Fatal(`it ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`}. Its last output:`, bench.tail(12));
     });
+    const paused = readPause(work);
 
-    const started = servers(work);
+    const started = readServers(work);
     await t.expect(`it starts the server with WORKERS = ${counts.join(', ')} (1 … cores, then 2 × cores), once each`, 'workerCounts() returns 1, 2, … availableParallelism(), then 2 × availableParallelism().', async () => {
       const seen = started.map((s) => s.workers).sort((a, b) => a - b);
       if (seen.join(',') !== counts.join(',')) unmet(`servers with ${counts.join(', ')} workers`, seen.length === 0 ? 'no server was started with BENCH_SERVER' : `servers with ${seen.join(', ')} workers`);
+    });
+
+    await t.expect('it stops each server before it starts the next, and leaves none running', 'Stop the server (and wait for it to exit) before the next worker count starts: await stopServer(server.child) in a finally.', async () => {
+      const overlapping = started.filter((s) => s.stillRunning.length > 0);
+      if (overlapping.length > 0) {
+        const line = overlapping.map((s) => `when the server with ${s.workers} workers started, ${s.stillRunning.map((pid) => `the primary ${pid} (${started.find((o) => o.primary === pid)?.workers ?? '?'} workers)`).join(' and ')} still ran`).join('\n');
+        unmet('each server stopped before the next one starts', line);
+      }
+      // Workers leave a moment after their primary: give them a second, then name what is left.
+      const deadline = Date.now() + 2000;
+      let left: number[] = [];
+      do {
+        left = started.flatMap((s) => [s.primary, ...s.workerPids]).filter(isAlive);
+        if (left.length === 0) return;
+        await sleep(50);
+      } while (Date.now() < deadline);
+      unmet('no server process left when bench.ts has exited', `still running 2 s after bench.ts exited: ${left.map((pid) => `pid ${pid}`).join(', ')}`);
     });
 
     const runs = await t.expect('BENCH_OUT holds a run for every worker count', 'Keep the JSON writing at the end of bench.ts; toRow() fills each run.', async () => {
@@ -111,44 +207,97 @@ export default defineCheck({
       return parsed;
     });
     if (!runs) return;
+    const serverOf = (run: Run): Server[] => started.filter((s) => s.workers === run.workers);
 
-    await t.expect(`the request counts match what the server answered (GET /work?n=${N})`, `Load http://127.0.0.1:PORT/work?n=\${N} with autocannon; "completed" is result.requests.total, "sent" is result.requests.sent.`, async () => {
-      const problems: string[] = [];
-      for (const run of runs) {
-        const served = started.filter((s) => s.workers === run.workers).reduce((sum, s) => sum + s.served, 0);
-        const line = `${run.workers} workers: sent ${run.sent}, completed ${run.completed}; the server answered ${served}`;
-        // Answers in flight when autocannon stops were served but not counted as completed: sent bounds them.
-        if (run.completed <= 0 || served < 0.95 * run.completed - 3 || served > 1.05 * run.sent + 3 || run.sent < run.completed) problems.push(line);
-      }
-      if (problems.length > 0) unmet('completed ≤ what the server answered ≤ sent (5% slack), and more than 0', problems.join('\n'));
-    });
+    await t.expect(
+      `the request counts match what the server answered on /work?n=$BENCH_N (the check sets BENCH_N=${N})`,
+      `Load http://127.0.0.1:PORT/work?n=\${N} (N from BENCH_N) with autocannon; "completed" is result.requests.total, "sent" is result.requests.sent.`,
+      async () => {
+        const problems: string[] = [];
+        for (const run of runs) {
+          const answered = serverOf(run).reduce((sum, s) => sum + s.answered, 0);
+          const line = `${run.workers} workers: sent ${run.sent}, completed ${run.completed}; the server answered ${answered} GET /work?n=${N}`;
+          // Answers in flight when autocannon stops were served but not counted as completed: sent bounds them.
+          if (run.completed <= 0 || answered < 0.95 * run.completed - 3 || answered > 1.05 * run.sent + 3 || run.sent < run.completed) problems.push(line);
+        }
+        if (problems.length > 0) unmet('completed ≤ what the server answered ≤ sent (5% slack), and more than 0', problems.join('\n'));
+      },
+    );
 
-    await t.expect('req/s is completed / seconds, and p50 ≤ p99 are latencies in ms', 'reqPerSec = result.requests.total / result.duration; p50 and p99 come from result.latency.', async () => {
-      const problems: string[] = [];
-      for (const run of runs) {
-        const ratio = (run.reqPerSec * SECONDS) / Math.max(run.completed, 1);
-        if (ratio < 0.5 || ratio > 2) problems.push(`${run.workers} workers: ${Math.round(run.reqPerSec)} req/s for ${run.completed} requests in ${SECONDS} s`);
-        if (!(run.p50 >= 0 && run.p99 > 0 && run.p50 <= run.p99 && run.p99 < 60_000)) problems.push(`${run.workers} workers: p50 ${run.p50} ms, p99 ${run.p99} ms`);
-      }
-      if (problems.length > 0) unmet('numbers that fit together', problems.join('\n'));
-    });
+    await t.expect(
+      `it loads with BENCH_CONNECTIONS connections (the check sets ${CONNECTIONS})`,
+      'autocannon({ url, connections: CONNECTIONS, duration: seconds }), with CONNECTIONS read from BENCH_CONNECTIONS.',
+      async () => {
+        const problems: string[] = [];
+        for (const run of runs) {
+          const opened = serverOf(run).reduce((sum, s) => sum + s.connections, 0);
+          // One more is a probe of the bench's own on the load route.
+          if (opened < CONNECTIONS || opened > CONNECTIONS + 1) problems.push(`${run.workers} workers: ${opened} connections sent GET /work?n=${N}${opened >= 2 * CONNECTIONS ? ' (a warm-up despite BENCH_WARMUP=0 would double them)' : ''}`);
+        }
+        if (problems.length > 0) unmet(`${CONNECTIONS} connections per worker count`, problems.join('\n'));
+      },
+    );
+
+    await t.expect(
+      `reqPerSec is completed ÷ the run's duration (the check paused bench.ts for ${PAUSE_MS / 1000} s in one run), p50 ≤ p99 in ms`,
+      'reqPerSec = result.requests.total / result.duration (requests.average is a mean of one-second samples: it leaves out time the bench stood still); p50 and p99 come from result.latency.',
+      async () => {
+        const problems: string[] = [];
+        for (const run of runs) {
+          const duration = run.completed / run.reqPerSec; // what the bench divided by, if it divided
+          const pausedHere = paused !== undefined && serverOf(run).some((s) => s.primary === paused.primary);
+          // The run lasted at least from the first answer the check saw until it let bench.ts go on.
+          const least = pausedHere ? (paused.resumedAt - paused.firstLoadAt) / 1000 - 0.03 : SECONDS - 0.03;
+          const most = (pausedHere ? (paused.resumedAt - paused.firstLoadAt) / 1000 : SECONDS) + 2;
+          if (!(run.reqPerSec > 0) || duration < least || duration > most) {
+            const why = pausedHere ? `; this run was paused ${PAUSE_MS / 1000} s and lasted at least ${least.toFixed(2)} s` : '';
+            problems.push(`${run.workers} workers: ${run.reqPerSec} req/s for ${run.completed} completed is ${Number.isFinite(duration) ? duration.toFixed(2) : '∞'} s${why}`);
+          }
+          if (!(run.p50 >= 0 && run.p99 > 0 && run.p50 <= run.p99 && run.p99 < 60_000)) problems.push(`${run.workers} workers: p50 ${run.p50} ms, p99 ${run.p99} ms`);
+        }
+        if (problems.length > 0) unmet('completed ÷ reqPerSec = the run\'s duration in seconds, and 0 ≤ p50 ≤ p99', problems.join('\n'));
+      },
+    );
+
+    await t.expect(
+      'errors counts failed connections and non-2xx answers (the check\'s server answers every 3rd request with 503)',
+      'errors = result.errors + result.non2xx: a 503 is an answer, not a failed connection, so result.errors alone leaves it out.',
+      async () => {
+        const problems: string[] = [];
+        for (const run of runs) {
+          const non2xx = serverOf(run).reduce((sum, s) => sum + s.non2xx, 0);
+          // A 503 still in flight when autocannon stopped was sent but never received: sent − completed bounds those.
+          const inFlight = Math.max(0, run.sent - run.completed);
+          if (run.errors < non2xx - inFlight - 1 || run.errors > non2xx + 2) problems.push(`${run.workers} workers: errors ${run.errors}; the server answered ${non2xx} times with 503`);
+        }
+        if (problems.length > 0) unmet('errors = the 503 answers received (plus failed connections: none here)', problems.join('\n'));
+      },
+    );
 
     await t.expect('the output shows a table row and two bars (req/s, p99) for every worker count', 'Keep printTable() and printChart() at the end of bench.ts.', async () => {
       const lines = bench.output.split('\n');
+      const numbersIn = (s: string): number[] => [...s.replace(/(\d),(\d{3})/g, '$1$2').matchAll(/\d+(?:\.\d+)?/g)].map((m) => Number(m[0]));
       const problems: string[] = [];
       const maxRps = Math.max(...runs.map((r) => r.reqPerSec), 1);
       const maxP99 = Math.max(...runs.map((r) => r.p99), 1);
+      const near = (nums: number[], v: number): boolean => nums.some((x) => Math.abs(x - v) <= 1);
       for (const run of runs) {
-        const own = lines.filter((l) => new RegExp(`^\\s*${run.workers}\\s*│`).test(l));
-        const row = own.find((l) => !l.includes('█') && l.includes(String(Math.round(run.reqPerSec))) && l.includes(String(Math.round(run.p99))));
-        if (!row) problems.push(`no table row for ${run.workers} workers with ${Math.round(run.reqPerSec)} req/s and p99 ${Math.round(run.p99)} ms`);
-        const bars = own.filter((l) => /│█*\s/.test(l) && !l.includes(' │ ')).map((l) => (l.match(/█/g) ?? []).length);
-        const want = [Math.round((40 * run.reqPerSec) / maxRps), Math.round((40 * run.p99) / maxP99)];
-        if (bars.length < 2 || Math.abs((bars[0] ?? 0) - want[0]!) > 1 || Math.abs((bars[1] ?? 0) - want[1]!) > 1) {
+        // Lines that start with this worker count (a table may open with | or │).
+        const own = lines
+          .map((l) => /^\s*[|│]?\s*(\d+)(?![\d.])(.*)$/.exec(l))
+          .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) === run.workers)
+          .map((m) => ({ line: m[0], rest: m[2] ?? '' }));
+        const isBar = (o: { line: string; rest: string }): boolean => /^\s*│█*/.test(o.rest) && (o.line.includes('█') || numbersIn(o.rest).length <= 1);
+        const row = own.find((o) => !isBar(o) && near(numbersIn(o.rest), run.reqPerSec) && near(numbersIn(o.rest), run.p99));
+        if (!row) problems.push(`no table row for ${run.workers} workers with ${run.reqPerSec} req/s and p99 ${run.p99} ms`);
+        const bars = own.filter(isBar).map((o) => (o.line.match(/█/g) ?? []).length);
+        const want = [Math.round((40 * run.reqPerSec) / maxRps), Math.round((40 * run.p99) / maxP99)] as const;
+        const rpsBar = bars[0];
+        if (rpsBar === undefined || Math.abs(rpsBar - want[0]) > 1 || !bars.slice(1).some((b) => Math.abs(b - want[1]) <= 1)) {
           problems.push(`${run.workers} workers: bars of ${bars.join(' and ') || 'nothing'} █, expected ${want.join(' and ')}`);
         }
       }
-      if (problems.length > 0) unmet('one table row and two bars per worker count, bars scaled to 40 █ for the largest', problems.join('\n'));
+      if (problems.length > 0) unmet('one table row (the count first, then its req/s and p99) and two bars (count │ █…) per worker count, bars scaled to 40 █ for the largest', problems.join('\n'));
     });
   },
 });

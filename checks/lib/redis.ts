@@ -11,6 +11,9 @@ export interface Redis {
   readonly url: string;
   /** Its temporary folder (removed by the clean-up). */
   readonly dir: string;
+  /** Freeze redis-server (SIGSTOP): its clients' commands wait, unanswered, until resume(). */
+  pause(): void;
+  resume(): void;
 }
 
 export const redisInstall = {
@@ -48,6 +51,7 @@ export async function startRedis(t: Pick<CheckContext, 'defer'>): Promise<Redis>
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', folder.dir, '--daemonize', 'no', '--logfile', ''];
   const service = new Service(bin, args, folder.dir);
   t.defer(async () => {
+    service.signalGroup('SIGCONT'); // a paused server would only take its SIGTERM once resumed
     await service.stop();
     folder.remove();
   });
@@ -55,5 +59,11 @@ export async function startRedis(t: Pick<CheckContext, 'defer'>): Promise<Redis>
   if (state !== 'ready') {
     throw new Fatal(`redis-server did not start on port ${port} (${state === 'exited' ? 'it exited' : 'no answer to PING within 5 s'}). Its output:`, service.output.trim().split('\n').slice(-8).join('\n'));
   }
-  return { port, url: `redis://127.0.0.1:${port}`, dir: folder.dir };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir: folder.dir,
+    pause: () => service.signalGroup('SIGSTOP'),
+    resume: () => service.signalGroup('SIGCONT'),
+  };
 }

@@ -1,7 +1,8 @@
 // Lesson 09 — beyond one machine.
 // The clustered app of lessons 03–05, about to run on several hosts behind nginx. Its request
 // total and broadcast message still live in each worker's memory; move them to Redis.
-// Run it:  REDIS_URL=redis://127.0.0.1:6379 HOST_ID=a PORT=3001 node --import tsx lessons/09-beyond-one-machine/server.ts
+// Run it:  REDIS_URL=redis://127.0.0.1:6379 HOST_ID=a PORT=3001 node lessons/09-beyond-one-machine/server.ts
+//          (Node 22.18+, 24, 26; on Node 20: node --import tsx lessons/09-beyond-one-machine/server.ts)
 import cluster from 'node:cluster';
 import os from 'node:os';
 import express from 'express';

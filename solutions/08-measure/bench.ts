@@ -1,8 +1,10 @@
 // Lesson 08 — measure it. Start server.ts with 1, 2, … cores and 2 × cores workers, load each one
 // with autocannon on the CPU-bound route, and print requests/s and latency as a table and bar charts.
-// Run it:  node --import tsx lessons/08-measure/bench.ts      (about 30 s on 2 cores)
+// Run it:  node lessons/08-measure/bench.ts      (about 30 s on 2 cores; Node 22.18+, 24, 26)
+//          node --import tsx lessons/08-measure/bench.ts      (Node 20)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -68,12 +70,25 @@ function freePort(): Promise<number> {
   });
 }
 
-async function answers(port: number): Promise<boolean> {
-  try {
-    return (await fetch(`http://127.0.0.1:${port}/work?n=1`, { signal: AbortSignal.timeout(1000) })).ok;
-  } catch {
-    return false;
-  }
+/** The pid of the worker that answers a request on a new connection, or undefined if none answered. */
+function pidOnNewConnection(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    // agent: false and connection: close: a kept-alive connection would stay on one worker.
+    const req = http.get({ host: '127.0.0.1', port, path: '/work?n=1', agent: false, headers: { connection: 'close' }, timeout: 1000 }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => {
+        try {
+          const pid: unknown = (JSON.parse(body) as { pid?: unknown }).pid;
+          resolve(typeof pid === 'number' ? pid : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
 }
 
 /** Start the server with `workers` workers; resolves once every worker has answered once. */
@@ -85,23 +100,27 @@ async function startServer(workers: number): Promise<{ port: number; child: Chil
   });
   let errors = '';
   child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  // The first answer comes from the first worker up: wait until each worker has answered, so that
+  // every run measures all of its workers. The primary hands new connections out in turn.
+  const seen = new Set<number>();
   const deadline = Date.now() + 60_000; // minutes would mean something is wrong; a busy machine takes seconds
-  while (!(await answers(port))) {
+  while (seen.size < workers) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the server with ${workers} workers did not start:\n${errors}`);
+      throw new Error(`the server with ${workers} workers did not start (${seen.size} answered):\n${errors}`);
     }
-    await sleep(100);
+    const pid = await pidOnNewConnection(port);
+    if (pid === undefined) await sleep(50);
+    else seen.add(pid);
   }
-  await sleep(300 * workers); // the first answer came from one worker; give the others time to start
   return { port, child };
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM'); // the primary; its workers leave when it is gone
+  child.kill('SIGTERM'); // the primary; its workers leave when their channel to it closes
   await exited;
-  await sleep(200);
 }
 
 const cell = (v: number, w: number): string => String(Math.round(v)).padStart(w);

@@ -1,7 +1,8 @@
 // Lesson 09 — beyond one machine.
 // The clustered app of lessons 03–05, ready to run on several hosts behind nginx: the request
 // total and the broadcast message live in Redis, which every worker on every host shares.
-// Run it:  REDIS_URL=redis://127.0.0.1:6379 HOST_ID=a PORT=3001 node --import tsx lessons/09-beyond-one-machine/server.ts
+// Run it:  REDIS_URL=redis://127.0.0.1:6379 HOST_ID=a PORT=3001 node lessons/09-beyond-one-machine/server.ts
+//          (Node 22.18+, 24, 26; on Node 20: node --import tsx lessons/09-beyond-one-machine/server.ts)
 import cluster from 'node:cluster';
 import os from 'node:os';
 import express from 'express';
@@ -34,8 +35,8 @@ if (cluster.isPrimary) {
     cluster.fork();
   });
 } else {
-  // One connection for commands; a subscribed connection can do nothing but listen, so pub/sub
-  // gets a second one.
+  // One connection for commands, a second one for pub/sub: under RESP2 a subscribed connection
+  // can do nothing but listen (RESP3, node-redis 6's default, lifts that; two work everywhere).
   const redis = createClient({ url: redisUrl });
   const subscriber = redis.duplicate();
   redis.on('error', (err: Error) => console.error(`redis: ${err.message}`));
