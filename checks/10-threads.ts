@@ -53,22 +53,23 @@ interface Burst {
 }
 
 /**
- * Wait (up to 5 s) until the process is quiet: less than `ms` of CPU in 200 ms. A thread that just
- * started may still be loading its code (on Node 20 tsx compiles worker.ts in a thread of its own).
+ * Wait (up to 8 s) until the process is quiet: no thread running or waiting for a core in three
+ * samples in a row. A thread that just started may still be loading its code (on Node 20 tsx
+ * compiles worker.ts in a thread of its own); on a crowded machine it burns little CPU per second
+ * but stays runnable, so the state tells it apart where CPU time would not.
  */
-async function quiet(pid: number, ms: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const a = threadsOf(pid);
-    await sleep(200);
-    const b = threadsOf(pid);
-    const burned = [...b].reduce((sum, [tid, th]) => sum + th.cpuMs - (a.get(tid)?.cpuMs ?? th.cpuMs), 0);
-    if (burned < ms) return;
+async function quiet(pid: number): Promise<void> {
+  const deadline = Date.now() + 8000;
+  let calm = 0;
+  while (calm < 3 && Date.now() < deadline) {
+    const busyNow = [...threadsOf(pid).values()].some((th) => th.runnable);
+    calm = busyNow ? 0 : calm + 1;
+    await sleep(30);
   }
 }
 
 async function burst(pid: number, port: number, paths: readonly string[], timeoutMs = 60_000): Promise<Burst> {
-  await quiet(pid, 20);
+  await quiet(pid);
   const before = threadsOf(pid);
   const last = new Map<number, number>();
   const samples: Set<number>[] = [];
@@ -225,6 +226,7 @@ export default defineCheck({
     const n = Math.min(38, Math.max(28, 30 + Math.round(Math.log(70 / Math.max(ownCpuForFib(30), 1)) / Math.log(1.618))));
     const reference = Math.min(ownCpuForFib(n), ownCpuForFib(n));
     const busy = 0.4 * reference; // a thread that computed fib(n) burned at least this much
+    await quiet(pid);
     const threadsBefore = threadsOf(pid).size;
 
     await t.expect(
