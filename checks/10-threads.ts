@@ -248,7 +248,9 @@ export default defineCheck({
     );
 
     await t.expect(`fib(${n + 3}) costs about 1.6³ ≈ 4× the CPU time of fib(${n}) on the threads`, 'The thread must compute fib itself: two recursive calls per call, no cache, no loop until the clock says so.', async () => {
+      // Both pairs must hold: fib's CPU time is steady, a wall-clock busy-wait's varies with the load.
       let said = '';
+      let held = 0;
       for (let attempt = 0; attempt < 2; attempt++) {
         const threadCpu = (b: Burst): number => [...b.cpu].filter(([tid]) => tid !== pid).reduce((sum, [, c]) => sum + c, 0);
         const small = keep(await burst(pid, app.port, [`/work?n=${n}`]));
@@ -256,10 +258,14 @@ export default defineCheck({
         const bad = badReplies(small, pid, n) ?? badReplies(big, pid, n + 3);
         if (bad) unmet('200 answers with the right fib', bad);
         const ratio = threadCpu(big) / Math.max(threadCpu(small), 1);
-        if (ratio >= 2.2 && ratio <= 10) return;
+        if (ratio >= 2.2 && ratio <= 10 && threadCpu(big) >= 1.6 * reference) {
+          held++;
+          continue;
+        }
         said = `the threads burned ${ms(threadCpu(small))} for fib(${n}), ${ms(threadCpu(big))} for fib(${n + 3}): ${ratio.toFixed(1)}×`;
       }
-      unmet('a ratio between 2.2 and 10 (about 4.2)', said);
+      if (held === 2) return;
+      unmet(`a ratio between 2.2 and 10 (about 4.2) twice, and fib(${n + 3}) costing at least ${ms(1.6 * reference)}`, said);
     });
 
     /** k concurrent requests computed by exactly `want` threads (≥ `together` runnable at once). */
@@ -362,11 +368,13 @@ export default defineCheck({
           return [...beforeCrash.keys()].some((tid) => !now.has(tid));
         }, 10_000);
         if (!gone) unmet('the thread that ran /crash to end (its uncaught exception ends it)', `all ${beforeCrash.size} threads of the process are still there 10 s after /crash`);
-        const refilled = await until(() => threadsOf(pid).size >= beforeCrash.size, 10_000);
+        // Give the new thread a moment to appear; the proof of the pool's size is the burst below
+        // (the total thread count is not: tsx and Node start helper threads of their own).
+        await until(() => threadsOf(pid).size >= beforeCrash.size, 3000);
         const got = await spread({ pid, port: app.port }, cores + 1, cores);
         const fresh = got.threads.filter((tid) => !beforeCrash.has(tid));
-        if (!refilled || !got.ok || fresh.length === 0) {
-          unmet(`${beforeCrash.size} threads again, ${cores} of them computing side by side, one of them new`, `${threadsOf(pid).size} threads; ${got.said}`);
+        if (!got.ok || fresh.length === 0) {
+          unmet(`${cores} of them computing side by side, one of them new`, `${threadsOf(pid).size} threads; ${got.said}`);
         }
       },
     );
