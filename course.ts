@@ -127,6 +127,19 @@ export const lessons: readonly Lesson[] = [
       'server {{HOST_B}} max_fails=1 fail_timeout=5s; — how many requests does nginx then spend on a dead host in five seconds, and how many with max_fails=0?',
     ],
   },
+  {
+    id: '10-threads',
+    title: 'Threads or processes?',
+    summary: 'One process, one pid: /work computed on a pool of worker threads while the main thread keeps answering.',
+    hints: [
+      'Which thread runs fib now? While it computes, who answers GET /? What could run it instead, in this same process?',
+      'new Worker(file) starts a thread with its own event loop. How does the main thread hand it n, and how does the result come back? (postMessage, and the \'message\' event)',
+      'A Worker per request: how many threads do ten concurrent requests make? Start THREADS threads once, keep the idle ones, and queue a request when none is idle.',
+      "What happens to the process when a thread throws and no one listens for the Worker's 'error' event? What should happen to the request that thread was running, and to the pool's size?",
+      'THREADS is read like WORKERS in lesson 03: unset or empty means os.availableParallelism(); Number.isInteger(size) && size >= 1, else console.error a message naming THREADS and process.exit(1).',
+    ],
+  },
+
 ];
 
 /** A lesson by what a learner types: `3`, `03`, `03-cpu-count`. */

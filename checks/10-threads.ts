@@ -1,0 +1,415 @@
+// Lesson 10: one process computes GET /work?n=N on a pool of worker threads (THREADS of them, or
+// os.availableParallelism()) while its main thread keeps answering. Proved from the outside with
+// what the kernel counts per thread (/proc/PID/task/TID): which threads burned fib's CPU time, and
+// which were runnable at the same moment. A timer, a busy-wait or a main-thread fib cannot pass.
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { defineCheck, Fatal, freePort, pidOf, request, sleep, unmet, type Program, type Reply } from './lib/index.ts';
+
+const REFUSE_WITHIN_MS = 15_000;
+const BAD_VALUES = ['0', '1.5', 'abc'];
+
+interface Thread {
+  /** Kernel-counted CPU time of this thread so far (run time from schedstat, ns precision). */
+  readonly cpuMs: number;
+  /** R: running or waiting for a core (a thread computing fib is always R). */
+  readonly runnable: boolean;
+}
+
+/** Every thread of a process, by thread id. Empty when the process is gone. */
+function threadsOf(pid: number): Map<number, Thread> {
+  const out = new Map<number, Thread>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      let cpuMs: number;
+      try {
+        cpuMs = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+      } catch {
+        cpuMs = (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
+      }
+      out.set(Number(tid), { cpuMs, runnable: fields[0] === 'R' });
+    } catch {
+      // The thread ended while we looked.
+    }
+  }
+  return out;
+}
+
+/** What each thread did while some requests ran: CPU burned, and at which samples it was runnable. */
+interface Burst {
+  readonly replies: Reply[];
+  /** CPU ms burned during the burst, per thread id (threads born during it count from 0). */
+  readonly cpu: Map<number, number>;
+  /** Per sample, the thread ids that were runnable. */
+  readonly samples: Set<number>[];
+}
+
+/**
+ * Wait (up to 8 s) until the process is quiet: no thread running or waiting for a core in three
+ * samples in a row. A thread that just started may still be loading its code (on Node 20 tsx
+ * compiles worker.ts in a thread of its own); on a crowded machine it burns little CPU per second
+ * but stays runnable, so the state tells it apart where CPU time would not.
+ */
+async function quiet(pid: number): Promise<void> {
+  const deadline = Date.now() + 8000;
+  let calm = 0;
+  while (calm < 3 && Date.now() < deadline) {
+    const busyNow = [...threadsOf(pid).values()].some((th) => th.runnable);
+    calm = busyNow ? 0 : calm + 1;
+    await sleep(30);
+  }
+}
+
+async function burst(pid: number, port: number, paths: readonly string[], timeoutMs = 60_000): Promise<Burst> {
+  await quiet(pid);
+  const before = threadsOf(pid);
+  const last = new Map<number, number>();
+  const samples: Set<number>[] = [];
+  let done = false;
+  const all = Promise.all(paths.map((p) => request(port, p, { timeoutMs })));
+  all.then(() => (done = true), () => (done = true));
+  while (!done) {
+    const now = threadsOf(pid);
+    const runnable = new Set<number>();
+    for (const [tid, th] of now) {
+      last.set(tid, th.cpuMs);
+      if (th.runnable) runnable.add(tid);
+    }
+    samples.push(runnable);
+    await sleep(5);
+  }
+  const replies = await all;
+  for (const [tid, th] of threadsOf(pid)) last.set(tid, th.cpuMs);
+  const cpu = new Map<number, number>();
+  for (const [tid, ms] of last) cpu.set(tid, ms - (before.get(tid)?.cpuMs ?? 0));
+  return { replies, cpu, samples };
+}
+
+/** Threads other than the main one that burned at least `minMs` of CPU in the burst. */
+const computing = (b: Burst, pid: number, minMs: number): number[] => [...b.cpu].filter(([tid, ms]) => tid !== pid && ms >= minMs).map(([tid]) => tid);
+
+/** The largest number of these threads seen runnable in the same sample. */
+const mostAtOnce = (b: Burst, tids: readonly number[]): number => Math.max(0, ...b.samples.map((s) => tids.filter((t) => s.has(t)).length));
+
+const fib = (k: number): number => (k < 2 ? k : fib(k - 1) + fib(k - 2));
+
+function ownCpuForFib(k: number): number {
+  const before = process.cpuUsage();
+  fib(k);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+const ms = (x: number): string => `${Math.round(x)} ms`;
+
+function describeBurst(b: Burst, pid: number): string {
+  const rows = [...b.cpu].filter(([, c]) => c >= 5).sort((a, z) => z[1] - a[1]);
+  if (rows.length === 0) return 'no thread burned CPU time';
+  return rows.map(([tid, c]) => `${tid === pid ? 'main thread' : `thread ${tid}`} ${ms(c)}`).join(', ');
+}
+
+/** Replies that are not 200 with this pid and the right fib: one sentence, or undefined. */
+function badReplies(b: Burst, pid: number, n: number): string | undefined {
+  const want = fib(n);
+  for (const r of b.replies) {
+    let result: unknown;
+    try {
+      result = (JSON.parse(r.body) as { result?: unknown }).result;
+    } catch {
+      result = undefined;
+    }
+    if (r.status !== 200 || pidOf(r) !== pid || result !== want) return `an answer to /work?n=${n} was status ${r.status}, body ${r.body.slice(0, 160)} (expected pid ${pid}, result ${want})`;
+  }
+  return undefined;
+}
+
+async function answers(port: number): Promise<boolean> {
+  try {
+    await request(port, '/', { timeoutMs: 1500 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitAnswering(program: Program, port: number, within: number): Promise<boolean> {
+  const deadline = Date.now() + within;
+  while (Date.now() < deadline && !program.exit) {
+    if (await answers(port)) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+async function until(cond: () => boolean, within: number): Promise<boolean> {
+  const deadline = Date.now() + within;
+  while (!cond()) {
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
+interface Refusal {
+  readonly value: string;
+  readonly program: Program;
+  answeredWith?: string;
+  done?: Promise<void>;
+}
+
+export default defineCheck({
+  timeoutMs: 240_000, // 45 s median here under load 50 to 130 on 2 cores; one run in 4 took 196 s with 12 checks at once
+  async run(t) {
+    const cores = os.availableParallelism();
+
+    // The starts that must be refused, THREADS=3 and THREADS= are launched up front, so that their
+    // cold starts overlap with the main one's.
+    const refusals: Refusal[] = [];
+    for (const value of BAD_VALUES) {
+      const port = await freePort();
+      const refusal: Refusal = { value, program: await t.spawn({ env: { THREADS: value }, port }) };
+      refusal.done = (async () => {
+        const deadline = Date.now() + REFUSE_WITHIN_MS;
+        while (!refusal.program.exit && Date.now() < deadline) {
+          try {
+            const reply = await request(port, '/', { timeoutMs: 1000 });
+            refusal.answeredWith ??= `status ${reply.status}, body ${reply.body.slice(0, 100)}`;
+          } catch {
+            // Nothing serving, as it should be.
+          }
+          await sleep(100);
+        }
+      })();
+      refusals.push(refusal);
+    }
+    const threePort = await freePort();
+    const three = await t.spawn({ env: { THREADS: '3' }, port: threePort });
+    const emptyPort = await freePort();
+    const empty = await t.spawn({ env: { THREADS: '' }, port: emptyPort });
+
+    const app = await t.start({ env: { THREADS: undefined }, name: 'server.ts starts with THREADS unset and answers GET / on PORT', readyMs: 20_000 });
+    const pid = app.pid;
+    /** Every answer the server gave, to check the pid on all of them at the end. */
+    const seen: Reply[] = [];
+    const keep = (b: Burst): Burst => (seen.push(...b.replies), b);
+
+    await t.expect('GET / answers JSON {"pid": …} with the server\'s own pid', 'Answer GET / from the main thread with res.json({ pid: process.pid }).', async () => {
+      const reply = await app.get('/');
+      seen.push(reply);
+      if (pidOf(reply) !== pid) unmet(`{"pid": ${pid}}`, `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+    });
+
+    await t.expect('GET /work?n=25 answers JSON with the pid and the result 75025', 'Answer res.json({ pid: process.pid, n, result }) with the result the thread sent back.', async () => {
+      // The first one may wait for the threads to start.
+      const reply = await app.get('/work?n=25', 30_000);
+      seen.push(reply);
+      let result: unknown;
+      try {
+        result = (JSON.parse(reply.body) as { result?: unknown }).result;
+      } catch {
+        result = undefined;
+      }
+      if (reply.status !== 200 || pidOf(reply) !== pid || result !== 75025) {
+        throw new Fatal(`GET /work?n=25 answered ${reply.status}: ${reply.body.slice(0, 200)}`, `expected: status 200, JSON {"pid": ${pid}, "n": 25, "result": 75025}`, 'Send n to a thread, await the fib(n) it posts back, and answer res.json({ pid: process.pid, n, result }).');
+      }
+    });
+
+    // fib(n) worth about 70 ms of CPU here, measured in CPU time (which load does not inflate).
+    const n = Math.min(38, Math.max(28, 30 + Math.round(Math.log(70 / Math.max(ownCpuForFib(30), 1)) / Math.log(1.618))));
+    const reference = Math.min(ownCpuForFib(n), ownCpuForFib(n));
+    const busy = 0.4 * reference; // a thread that computed fib(n) burned at least this much
+    await quiet(pid);
+    const threadsBefore = threadsOf(pid).size;
+
+    await t.expect(
+      `GET /work?n=${n} is computed on a worker thread: that thread burns the CPU time, the main thread does not`,
+      'Compute fib in worker.ts, on a thread: the main thread only posts n to a thread and awaits the answer.',
+      async () => {
+        let said = '';
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const b = keep(await burst(pid, app.port, [`/work?n=${n}`]));
+          const bad = badReplies(b, pid, n);
+          if (bad) unmet(`a 200 answer with the pid and fib(${n})`, bad);
+          const main = b.cpu.get(pid) ?? 0;
+          if (computing(b, pid, busy).length >= 1 && main < busy) return;
+          said = `${describeBurst(b, pid)}; fib(${n}) costs about ${ms(reference)} of CPU here`;
+        }
+        // Everything after this is about threads: without one computing, stop here.
+        throw new Fatal(said, `expected: one thread other than the main one (tid ${pid}) to burn about ${ms(reference)} of CPU, the main thread less than ${ms(busy)}`, 'Compute fib in worker.ts, on a thread: the main thread only posts n to a thread and awaits the answer.');
+      },
+    );
+
+    await t.expect(`fib(${n + 3}) costs about 1.6³ ≈ 4× the CPU time of fib(${n}) on the threads`, 'The thread must compute fib itself: two recursive calls per call, no cache, no loop until the clock says so.', async () => {
+      // Both pairs must hold: fib's CPU time is steady, a wall-clock busy-wait's varies with the load.
+      let said = '';
+      let held = 0;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const threadCpu = (b: Burst): number => [...b.cpu].filter(([tid]) => tid !== pid).reduce((sum, [, c]) => sum + c, 0);
+        const small = keep(await burst(pid, app.port, [`/work?n=${n}`]));
+        const big = keep(await burst(pid, app.port, [`/work?n=${n + 3}`]));
+        const bad = badReplies(small, pid, n) ?? badReplies(big, pid, n + 3);
+        if (bad) unmet('200 answers with the right fib', bad);
+        const ratio = threadCpu(big) / Math.max(threadCpu(small), 1);
+        if (ratio >= 2.2 && ratio <= 10 && threadCpu(big) >= 1.6 * reference) {
+          held++;
+          continue;
+        }
+        said = `the threads burned ${ms(threadCpu(small))} for fib(${n}), ${ms(threadCpu(big))} for fib(${n + 3}): ${ratio.toFixed(1)}×`;
+      }
+      if (held === 2) return;
+      unmet(`a ratio between 2.2 and 10 (about 4.2) twice, and fib(${n + 3}) costing at least ${ms(1.6 * reference)}`, said);
+    });
+
+    /** k concurrent requests computed by exactly `want` threads (≥ `together` runnable at once). */
+    const spread = async (where: { pid: number; port: number }, k: number, want: number): Promise<{ ok: boolean; said: string; threads: number[] }> => {
+      let said = '';
+      let threads: number[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const b = keep(await burst(where.pid, where.port, Array.from({ length: k }, () => `/work?n=${n}`)));
+        const bad = badReplies(b, where.pid, n);
+        if (bad) return { ok: false, said: bad, threads };
+        threads = computing(b, where.pid, busy);
+        const together = mostAtOnce(b, threads);
+        said = `${describeBurst(b, where.pid)}; at most ${together} of them were runnable at the same moment`;
+        // More threads than the pool may have, twice: a pool without a bound (no retry helps).
+        if (threads.length > want && attempt >= 1) return { ok: false, said, threads };
+        if (threads.length === want && together === want && (b.cpu.get(where.pid) ?? 0) < busy) return { ok: true, said, threads };
+      }
+      return { ok: false, said, threads };
+    };
+
+    const pair = Math.min(2, cores);
+    await t.expect(`two concurrent /work requests are computed side by side, on two threads at once`, 'Keep several threads, and hand each waiting request to an idle one: one thread computes one fib at a time.', async () => {
+      const got = await spread({ pid, port: app.port }, pair, pair);
+      if (!got.ok) unmet(`${pair} threads burning about ${ms(reference)} each, runnable at the same moment`, got.said);
+    });
+
+    await t.expect(
+      `with THREADS unset, ${cores + 1} concurrent /work requests run on exactly ${cores} threads (os.availableParallelism()), no more`,
+      'Start os.availableParallelism() threads once, at start-up, and queue requests when all are busy: a new Worker per request has no bound.',
+      async () => {
+        const got = await spread({ pid, port: app.port }, cores + 1, cores);
+        if (!got.ok) unmet(`${cores} threads computing, ${cores} of them at the same moment, the last request queued`, got.said);
+      },
+    );
+
+    await t.expect('GET / answers while /work runs, without waiting for it', 'The main thread must stay free: await the thread\'s answer, never compute or wait synchronously on the main thread.', async () => {
+      let said = '';
+      for (let attempt = 0; attempt < 3; attempt++) {
+        let workDone = false;
+        const work = Promise.all([request(app.port, `/work?n=${n + 2}`, { timeoutMs: 60_000 })]);
+        work.then(() => (workDone = true), () => (workDone = true));
+        // Ask only once a thread is seen computing.
+        await until(() => [...threadsOf(pid)].some(([tid, th]) => tid !== pid && th.runnable), 5000);
+        const started = performance.now();
+        const quick = await app.get('/', 30_000);
+        seen.push(quick);
+        const quickMs = performance.now() - started;
+        const answeredFirst = !workDone;
+        const replies = await work;
+        seen.push(...replies);
+        const workMs = Math.max(...replies.map((r) => r.ms));
+        if (answeredFirst && quickMs < 0.5 * workMs && pidOf(quick) === pid) return;
+        said = `GET / took ${ms(quickMs)}${answeredFirst ? '' : ', answered only after /work was done'}, /work took ${ms(workMs)}`;
+      }
+      unmet('GET / answered while /work still runs, in less than half its time', said);
+    });
+
+    await t.expect('after the answers nothing keeps running: no thread burns CPU, none is left over', 'When a thread has posted its result it waits for the next job; a thread started per request must end (or is a pool that only grows).', async () => {
+      let said = '';
+      const settled = await until(() => threadsOf(pid).size <= threadsBefore, 3000);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const a = threadsOf(pid);
+        await sleep(500);
+        const b = threadsOf(pid);
+        const burned = [...b].reduce((sum, [tid, th]) => sum + th.cpuMs - (a.get(tid)?.cpuMs ?? th.cpuMs), 0);
+        if (settled && burned < busy) return;
+        said = `${b.size} threads (there were ${threadsBefore} before the requests), ${ms(burned)} of CPU burned in 500 ms of quiet`;
+      }
+      unmet(`at most ${threadsBefore} threads and less than ${ms(busy)} of CPU in 500 ms`, said);
+    });
+
+    const beforeCrash = threadsOf(pid);
+    await t.expect('GET /crash answers 500 with JSON {"error": <message>}, and the server keeps serving with the same pid', 'Give each Worker an \'error\' listener: without one, a thread\'s uncaught exception ends the whole process. Reject the request\'s promise there and answer 500 with the message.', async () => {
+      let reply: Reply;
+      try {
+        reply = await app.get('/crash', 30_000);
+      } catch (error) {
+        throw new Fatal(`GET /crash got no answer (${(error as Error).message})${app.program.exit ? `; the process ended. Its last output:\n${app.program.tail()}` : ''}`, 'expected: a 500 answer, the process still running', 'Listen for \'error\' on every Worker: reject the task it was running, and let only the thread die.');
+      }
+      seen.push(reply);
+      let message: unknown;
+      try {
+        message = (JSON.parse(reply.body) as { error?: unknown }).error;
+      } catch {
+        message = undefined;
+      }
+      if (reply.status !== 500 || typeof message !== 'string' || message === '') unmet('status 500, JSON {"error": "<a message>"}', `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+      await sleep(200);
+      const after = await app.get('/', 10_000).catch(() => undefined);
+      if (!after || pidOf(after) !== pid) throw new Fatal(`after /crash, GET / ${after ? `answered ${after.body.slice(0, 100)}` : 'got no answer'}${app.program.exit ? `; the process ended. Its last output:\n${app.program.tail()}` : ''}`, `expected: {"pid": ${pid}}, the same process still serving`, 'A thread\'s crash must end only that thread: handle the Worker\'s \'error\' event.');
+      seen.push(after);
+    });
+
+    await t.expect(
+      `the crashed thread ends and the pool starts another in its place: as many threads as before, ${cores} computing side by side`,
+      "In the Worker's 'exit' listener, start a new thread in the pool in its place.",
+      async () => {
+        const gone = await until(() => {
+          const now = threadsOf(pid);
+          return [...beforeCrash.keys()].some((tid) => !now.has(tid));
+        }, 10_000);
+        if (!gone) unmet('the thread that ran /crash to end (its uncaught exception ends it)', `all ${beforeCrash.size} threads of the process are still there 10 s after /crash`);
+        // Give the new thread a moment to appear; the proof of the pool's size is the burst below
+        // (the total thread count is not: tsx and Node start helper threads of their own).
+        await until(() => threadsOf(pid).size >= beforeCrash.size, 3000);
+        const got = await spread({ pid, port: app.port }, cores + 1, cores);
+        const fresh = got.threads.filter((tid) => !beforeCrash.has(tid));
+        if (!got.ok || fresh.length === 0) {
+          unmet(`${cores} of them computing side by side, one of them new`, `${threadsOf(pid).size} threads; ${got.said}`);
+        }
+      },
+    );
+
+    await t.expect('every answer carries the same pid, the server\'s: one process', 'Answer every route from this one process with pid: process.pid (a thread has the same pid as its process).', async () => {
+      const other = seen.find((r) => pidOf(r) !== pid);
+      if (other) unmet(`"pid": ${pid} in all ${seen.length} answers`, `one answered with status ${other.status}, body ${other.body.slice(0, 120)}`);
+    });
+
+    await t.expect('with THREADS=3, 4 concurrent /work requests run on exactly 3 threads', 'Read process.env.THREADS, turn it into a number, and start that many threads.', async () => {
+      if (!(await waitAnswering(three, threePort, 20_000))) unmet('THREADS=3 starts and answers GET /', three.exit ? `it exited. Its last output:\n${three.tail()}` : 'it never answered in 20 s');
+      const got = await spread({ pid: three.pid, port: threePort }, 4, 3);
+      if (!got.ok) unmet('3 threads computing, 3 of them at the same moment', got.said);
+    });
+
+    await t.expect('with THREADS= (empty) it uses the default and computes /work', 'An empty THREADS means "not set": Number("") is 0, so test for the empty string first.', async () => {
+      if (!(await waitAnswering(empty, emptyPort, 20_000))) unmet('THREADS= starts and answers GET /', empty.exit ? `it exited. Its last output:\n${empty.tail()}` : 'it never answered in 20 s');
+      const reply = await request(emptyPort, '/work?n=20', { timeoutMs: 20_000 }).catch((e: Error) => e);
+      if (reply instanceof Error || reply.status !== 200 || !reply.body.includes('6765')) unmet('GET /work?n=20 answers 200 with result 6765', reply instanceof Error ? reply.message : `status ${reply.status}, body ${reply.body.slice(0, 120)}`);
+    });
+
+    for (const refusal of refusals) {
+      await t.expect(
+        `THREADS=${refusal.value} is refused: a message naming THREADS, a non-zero exit, nothing served`,
+        'Check THREADS before starting anything: if Number(THREADS) is not a whole number of at least 1, console.error a message that names THREADS and process.exit(1).',
+        async () => {
+          await refusal.done;
+          const { program } = refusal;
+          const expected = `the program prints a message naming THREADS and exits with a non-zero code within ${REFUSE_WITHIN_MS / 1000} s, without answering any request`;
+          if (refusal.answeredWith) unmet(expected, `it answered GET / (${refusal.answeredWith})`);
+          if (!program.exit) unmet(expected, `it was still running after ${REFUSE_WITHIN_MS / 1000} s. Its last output:\n${program.tail()}`);
+          if (program.exit.code === 0) unmet(expected, `it exited with code 0. Its last output:\n${program.tail()}`);
+          if (!program.output.includes('THREADS')) unmet(expected, `its output does not mention THREADS:\n${program.tail()}`);
+        },
+      );
+    }
+  },
+});
