@@ -35,7 +35,8 @@ export function spread(xs: readonly number[]): Spread {
   return { median, min: s[0] ?? NaN, max: s.at(-1) ?? NaN };
 }
 
-const sec = (ms: number): string => (ms / 1000).toFixed(1);
+/** Milliseconds as seconds with one decimal. */
+export const sec = (ms: number): string => (ms / 1000).toFixed(1);
 const fmt = (s: Spread): string => `${sec(s.median)} s (${sec(s.min)}–${sec(s.max)})`;
 
 export function table(rec: BenchRecord, top = 2): string {

@@ -11,11 +11,9 @@ import { join } from 'node:path';
 import type { Lesson } from '../../course.ts';
 import { checkLesson, root } from '../../checks/lib/runner.ts';
 import { runtimeLabel } from '../../checks/lib/runtime.ts';
-import { compare, merge, table, type BenchRecord } from '../bench/check-times.ts';
+import { compare, merge, sec, table, type BenchRecord } from '../bench/check-times.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
-
-const sec = (ms: number): string => (ms / 1000).toFixed(1);
 
 function commit(): string {
   const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
