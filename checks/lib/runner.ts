@@ -7,7 +7,7 @@ import { runCheck, type CheckDefinition } from './check.ts';
 import { root } from './paths.ts';
 import type { CheckResult } from './types.ts';
 
-export type { CheckResult, Expectation } from './types.ts';
+export type { CheckResult, Expectation, TimelineEvent } from './types.ts';
 export { RequestFailed } from './http.ts';
 export { killAllNow, reaper, survivors, Group, type ExitInfo } from './group.ts';
 export { pm2Survivors } from './pm2.ts';

@@ -21,6 +21,8 @@ export interface CheckResult {
   readonly stoppedEarly?: string;
   /** Things to know that are no ✗ (e.g. it ran through tsx, as `node server.ts` would refuse it). */
   readonly notes?: readonly string[];
+  /** What happened, moment by moment: requests, processes born and ended, signals sent. */
+  readonly timeline?: readonly TimelineEvent[];
   readonly durationMs: number;
 }
 
@@ -28,4 +30,57 @@ export interface Outcome {
   readonly expected: string;
   readonly seen: string;
   readonly hint?: string;
+}
+
+/**
+ * One moment of a check, for the timeline (issue #15). `atMs` counts from the check's start;
+ * `expectation` names the expectation that was running, if any. Events are in `atMs` order.
+ */
+export type TimelineEvent = TimelineBase &
+  (
+    | {
+        /** A request the check sent (each on its own connection unless said otherwise). */
+        readonly kind: 'request';
+        readonly path: string;
+        /** The pid that answered (from the JSON body's `pid`), when it said one. */
+        readonly pid?: number;
+        /** The HTTP status, when an answer came. */
+        readonly status?: number;
+        /** Why it failed: no answer in time, connection reset or refused, or a non-2xx status. */
+        readonly failure?: 'timeout' | 'reset' | 'refused' | 'status' | 'error';
+        readonly durationMs: number;
+      }
+    | {
+        /** A process of the learner's tree appeared (the program itself, a worker, a replacement). */
+        readonly kind: 'spawn';
+        readonly pid: number;
+        readonly ppid?: number;
+        /** What it is to the check: the program the check started, or a process below it. */
+        readonly role: 'program' | 'child';
+      }
+    | {
+        /** A process of the learner's tree ended. Code and signal are known for the started program only. */
+        readonly kind: 'exit';
+        readonly pid: number;
+        readonly code?: number | null;
+        readonly signal?: string | null;
+      }
+    | {
+        /** A signal the check sent. `group` when sent to the whole process group. */
+        readonly kind: 'signal';
+        readonly pid: number;
+        readonly signal: string;
+        readonly group?: boolean;
+      }
+    | {
+        /** An expectation started (`ok` absent) or finished (`ok` set). */
+        readonly kind: 'expectation';
+        readonly name: string;
+        readonly ok?: boolean;
+      }
+  );
+
+interface TimelineBase {
+  readonly atMs: number;
+  readonly expectation?: string;
 }
