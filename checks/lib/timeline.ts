@@ -139,7 +139,8 @@ export class Timeline {
   watchProgram(program: Watched): void {
     if (this.stopped) return;
     this.programs.set(program.pid, program);
-    this.add({ kind: 'spawn', pid: program.pid, ppid: process.pid, role: 'program', tree: program.pid });
+    const command = commandLine(program.pid);
+    this.add({ kind: 'spawn', pid: program.pid, ppid: process.pid, role: 'program', tree: program.pid, ...(command ? { command } : {}) });
     void program.exited.then((exit) => {
       this.add({ kind: 'exit', pid: program.pid, tree: program.pid, code: exit.code, signal: exit.signal });
       // Its children may have gone with it: look now rather than up to POLL_MS later.

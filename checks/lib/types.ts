@@ -66,7 +66,7 @@ export type TimelineEvent = TimelineBase &
         readonly role: 'program' | 'child';
         /** The started program (or pm2 daemon) whose tree it belongs to: the program's own pid for role 'program'. */
         readonly tree: number;
-        /** Its command line, at most 120 characters (role 'child', Linux): `node --import tsx server.ts`, … */
+        /** Its command line, at most 120 characters (Linux only): `/usr/bin/node --import tsx server.ts`, … */
         readonly command?: string;
       }
     | {
