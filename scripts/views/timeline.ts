@@ -1,0 +1,475 @@
+// A check's timeline as the learner sees it (issue #15). `timelineModel` decides once what is shown
+// (one lane per pid with its role, what happened on it and when); the terminal chart
+// (`formatTimeline`) and the page's SVG (`timelineSvg`) only paint that model, so both faces show
+// the same run the same way.
+import type { CheckResult, TimelineEvent } from '../../checks/lib/types.ts';
+import { createColors } from 'picocolors';
+import { pc as terminalColors } from './colors.ts';
+
+export type LaneRole = 'program' | 'primary' | 'worker' | 'new worker' | 'instance' | 'pid' | 'no answer';
+
+/** Fields the recording adds to some events (TIMELINE_API.md): read if there, never required. */
+interface Extra {
+  readonly tree?: number;
+  readonly cleanup?: boolean;
+  readonly method?: string;
+}
+const extra = (e: TimelineEvent): Extra => e as Extra;
+
+export interface Lane {
+  /** The pid; absent for the lane of requests no process answered. */
+  readonly pid: number | undefined;
+  readonly role: LaneRole;
+  /** "worker 4107", "no answer": what the lane is called on both faces. */
+  readonly label: string;
+  readonly bornMs: number | undefined;
+  readonly endedMs: number | undefined;
+  /** How it ended, when the harness knows ("code 0", "SIGKILL"). */
+  readonly ended: string | undefined;
+  readonly answered: number;
+  readonly failed: number;
+}
+
+export type MarkKind = 'answered' | 'failed' | 'born' | 'ended' | 'signal';
+
+export interface Mark {
+  /** Index into `lanes`. */
+  readonly lane: number;
+  readonly atMs: number;
+  readonly kind: MarkKind;
+  /** One sentence for a tooltip: what happened, to whom, when. */
+  readonly text: string;
+  /** For a signal: its name (SIGKILL). */
+  readonly signal?: string;
+  /** A signal of the harness's clean-up (ending a program), not part of what the lesson shows. */
+  readonly cleanup?: boolean;
+}
+
+export interface Span {
+  readonly name: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly ok: boolean | undefined;
+}
+
+export interface TimelineModel {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly lanes: readonly Lane[];
+  readonly marks: readonly Mark[];
+  /** The expectations, each with the time it ran. */
+  readonly spans: readonly Span[];
+}
+
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+
+function exitText(e: { readonly code?: number | null; readonly signal?: string | null }): string | undefined {
+  if (e.signal) return `by ${e.signal}`;
+  if (e.code !== undefined && e.code !== null) return `code ${e.code}`;
+  return undefined;
+}
+
+function failureText(e: Extract<TimelineEvent, { kind: 'request' }>): string {
+  switch (e.failure) {
+    case 'status':
+      return `status ${e.status ?? '?'}`;
+    case 'timeout':
+      return `no answer in ${seconds(e.durationMs)}`;
+    case 'reset':
+      return 'connection reset';
+    case 'refused':
+      return 'connection refused';
+    default:
+      return 'failed';
+  }
+}
+
+/**
+ * The picture of a timeline between `fromMs` and `toMs` (default: all of it). Lanes are the
+ * processes alive in that window or with something on them, in the order they appeared.
+ */
+export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?: number; toMs?: number } = {}): TimelineModel {
+  const last = events.reduce((m, e) => Math.max(m, e.atMs), 0);
+  const fromMs = opts.fromMs ?? 0;
+  const toMs = Math.max(opts.toMs ?? last, fromMs + 1);
+
+  interface Building {
+    pid: number | undefined;
+    role: LaneRole;
+    /** The started program (or pm2 daemon) whose tree it is in: lanes of one tree stay together. */
+    tree: number | undefined;
+    firstMs: number;
+    bornMs: number | undefined;
+    endedMs: number | undefined;
+    ended: string | undefined;
+    answered: number;
+    failed: number;
+  }
+  const byPid = new Map<number, Building>();
+  const lane = (pid: number, atMs: number): Building => {
+    let b = byPid.get(pid);
+    if (!b) {
+      b = { pid, role: 'pid', tree: undefined, firstMs: atMs, bornMs: undefined, endedMs: undefined, ended: undefined, answered: 0, failed: 0 };
+      byPid.set(pid, b);
+    }
+    return b;
+  };
+  const programs = new Set<number>();
+  const parents = new Set<number>();
+  /** Trees in which a process ended or the check sent a signal: a child born there later replaces one. */
+  const shaken = new Set<number>();
+  const treeOf = (pid: number): number => byPid.get(pid)?.tree ?? pid;
+
+  // The whole run decides roles (a worker born before the window is still a worker).
+  for (const e of events) {
+    if (e.kind === 'spawn') {
+      const b = lane(e.pid, e.atMs);
+      b.bornMs = e.atMs;
+      b.tree = extra(e).tree ?? (e.role === 'program' ? e.pid : e.ppid);
+      if (e.role === 'program') {
+        b.role = 'program';
+        programs.add(e.pid);
+      } else {
+        const tree = b.tree ?? e.pid;
+        b.role = shaken.has(tree) ? 'new worker' : programs.has(tree) || (e.ppid !== undefined && programs.has(e.ppid)) ? 'worker' : 'instance';
+        if (e.ppid !== undefined) parents.add(e.ppid);
+      }
+    } else if (e.kind === 'exit') {
+      const b = lane(e.pid, e.atMs);
+      b.endedMs = e.atMs;
+      b.ended = exitText(e);
+      shaken.add(treeOf(e.pid));
+    } else if (e.kind === 'signal' && !extra(e).cleanup) {
+      shaken.add(treeOf(e.pid));
+    } else if (e.kind === 'request' && e.pid !== undefined) {
+      lane(e.pid, e.atMs);
+    }
+  }
+  for (const b of byPid.values()) if (b.role === 'program' && b.pid !== undefined && parents.has(b.pid)) b.role = 'primary';
+
+  const inWindow = (atMs: number): boolean => atMs >= fromMs && atMs <= toMs;
+  const noAnswer: Building = { pid: undefined, role: 'no answer', tree: undefined, firstMs: Infinity, bornMs: undefined, endedMs: undefined, ended: undefined, answered: 0, failed: 0 };
+
+  interface Pending {
+    lane: Building;
+    atMs: number;
+    kind: MarkKind;
+    text: string;
+    signal?: string;
+    cleanup?: boolean;
+  }
+  const pending: Pending[] = [];
+  for (const e of events) {
+    if (!inWindow(e.atMs)) continue;
+    const at = seconds(e.atMs);
+    if (e.kind === 'request') {
+      const method = extra(e).method ?? 'GET';
+      const b = e.pid !== undefined ? lane(e.pid, e.atMs) : noAnswer;
+      if (e.failure) {
+        b.failed++;
+        if (b === noAnswer) noAnswer.firstMs = Math.min(noAnswer.firstMs, e.atMs);
+        pending.push({ lane: b, atMs: e.atMs, kind: 'failed', text: `${at}: ${method} ${e.path} failed: ${failureText(e)}${e.pid !== undefined ? ` (pid ${e.pid})` : ''}` });
+      } else {
+        b.answered++;
+        pending.push({ lane: b, atMs: e.atMs, kind: 'answered', text: `${at}: ${method} ${e.path} answered by pid ${e.pid ?? '?'} (${e.status ?? '?'}, ${Math.round(e.durationMs)} ms)` });
+      }
+    } else if (e.kind === 'spawn') {
+      const b = lane(e.pid, e.atMs);
+      pending.push({ lane: b, atMs: e.atMs, kind: 'born', text: `${at}: ${b.role} ${e.pid} started${e.ppid !== undefined && e.role === 'child' ? ` by ${e.ppid}` : ''}` });
+    } else if (e.kind === 'exit') {
+      const b = lane(e.pid, e.atMs);
+      pending.push({ lane: b, atMs: e.atMs, kind: 'ended', text: `${at}: ${b.role} ${e.pid} ended${b.ended ? ` ${b.ended}` : ''}` });
+    } else if (e.kind === 'signal') {
+      const b = lane(e.pid, e.atMs);
+      const cleanup = extra(e).cleanup === true;
+      const to = `${e.group ? 'the process group of ' : ''}${b.role} ${e.pid}`;
+      const text = cleanup ? `${at}: the check ended ${to} with ${e.signal} (clean-up)` : `${at}: the check sent ${e.signal} to ${to}`;
+      pending.push({ lane: b, atMs: e.atMs, kind: 'signal', signal: e.signal, text, ...(cleanup ? { cleanup } : {}) });
+    }
+  }
+
+  // A lane shows when its process lived during the window or something happened on it there.
+  const marked = new Set(pending.map((p) => p.lane));
+  const shown = [...byPid.values()]
+    .filter((b) => marked.has(b) || ((b.bornMs ?? Infinity) <= toMs && (b.endedMs ?? Infinity) >= fromMs))
+    .sort((a, b) => {
+      const ta = byPid.get(a.tree ?? -1)?.firstMs ?? a.firstMs;
+      const tb = byPid.get(b.tree ?? -1)?.firstMs ?? b.firstMs;
+      return ta - tb || a.firstMs - b.firstMs;
+    });
+  if (noAnswer.failed > 0) shown.push(noAnswer);
+  const index = new Map(shown.map((b, i) => [b, i]));
+  const lanes: Lane[] = shown.map((b) => ({
+    pid: b.pid,
+    role: b.role,
+    label: b.pid === undefined ? 'no answer' : `${b.role} ${b.pid}`,
+    bornMs: b.bornMs,
+    endedMs: b.endedMs,
+    ended: b.ended,
+    answered: b.answered,
+    failed: b.failed,
+  }));
+  const marks: Mark[] = pending.map((p) => ({ lane: index.get(p.lane) ?? 0, atMs: p.atMs, kind: p.kind, text: p.text, ...(p.signal ? { signal: p.signal } : {}), ...(p.cleanup ? { cleanup: true } : {}) }));
+
+  const spans: Span[] = [];
+  const open = new Map<string, number>();
+  for (const e of events) {
+    if (e.kind !== 'expectation') continue;
+    if (e.ok === undefined) open.set(e.name, e.atMs);
+    else {
+      const start = open.get(e.name) ?? e.atMs;
+      open.delete(e.name);
+      if (e.atMs >= fromMs && start <= toMs) spans.push({ name: e.name, fromMs: Math.max(start, fromMs), toMs: Math.min(e.atMs, toMs), ok: e.ok });
+    }
+  }
+  for (const [name, start] of open) if (start <= toMs) spans.push({ name, fromMs: Math.max(start, fromMs), toMs, ok: undefined });
+  spans.sort((a, b) => a.fromMs - b.fromMs);
+
+  return { fromMs, toMs, lanes, marks, spans };
+}
+
+/** The model of a whole check: its timeline over its whole duration. */
+export function resultTimeline(r: CheckResult): TimelineModel | undefined {
+  if (!r.timeline || r.timeline.length === 0) return undefined;
+  return timelineModel(r.timeline, { fromMs: 0, toMs: Math.max(r.durationMs, r.timeline.at(-1)?.atMs ?? 0) });
+}
+
+/**
+ * The window of a failed expectation, when processes are part of the story: something was born,
+ * ended or signalled during it, or a request failed. Then the chart of that window explains the ✗
+ * better than the whole run does; otherwise (a wrong status, a type error) there is nothing to see.
+ */
+export function failureWindow(events: readonly TimelineEvent[], name: string): { fromMs: number; toMs: number } | undefined {
+  let fromMs: number | undefined;
+  let toMs: number | undefined;
+  for (const e of events) {
+    if (e.kind === 'expectation' && e.name === name) {
+      if (e.ok === undefined) fromMs ??= e.atMs;
+      else toMs = e.atMs;
+    }
+  }
+  const inside = events.filter((e) => e.expectation === name || (fromMs !== undefined && e.atMs >= fromMs && (toMs === undefined || e.atMs <= toMs)));
+  if (inside.length === 0) return undefined;
+  fromMs ??= inside[0]?.atMs ?? 0;
+  toMs ??= inside.at(-1)?.atMs ?? fromMs;
+  const involved = inside.some((e) => e.kind === 'spawn' || e.kind === 'exit' || e.kind === 'signal' || (e.kind === 'request' && e.failure !== undefined));
+  return involved ? { fromMs, toMs } : undefined;
+}
+
+// ── The terminal chart ────────────────────────────────────────────────────────────────────────
+
+export interface ChartOptions {
+  /** Total width in columns (default 80; never more). */
+  readonly width?: number;
+  /** Box drawing and symbols; otherwise plain ASCII. */
+  readonly unicode?: boolean;
+  /** Colours (default: as the rest of the terminal face, scripts/views/colors.ts). */
+  readonly color?: boolean;
+  /** No legend and no axis: the lanes only (the live view while a check runs). */
+  readonly compact?: boolean;
+  /** At most this many lanes; the rest are counted in one line. */
+  readonly maxLanes?: number;
+}
+
+/**
+ * Whether the terminal can show UTF-8: the locale says so (LC_ALL, then LC_CTYPE, then LANG, as
+ * POSIX orders them). Windows terminals can; a POSIX system with no locale set is in "C", ASCII.
+ * WORKSHOP_ASCII=1 forces plain ASCII anywhere.
+ */
+export function terminalUnicode(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): boolean {
+  if (env.WORKSHOP_ASCII && env.WORKSHOP_ASCII !== '0') return false;
+  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG;
+  if (!locale) return platform === 'win32' || platform === 'darwin';
+  return /utf-?8/i.test(locale);
+}
+
+interface Glyphs {
+  readonly answered: string;
+  readonly failed: string;
+  readonly born: string;
+  readonly ended: string;
+  readonly alive: string;
+  readonly bar: string;
+}
+const unicodeGlyphs: Glyphs = { answered: '▪', failed: '✗', born: '●', ended: '†', alive: '─', bar: '│' };
+const asciiGlyphs: Glyphs = { answered: '=', failed: '!', born: '+', ended: 'X', alive: '-', bar: '|' };
+
+const signalLetters: Readonly<Record<string, string>> = { SIGKILL: 'K', SIGTERM: 'T', SIGHUP: 'H', SIGINT: 'I', SIGUSR2: 'U', SIGQUIT: 'Q' };
+const letterOf = (signal: string | undefined): string => signalLetters[signal ?? ''] ?? 'S';
+
+/** What wins a cell when several things happen in it: the rare and telling over the many. */
+const priority: Readonly<Record<MarkKind, number>> = { signal: 5, ended: 4, born: 3, failed: 2, answered: 1 };
+
+const LABEL = 19; // "new worker 4194304": the longest role and the largest Linux pid
+const COUNTS = 7;
+
+/** The timeline as text: one lane per pid, time left to right, at most `width` (80) columns wide. */
+export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): string {
+  const width = Math.min(opts.width ?? 80, 80);
+  const unicode = opts.unicode ?? terminalUnicode();
+  const g = unicode ? unicodeGlyphs : asciiGlyphs;
+  const pc = createColors(opts.color ?? terminalColors.isColorSupported);
+  const paint = (f: (s: string) => string) => f;
+  const dim = paint(pc.dim);
+  const styles: Readonly<Record<MarkKind, (s: string) => string>> = {
+    answered: paint(pc.green),
+    failed: paint((s) => pc.bold(pc.red(s))),
+    born: paint(pc.cyan),
+    ended: paint(pc.yellow),
+    signal: paint((s) => pc.bold(pc.magenta(s))),
+  };
+  const cols = Math.max(10, width - LABEL - 2 - COUNTS);
+  const span = m.toMs - m.fromMs;
+  const col = (atMs: number): number => Math.min(cols - 1, Math.max(0, Math.floor(((atMs - m.fromMs) / span) * cols)));
+
+  const maxLanes = opts.maxLanes ?? 12;
+  const lanes = m.lanes.slice(0, maxLanes);
+  const lines: string[] = [];
+  if (!opts.compact) lines.push(dim(`timeline from ${seconds(m.fromMs)} to ${seconds(m.toMs)} (one column: ${seconds(span / cols)})`));
+  lanes.forEach((lane, i) => {
+    const cells: { kind: MarkKind | 'alive' | 'none'; text: string; cleanup?: boolean }[] = [];
+    for (let c = 0; c < cols; c++) {
+      // Alive from birth (or the window's start) to its end (or the window's end).
+      const cellFrom = m.fromMs + (c / cols) * span;
+      const cellTo = m.fromMs + ((c + 1) / cols) * span;
+      const from = lane.bornMs ?? (lane.pid === undefined ? Infinity : m.fromMs);
+      const to = lane.endedMs ?? Infinity;
+      cells.push({ kind: from < cellTo && to >= cellFrom ? 'alive' : 'none', text: '' });
+    }
+    for (const mark of m.marks) {
+      if (mark.lane !== i) continue;
+      const cell = cells[col(mark.atMs)];
+      if (!cell) continue;
+      const now = cell.kind === 'alive' || cell.kind === 'none' ? 0 : priority[cell.kind];
+      if (priority[mark.kind] > now && !(mark.cleanup && cell.kind === 'ended')) {
+        cell.kind = mark.kind;
+        cell.text = mark.kind === 'signal' ? letterOf(mark.signal) : g[mark.kind];
+        cell.cleanup = mark.cleanup === true;
+      }
+    }
+    const row = cells
+      .map((c) => (c.kind === 'none' ? ' ' : c.kind === 'alive' ? dim(g.alive) : c.cleanup ? dim(c.text.toLowerCase()) : styles[c.kind](c.text)))
+      .join('');
+    const label = lane.label.length > LABEL - 1 ? lane.label.slice(0, LABEL - 1) : lane.label;
+    const counts = lane.pid === undefined ? `${lane.failed}${g.failed}` : lane.failed > 0 ? `${lane.answered} ${lane.failed}${g.failed}` : `${lane.answered}`;
+    lines.push(`${label.padEnd(LABEL)}${dim(g.bar)}${row}${dim(g.bar)} ${counts.length > COUNTS - 1 ? counts.slice(0, COUNTS - 1) : counts}`);
+  });
+  if (m.lanes.length > lanes.length) lines.push(dim(`${' '.repeat(LABEL)} … ${m.lanes.length - lanes.length} more lanes`.replace('…', unicode ? '…' : '...')));
+  if (m.lanes.length === 0) lines.push(dim(`${' '.repeat(LABEL)} (no process or request recorded here)`));
+  if (opts.compact) return lines.join('\n');
+
+  const left = seconds(m.fromMs);
+  const right = seconds(m.toMs);
+  lines.push(dim(`${' '.repeat(LABEL + 1)}${left}${right.padStart(cols - left.length)}`));
+
+  const kinds = new Set(m.marks.map((x) => x.kind));
+  const items = [
+    `${styles.answered(g.answered)} answered`,
+    `${styles.failed(g.failed)} failed`,
+    `${styles.born(g.born)} born`,
+    `${styles.ended(g.ended)} ended`,
+    `${dim(g.alive)} alive`,
+  ];
+  const signals = [...new Set(m.marks.filter((x) => x.kind === 'signal' && !x.cleanup).map((x) => x.signal ?? ''))];
+  for (const s of signals) items.push(`${styles.signal(letterOf(s))} the check sent ${s}`);
+  if (m.marks.some((x) => x.cleanup)) items.push(`${dim('t k')} the check's clean-up ending a program`);
+  // Wrap the legend within the width; visible length without colour codes.
+  const visible = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+  let line = 'legend:';
+  for (const item of items) {
+    if (visible(line) + 2 + visible(item) > width) {
+      lines.push(line);
+      line = '       ';
+    }
+    line += `  ${item}`;
+  }
+  lines.push(line);
+  lines.push(dim(`at the right: requests answered${kinds.has('failed') ? `, and failed (${g.failed})` : ''}`));
+  return lines.join('\n');
+}
+
+// ── The page's SVG ─────────────────────────────────────────────────────────────────────────────
+
+/** Escape text for XML content and attribute values (SVG is XML: every string goes through here). */
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const SVG = { width: 760, label: 150, right: 60, lane: 24, top: 26, bottom: 24, bucket: 4 } as const;
+
+/**
+ * The timeline as an SVG document for the page: a lane per pid, marks with a <title> each (the
+ * browser shows it on hover), the expectations as bands above. Many requests in the same few
+ * pixels become one mark whose title counts them, so a load test stays a small picture.
+ * Classes only, no inline style: the page's CSP allows no inline style, and the stylesheet colours it.
+ */
+export function timelineSvg(m: TimelineModel, opts: { live?: boolean } = {}): string {
+  const chart = SVG.width - SVG.label - SVG.right;
+  const height = SVG.top + m.lanes.length * SVG.lane + SVG.bottom;
+  const span = m.toMs - m.fromMs;
+  const x = (atMs: number): number => SVG.label + Math.min(chart, Math.max(0, ((atMs - m.fromMs) / span) * chart));
+  const n = (v: number): string => (Math.round(v * 10) / 10).toString();
+  const out: string[] = [];
+  const desc = `Timeline of the check from ${seconds(m.fromMs)} to ${seconds(m.toMs)}: ${m.lanes.map((l) => l.label).join(', ') || 'nothing recorded yet'}`;
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="timeline${opts.live ? ' live' : ''}" viewBox="0 0 ${SVG.width} ${height}" width="${SVG.width}" height="${height}" role="img" aria-label="${escapeXml(desc)}">`,
+    `<title>${escapeXml(desc)}</title>`,
+  );
+  // The expectations: bands across the top row, ✓/✗ in their titles.
+  m.spans.forEach((s, i) => {
+    const x1 = x(s.fromMs);
+    const w = Math.max(1, x(s.toMs) - x1);
+    const state = s.ok === undefined ? 'running' : s.ok ? 'ok' : 'fail';
+    const sign = s.ok === undefined ? '…' : s.ok ? '✓' : '✗';
+    out.push(
+      `<rect class="span ${state} ${i % 2 ? 'odd' : 'even'}" x="${n(x1)}" y="4" width="${n(w)}" height="${SVG.top - 10}"><title>${escapeXml(`${sign} ${s.name} (${seconds(s.fromMs)} to ${seconds(s.toMs)})`)}</title></rect>`,
+    );
+  });
+  out.push(`<text class="axis" x="${SVG.label - 8}" y="${SVG.top - 9}" text-anchor="end">expectations</text>`);
+
+  m.lanes.forEach((lane, i) => {
+    const y = SVG.top + i * SVG.lane + SVG.lane / 2;
+    out.push(`<g class="lane ${lane.pid === undefined ? 'no-answer' : lane.role.replace(' ', '-')}" data-pid="${lane.pid ?? ''}">`);
+    out.push(`<text class="label" x="${SVG.label - 8}" y="${n(y + 4)}" text-anchor="end">${escapeXml(lane.label)}</text>`);
+    if (lane.pid !== undefined) {
+      const from = x(lane.bornMs ?? m.fromMs);
+      const to = x(lane.endedMs ?? m.toMs);
+      const life = `${lane.label}: ${lane.bornMs !== undefined ? `started at ${seconds(lane.bornMs)}` : 'running'}${lane.endedMs !== undefined ? `, ended at ${seconds(lane.endedMs)}${lane.ended ? ` ${lane.ended}` : ''}` : ''}; answered ${lane.answered}${lane.failed ? `, ${lane.failed} failed` : ''}`;
+      out.push(`<line class="alive" x1="${n(from)}" y1="${n(y)}" x2="${n(Math.max(to, from + 1))}" y2="${n(y)}"><title>${escapeXml(life)}</title></line>`);
+    }
+    // Requests by bucket of a few pixels: one mark per bucket and kind, its title counting them.
+    const buckets = new Map<string, { kind: MarkKind; x: number; texts: string[] }>();
+    for (const mark of m.marks) {
+      if (mark.lane !== i || (mark.kind !== 'answered' && mark.kind !== 'failed')) continue;
+      const b = Math.floor((x(mark.atMs) - SVG.label) / SVG.bucket);
+      const key = `${mark.kind}:${b}`;
+      const entry = buckets.get(key) ?? { kind: mark.kind, x: SVG.label + b * SVG.bucket, texts: [] };
+      entry.texts.push(mark.text);
+      buckets.set(key, entry);
+    }
+    for (const b of buckets.values()) {
+      const title = b.texts.length === 1 ? (b.texts[0] ?? '') : `${b.texts.length} requests ${b.kind}, first: ${b.texts[0] ?? ''}`;
+      const h = b.kind === 'failed' ? 14 : 10;
+      out.push(`<rect class="${b.kind}" x="${n(b.x)}" y="${n(y - h / 2)}" width="${SVG.bucket - 1}" height="${h}"><title>${escapeXml(title)}</title></rect>`);
+    }
+    for (const mark of m.marks) {
+      if (mark.lane !== i) continue;
+      const mx = n(x(mark.atMs));
+      const title = `<title>${escapeXml(mark.text)}</title>`;
+      if (mark.kind === 'born') out.push(`<circle class="born" cx="${mx}" cy="${n(y)}" r="5">${title}</circle>`);
+      else if (mark.kind === 'ended') out.push(`<path class="ended" d="M${n(x(mark.atMs) - 5)} ${n(y - 5)}l10 10m0 -10l-10 10">${title}</path>`);
+      else if (mark.kind === 'signal') {
+        out.push(`<g class="signal${mark.cleanup ? ' cleanup' : ''}">${title}<path d="M${mx} ${n(y - 11)}l-5 -7h10z"/><text x="${mx}" y="${n(y - 13)}" text-anchor="middle">${escapeXml(mark.signal ?? '')}</text></g>`);
+      }
+    }
+    const counts = `${lane.answered}${lane.failed ? ` · ${lane.failed}✗` : ''}`;
+    out.push(`<text class="count" x="${SVG.width - SVG.right + 8}" y="${n(y + 4)}">${escapeXml(lane.pid === undefined ? `${lane.failed}✗` : counts)}</text>`);
+    out.push('</g>');
+  });
+  const bottom = SVG.top + m.lanes.length * SVG.lane + 16;
+  out.push(`<text class="axis" x="${SVG.label}" y="${bottom}">${escapeXml(seconds(m.fromMs))}</text>`);
+  out.push(`<text class="axis" x="${SVG.label + chart}" y="${bottom}" text-anchor="end">${escapeXml(seconds(m.toMs))}</text>`);
+  if (m.lanes.length === 0) out.push(`<text class="axis" x="${SVG.label}" y="${SVG.top + 4}">no process or request recorded yet</text>`);
+  out.push('</svg>');
+  return out.join('');
+}
