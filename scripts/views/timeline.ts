@@ -395,7 +395,8 @@ export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const SVG = { width: 760, label: 150, right: 60, lane: 24, top: 26, bottom: 24, bucket: 4 } as const;
+// Sized for the page's check column (24rem): drawn 1:1 there, so 10px text stays 10px.
+const SVG = { width: 380, label: 108, right: 40, lane: 22, top: 22, bottom: 20, bucket: 3 } as const;
 
 /**
  * The timeline as an SVG document for the page: a lane per pid, marks with a <title> each (the
@@ -425,12 +426,12 @@ export function timelineSvg(m: TimelineModel, opts: { live?: boolean } = {}): st
       `<rect class="span ${state} ${i % 2 ? 'odd' : 'even'}" x="${n(x1)}" y="4" width="${n(w)}" height="${SVG.top - 10}"><title>${escapeXml(`${sign} ${s.name} (${seconds(s.fromMs)} to ${seconds(s.toMs)})`)}</title></rect>`,
     );
   });
-  out.push(`<text class="axis" x="${SVG.label - 8}" y="${SVG.top - 9}" text-anchor="end">expectations</text>`);
+  out.push(`<text class="axis" x="${SVG.label - 6}" y="${SVG.top - 8}" text-anchor="end">expectations</text>`);
 
   m.lanes.forEach((lane, i) => {
     const y = SVG.top + i * SVG.lane + SVG.lane / 2;
     out.push(`<g class="lane ${lane.pid === undefined ? 'no-answer' : lane.role.replace(' ', '-')}" data-pid="${lane.pid ?? ''}">`);
-    out.push(`<text class="label" x="${SVG.label - 8}" y="${n(y + 4)}" text-anchor="end">${escapeXml(lane.label)}</text>`);
+    out.push(`<text class="label" x="${SVG.label - 9}" y="${n(y + 4)}" text-anchor="end">${escapeXml(lane.label)}</text>`);
     if (lane.pid !== undefined) {
       const from = x(lane.bornMs ?? m.fromMs);
       const to = x(lane.endedMs ?? m.toMs);
@@ -449,21 +450,26 @@ export function timelineSvg(m: TimelineModel, opts: { live?: boolean } = {}): st
     }
     for (const b of buckets.values()) {
       const title = b.texts.length === 1 ? (b.texts[0] ?? '') : `${b.texts.length} requests ${b.kind}, first: ${b.texts[0] ?? ''}`;
-      const h = b.kind === 'failed' ? 14 : 10;
+      const h = b.kind === 'failed' ? 14 : 8;
       out.push(`<rect class="${b.kind}" x="${n(b.x)}" y="${n(y - h / 2)}" width="${SVG.bucket - 1}" height="${h}"><title>${escapeXml(title)}</title></rect>`);
     }
-    for (const mark of m.marks) {
-      if (mark.lane !== i) continue;
+    // Signals last, on top of the death they cause.
+    const drawn = m.marks.filter((mark) => mark.lane === i && mark.kind !== 'answered' && mark.kind !== 'failed');
+    drawn.sort((a, b) => Number(a.kind === 'signal') - Number(b.kind === 'signal'));
+    for (const mark of drawn) {
       const mx = n(x(mark.atMs));
       const title = `<title>${escapeXml(mark.text)}</title>`;
-      if (mark.kind === 'born') out.push(`<circle class="born" cx="${mx}" cy="${n(y)}" r="5">${title}</circle>`);
-      else if (mark.kind === 'ended') out.push(`<path class="ended" d="M${n(x(mark.atMs) - 5)} ${n(y - 5)}l10 10m0 -10l-10 10">${title}</path>`);
+      if (mark.kind === 'born') out.push(`<circle class="born" cx="${mx}" cy="${n(y)}" r="4">${title}</circle>`);
+      else if (mark.kind === 'ended') out.push(`<path class="ended" d="M${n(x(mark.atMs) - 4)} ${n(y - 4)}l8 8m0 -8l-8 8">${title}</path>`);
       else if (mark.kind === 'signal') {
-        out.push(`<g class="signal${mark.cleanup ? ' cleanup' : ''}">${title}<path d="M${mx} ${n(y - 11)}l-5 -7h10z"/><text x="${mx}" y="${n(y - 13)}" text-anchor="middle">${escapeXml(mark.signal ?? '')}</text></g>`);
+        // The same letter as the terminal's (K SIGKILL, H SIGHUP, T SIGTERM); the title says it in full.
+        out.push(
+          `<g class="signal${mark.cleanup ? ' cleanup' : ''}">${title}<rect x="${n(x(mark.atMs) - 5)}" y="${n(y - 7)}" width="10" height="14" rx="2"/><text x="${mx}" y="${n(y + 3.5)}" text-anchor="middle">${escapeXml(letterOf(mark.signal))}</text></g>`,
+        );
       }
     }
     const counts = `${lane.answered}${lane.failed ? ` · ${lane.failed}✗` : ''}`;
-    out.push(`<text class="count" x="${SVG.width - SVG.right + 8}" y="${n(y + 4)}">${escapeXml(lane.pid === undefined ? `${lane.failed}✗` : counts)}</text>`);
+    out.push(`<text class="count" x="${SVG.width - SVG.right + 6}" y="${n(y + 4)}">${escapeXml(lane.pid === undefined ? `${lane.failed}✗` : counts)}</text>`);
     out.push('</g>');
   });
   const bottom = SVG.top + m.lanes.length * SVG.lane + 16;
