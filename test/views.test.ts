@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { TimelineEvent } from '../checks/lib/types.ts';
 import { formatResult } from '../scripts/views/result.ts';
 import { failureWindow, formatTimeline, resultTimeline, terminalUnicode, timelineModel, timelineSvg } from '../scripts/views/timeline.ts';
+import { LiveStatus } from '../scripts/views/live.ts';
 import { lesson02, lesson04, lesson07, resultWith } from './views-timelines.ts';
 
 const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
@@ -146,5 +147,38 @@ describe('the page\'s SVG', () => {
     const svg = timelineSvg(timelineModel(events));
     expect((svg.match(/<rect class="answered"/g) ?? []).length).toBeLessThanOrEqual(200);
     expect(svg).toMatch(/\d+ requests answered/);
+  });
+});
+
+describe('the live view of a running check', () => {
+  it('in a pipe: one plain line as each expectation starts, nothing redrawn', () => {
+    const out: string[] = [];
+    const live = new LiveStatus({ tty: false, write: (t) => out.push(t), unicode: false });
+    live.start('07-graceful-shutdown');
+    for (const e of lesson07()) live.event(e);
+    live.stop();
+    expect(out).toEqual([
+      '  [ 2.00 s] SIGHUP replaces every worker with no failed request…\n',
+      '  [ 8.02 s] SIGTERM: the primary exits 0 after its workers…\n',
+    ]);
+  });
+
+  it('in a terminal: a block with the expectation in progress and the lanes, redrawn in place and erased at the end', async () => {
+    let screen = '';
+    const live = new LiveStatus({ tty: true, write: (t) => (screen += t), unicode: true, everyMs: 20, columns: 100 });
+    live.start('04-restart-on-exit');
+    for (const e of lesson04().filter((e) => e.atMs < 3100)) live.event(e);
+    await new Promise((r) => setTimeout(r, 80));
+    live.print('a key was pressed');
+    await new Promise((r) => setTimeout(r, 50));
+    live.stop();
+    const frames = plain(screen).split(/\x1b\[\d+A\r\x1b\[J/);
+    expect(frames.length).toBeGreaterThan(2);
+    const last = frames.at(-2) ?? '';
+    expect(last).toMatch(/04-restart-on-exit · [\d.]+ s · a worker killed with SIGKILL is replaced/);
+    expect(last).toMatch(/^worker 52010 +│.*K/m);
+    for (const line of last.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+    expect(screen).toContain('a key was pressed\n');
+    expect(screen.endsWith('\x1b[J')).toBe(true); // erased: the result prints where the block was
   });
 });
