@@ -182,3 +182,29 @@ describe('the live view of a running check', () => {
     expect(screen.endsWith('\x1b[J')).toBe(true); // erased: the result prints where the block was
   });
 });
+
+describe('what the recording gives beyond the basics', () => {
+  it('does not count the polling of a program that is not listening yet as failed requests', () => {
+    const events: TimelineEvent[] = [
+      { atMs: 0, kind: 'spawn', pid: 10, role: 'program' },
+      { atMs: 50, kind: 'request', path: '/', failure: 'refused', durationMs: 1 },
+      { atMs: 100, kind: 'request', path: '/', failure: 'refused', durationMs: 1 },
+      { atMs: 150, kind: 'request', path: '/', pid: 10, status: 200, durationMs: 1 },
+      { atMs: 900, kind: 'request', path: '/', failure: 'refused', durationMs: 1 },
+    ];
+    const m = timelineModel(events);
+    expect(m.lanes.map((l) => [l.label, l.answered, l.failed])).toEqual([
+      ['program 10', 1, 0],
+      ['no answer', 0, 1], // refused after it had answered: a real failure
+    ]);
+  });
+
+  it('counts a thinned answer as the answers it stands for', () => {
+    const events = [
+      { atMs: 0, kind: 'spawn', pid: 10, role: 'program' },
+      { atMs: 100, kind: 'request', path: '/', pid: 10, status: 200, durationMs: 1, count: 40 },
+    ] as TimelineEvent[];
+    expect(timelineModel(events).lanes[0]?.answered).toBe(40);
+    expect(timelineSvg(timelineModel(events))).toContain('the last of 40');
+  });
+});

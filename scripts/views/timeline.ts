@@ -13,6 +13,10 @@ interface Extra {
   readonly tree?: number;
   readonly cleanup?: boolean;
   readonly method?: string;
+  /** A thinned answer stands for this many (past 5000 requests in one check). */
+  readonly count?: number;
+  /** A child's command line (Linux). */
+  readonly command?: string;
 }
 const extra = (e: TimelineEvent): Extra => e as Extra;
 
@@ -43,6 +47,8 @@ export interface Mark {
   readonly signal?: string;
   /** A signal of the harness's clean-up (ending a program), not part of what the lesson shows. */
   readonly cleanup?: boolean;
+  /** An answer that stands for this many (the recording thins a very long run). */
+  readonly count?: number;
 }
 
 export interface Span {
@@ -157,25 +163,30 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     text: string;
     signal?: string;
     cleanup?: boolean;
+    count?: number;
   }
   const pending: Pending[] = [];
+  const polls = polling(events);
   for (const e of events) {
-    if (!inWindow(e.atMs)) continue;
+    if (!inWindow(e.atMs) || polls.has(e)) continue;
     const at = seconds(e.atMs);
     if (e.kind === 'request') {
       const method = extra(e).method ?? 'GET';
       const b = e.pid !== undefined ? lane(e.pid, e.atMs) : noAnswer;
+      const count = extra(e).count ?? 1;
       if (e.failure) {
         b.failed++;
         if (b === noAnswer) noAnswer.firstMs = Math.min(noAnswer.firstMs, e.atMs);
         pending.push({ lane: b, atMs: e.atMs, kind: 'failed', text: `${at}: ${method} ${e.path} failed: ${failureText(e)}${e.pid !== undefined ? ` (pid ${e.pid})` : ''}` });
       } else {
-        b.answered++;
-        pending.push({ lane: b, atMs: e.atMs, kind: 'answered', text: `${at}: ${method} ${e.path} answered by pid ${e.pid ?? '?'} (${e.status ?? '?'}, ${Math.round(e.durationMs)} ms)` });
+        b.answered += count;
+        const text = `${at}: ${method} ${e.path} answered by pid ${e.pid ?? '?'} (${e.status ?? '?'}, ${Math.round(e.durationMs)} ms)${count > 1 ? `, the last of ${count}` : ''}`;
+        pending.push({ lane: b, atMs: e.atMs, kind: 'answered', text, count });
       }
     } else if (e.kind === 'spawn') {
       const b = lane(e.pid, e.atMs);
-      pending.push({ lane: b, atMs: e.atMs, kind: 'born', text: `${at}: ${b.role} ${e.pid} started${e.ppid !== undefined && e.role === 'child' ? ` by ${e.ppid}` : ''}` });
+      const command = extra(e).command;
+      pending.push({ lane: b, atMs: e.atMs, kind: 'born', text: `${at}: ${b.role} ${e.pid} started${e.ppid !== undefined && e.role === 'child' ? ` by ${e.ppid}` : ''}${command ? `: ${command}` : ''}` });
     } else if (e.kind === 'exit') {
       const b = lane(e.pid, e.atMs);
       pending.push({ lane: b, atMs: e.atMs, kind: 'ended', text: `${at}: ${b.role} ${e.pid} ended${b.ended ? ` ${b.ended}` : ''}` });
@@ -209,7 +220,7 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     answered: b.answered,
     failed: b.failed,
   }));
-  const marks: Mark[] = pending.map((p) => ({ lane: index.get(p.lane) ?? 0, atMs: p.atMs, kind: p.kind, text: p.text, ...(p.signal ? { signal: p.signal } : {}), ...(p.cleanup ? { cleanup: true } : {}) }));
+  const marks: Mark[] = pending.map((p) => ({ lane: index.get(p.lane) ?? 0, atMs: p.atMs, kind: p.kind, text: p.text, ...(p.signal ? { signal: p.signal } : {}), ...(p.cleanup ? { cleanup: true } : {}), ...(p.count && p.count > 1 ? { count: p.count } : {}) }));
 
   const spans: Span[] = [];
   const open = new Map<string, number>();
@@ -228,6 +239,22 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
   return { fromMs, toMs, lanes, marks, spans };
 }
 
+/**
+ * A program just started is polled until it listens: those refusals are the check waiting, not
+ * failures (20-70 in every check). A refusal after it has answered is one.
+ */
+function polling(events: readonly TimelineEvent[]): ReadonlySet<TimelineEvent> {
+  const out = new Set<TimelineEvent>();
+  let waiting = false;
+  for (const e of events) {
+    if (e.kind === 'spawn' && e.role === 'program') waiting = true;
+    if (e.kind !== 'request') continue;
+    if (!e.failure) waiting = false;
+    else if (waiting && e.failure === 'refused') out.add(e);
+  }
+  return out;
+}
+
 /** The model of a whole check: its timeline over its whole duration. */
 export function resultTimeline(r: CheckResult): TimelineModel | undefined {
   if (!r.timeline || r.timeline.length === 0) return undefined;
@@ -235,8 +262,8 @@ export function resultTimeline(r: CheckResult): TimelineModel | undefined {
 }
 
 /**
- * The window of a failed expectation, when processes are part of the story: something was born,
- * ended or signalled during it, or a request failed. Then the chart of that window explains the ✗
+ * The window of a failed expectation, when processes are part of the story: a worker was born,
+ * something ended or the check sent a signal during it, or a request failed. Then the chart of that window explains the ✗
  * better than the whole run does; otherwise (a wrong status, a type error) there is nothing to see.
  */
 export function failureWindow(events: readonly TimelineEvent[], name: string): { fromMs: number; toMs: number } | undefined {
@@ -252,7 +279,15 @@ export function failureWindow(events: readonly TimelineEvent[], name: string): {
   if (inside.length === 0) return undefined;
   fromMs ??= inside[0]?.atMs ?? 0;
   toMs ??= inside.at(-1)?.atMs ?? fromMs;
-  const involved = inside.some((e) => e.kind === 'spawn' || e.kind === 'exit' || e.kind === 'signal' || (e.kind === 'request' && e.failure !== undefined));
+  // The program's own start and the polling until it listens are in every check: not a story.
+  const polls = polling(events);
+  const involved = inside.some(
+    (e) =>
+      (e.kind === 'spawn' && e.role === 'child') ||
+      e.kind === 'exit' ||
+      (e.kind === 'signal' && !extra(e).cleanup) ||
+      (e.kind === 'request' && e.failure !== undefined && !polls.has(e)),
+  );
   return involved ? { fromMs, toMs } : undefined;
 }
 
@@ -439,17 +474,18 @@ export function timelineSvg(m: TimelineModel, opts: { live?: boolean } = {}): st
       out.push(`<line class="alive" x1="${n(from)}" y1="${n(y)}" x2="${n(Math.max(to, from + 1))}" y2="${n(y)}"><title>${escapeXml(life)}</title></line>`);
     }
     // Requests by bucket of a few pixels: one mark per bucket and kind, its title counting them.
-    const buckets = new Map<string, { kind: MarkKind; x: number; texts: string[] }>();
+    const buckets = new Map<string, { kind: MarkKind; x: number; texts: string[]; count: number }>();
     for (const mark of m.marks) {
       if (mark.lane !== i || (mark.kind !== 'answered' && mark.kind !== 'failed')) continue;
       const b = Math.floor((x(mark.atMs) - SVG.label) / SVG.bucket);
       const key = `${mark.kind}:${b}`;
-      const entry = buckets.get(key) ?? { kind: mark.kind, x: SVG.label + b * SVG.bucket, texts: [] };
+      const entry = buckets.get(key) ?? { kind: mark.kind, x: SVG.label + b * SVG.bucket, texts: [], count: 0 };
       entry.texts.push(mark.text);
+      entry.count += mark.count ?? 1;
       buckets.set(key, entry);
     }
     for (const b of buckets.values()) {
-      const title = b.texts.length === 1 ? (b.texts[0] ?? '') : `${b.texts.length} requests ${b.kind}, first: ${b.texts[0] ?? ''}`;
+      const title = b.count === 1 ? (b.texts[0] ?? '') : `${b.count} requests ${b.kind}, first: ${b.texts[0] ?? ''}`;
       const h = b.kind === 'failed' ? 14 : 8;
       out.push(`<rect class="${b.kind}" x="${n(b.x)}" y="${n(y - h / 2)}" width="${SVG.bucket - 1}" height="${h}"><title>${escapeXml(title)}</title></rect>`);
     }
