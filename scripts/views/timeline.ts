@@ -49,6 +49,8 @@ export interface Mark {
   readonly cleanup?: boolean;
   /** An answer that stands for this many (the recording thins a very long run). */
   readonly count?: number;
+  /** A request: when it was sent (`atMs` is when it ended). */
+  readonly sentMs?: number;
 }
 
 export interface Span {
@@ -164,6 +166,7 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     signal?: string;
     cleanup?: boolean;
     count?: number;
+    sentMs?: number;
   }
   const pending: Pending[] = [];
   const polls = polling(events);
@@ -177,11 +180,11 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
       if (e.failure) {
         b.failed++;
         if (b === noAnswer) noAnswer.firstMs = Math.min(noAnswer.firstMs, e.atMs);
-        pending.push({ lane: b, atMs: e.atMs, kind: 'failed', text: `${at}: ${method} ${e.path} failed: ${failureText(e)}${e.pid !== undefined ? ` (pid ${e.pid})` : ''}` });
+        pending.push({ lane: b, atMs: e.atMs, kind: 'failed', text: `${at}: ${method} ${e.path} failed: ${failureText(e)}${e.pid !== undefined ? ` (pid ${e.pid})` : ''}`, sentMs: e.atMs - e.durationMs });
       } else {
         b.answered += count;
         const text = `${at}: ${method} ${e.path} answered by pid ${e.pid ?? '?'} (${e.status ?? '?'}, ${Math.round(e.durationMs)} ms)${count > 1 ? `, the last of ${count}` : ''}`;
-        pending.push({ lane: b, atMs: e.atMs, kind: 'answered', text, count });
+        pending.push({ lane: b, atMs: e.atMs, kind: 'answered', text, count, sentMs: e.atMs - e.durationMs });
       }
     } else if (e.kind === 'spawn') {
       const b = lane(e.pid, e.atMs);
@@ -220,7 +223,7 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     answered: b.answered,
     failed: b.failed,
   }));
-  const marks: Mark[] = pending.map((p) => ({ lane: index.get(p.lane) ?? 0, atMs: p.atMs, kind: p.kind, text: p.text, ...(p.signal ? { signal: p.signal } : {}), ...(p.cleanup ? { cleanup: true } : {}), ...(p.count && p.count > 1 ? { count: p.count } : {}) }));
+  const marks: Mark[] = pending.map((p) => ({ lane: index.get(p.lane) ?? 0, atMs: p.atMs, kind: p.kind, text: p.text, ...(p.signal ? { signal: p.signal } : {}), ...(p.cleanup ? { cleanup: true } : {}), ...(p.count && p.count > 1 ? { count: p.count } : {}), ...(p.sentMs !== undefined ? { sentMs: p.sentMs } : {}) }));
 
   const spans: Span[] = [];
   const open = new Map<string, number>();
@@ -483,6 +486,11 @@ export function timelineSvg(m: TimelineModel, opts: { live?: boolean } = {}): st
       entry.texts.push(mark.text);
       entry.count += mark.count ?? 1;
       buckets.set(key, entry);
+    }
+    // A long request (a slow route, one in flight across a signal) also gets a bar from sent to answered.
+    for (const mark of m.marks) {
+      if (mark.lane !== i || mark.sentMs === undefined || x(mark.atMs) - x(mark.sentMs) < SVG.bucket * 3) continue;
+      out.push(`<rect class="in-flight ${mark.kind}" x="${n(x(mark.sentMs))}" y="${n(y + 5)}" width="${n(x(mark.atMs) - x(mark.sentMs))}" height="3"><title>${escapeXml(mark.text)}</title></rect>`);
     }
     for (const b of buckets.values()) {
       const title = b.count === 1 ? (b.texts[0] ?? '') : `${b.count} requests ${b.kind}, first: ${b.texts[0] ?? ''}`;
