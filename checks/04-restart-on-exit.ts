@@ -3,7 +3,7 @@
 // CRASH_ON_START=1 (a bad deploy) it gives up after a few tries instead of forking forever.
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-import { defineCheck, describeFailures, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sleep, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { defineCheck, describeFailures, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sendSignal, sleep, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** The worker the check kills has been answering at least this long: a stable one (the contract's 1 s, plus room). */
 const STABLE_MS = 1200;
@@ -192,7 +192,7 @@ async function termDuringBackoff(t: CheckContext): Promise<BackoffTerm> {
       // A worker died and the primary has reaped it (its 'exit' has run) a moment ago: the
       // replacement is not forked yet.
       try {
-        process.kill(program.pid, 'SIGSTOP');
+        sendSignal(program.pid, 'SIGSTOP');
       } catch {
         break;
       }
@@ -200,7 +200,7 @@ async function termDuringBackoff(t: CheckContext): Promise<BackoffTerm> {
       // still wait to be reaped, and its 'exit' would reach the primary together with SIGTERM.
       const none = present().length === 0 && workersOf(listProcesses().filter((p) => p.ppid === program.pid).map((p) => p.pid)).length === 0;
       if (none) program.signal('SIGTERM');
-      process.kill(program.pid, 'SIGCONT');
+      sendSignal(program.pid, 'SIGCONT');
       if (none) {
         const termAt = performance.now();
         const forked = new Set<number>();
@@ -329,7 +329,7 @@ export default defineCheck({
       const logFrom = app.program.output.length;
       const killedAt = performance.now();
       try {
-        process.kill(victim, 'SIGKILL');
+        sendSignal(victim, 'SIGKILL');
       } catch {
         // Already gone: the replacement expectation says so.
       }

@@ -13,7 +13,7 @@
 // exited loses it and the client hangs.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { defineCheck, describeFailures, isAlive, pidOf, RequestFailed, sleep, startLoad, unmet, type App, type Reply } from './lib/index.ts';
+import { defineCheck, describeFailures, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, unmet, type App, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
@@ -236,7 +236,7 @@ export default defineCheck({
       await Promise.all(queued.map((q) => q.connected));
       termAt = performance.now();
       try {
-        process.kill(leaving, 'SIGTERM');
+        sendSignal(leaving, 'SIGTERM');
       } catch {
         // Already gone: the expectations below say so.
       }

@@ -14,7 +14,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineCheck, Fatal, isAlive, pidOf, sleep, unmet } from './lib/index.ts';
+import { defineCheck, Fatal, isAlive, pidOf, sendSignal, sleep, unmet } from './lib/index.ts';
 
 const cores = availableParallelism();
 const counts = [...Array.from({ length: cores }, (_, i) => i + 1), 2 * cores];
@@ -153,7 +153,7 @@ export default defineCheck({
     t.defer(() => {
       bench.signal('SIGCONT'); // never leave it stopped
       // A bench that died, or never stopped a server, leaves servers behind: they may not be in its process group.
-      for (const s of readServers(work)) for (const pid of [s.primary, ...s.workerPids]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      for (const s of readServers(work)) for (const pid of [s.primary, ...s.workerPids]) if (isAlive(pid)) sendSignal(pid, 'SIGKILL');
       rmSync(work, { recursive: true, force: true });
     });
 

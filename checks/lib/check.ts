@@ -9,8 +9,9 @@ import { root } from './paths.ts';
 import { listeningPorts } from './proc.ts';
 import { describeExit, Program } from './program.ts';
 import { nativeStartFix, runtimeNote, startCommand } from './runtime.ts';
+import { Timeline, withTimeline } from './timeline.ts';
 import { typecheck } from './typecheck.ts';
-import type { CheckResult, Expectation } from './types.ts';
+import type { CheckResult, Expectation, TimelineEvent } from './types.ts';
 
 export interface StartOptions {
   /** Extra environment for the program (PORT is always set). `undefined` removes a variable. */
@@ -60,8 +61,11 @@ export async function runCheck(
   def: CheckDefinition,
   dir: string,
   signal?: AbortSignal,
+  /** Each timeline event as it happens, in order (for a live view); `result.timeline` has them all. */
+  onEvent?: (e: TimelineEvent) => void,
 ): Promise<CheckResult> {
   const started = performance.now();
+  const timeline = new Timeline(started, onEvent);
   const expectations: Expectation[] = [];
   const programs: Program[] = [];
   const deferred: (() => Promise<void> | void)[] = [];
@@ -75,7 +79,9 @@ export async function runCheck(
   dir = runnableCopy(dir);
 
   const record = (e: Omit<Expectation, 'durationMs'>, since: number): void => {
-    if (!timedOut) expectations.push({ ...e, durationMs: Math.round(performance.now() - since) });
+    if (timedOut) return;
+    expectations.push({ ...e, durationMs: Math.round(performance.now() - since) });
+    timeline.expectationEnded(e.name, e.ok);
   };
 
   const dead = (): Program | undefined => programs.find((p) => p.exit !== undefined);
@@ -87,12 +93,16 @@ export async function runCheck(
       if (timedOut) throw new Stop();
       const since = performance.now();
       current = name;
+      timeline.expectationStarted(name);
       try {
         const value = await body();
         record({ name, ok: true }, since);
         return value;
       } catch (err) {
-        if (err instanceof Stop) throw err;
+        if (err instanceof Stop) {
+          timeline.leave(name); // stopped inside it (a fatal expectation within): no verdict of its own
+          throw err;
+        }
         if (err instanceof Unmet) {
           record({ name, ok: false, ...err.outcome, hint: err.outcome.hint ?? hint }, since);
           return undefined;
@@ -170,12 +180,15 @@ export async function runCheck(
     if (signal?.aborted) resolve('cancelled');
     signal?.addEventListener('abort', () => resolve('cancelled'), { once: true });
   });
-  const run = def.run(t).then(
+  // Everything the check does (its requests, programs, signals) is recorded on this run's timeline.
+  const run = withTimeline(timeline, () => def.run(t)).then(
     () => 'done' as const,
     (err: unknown) => {
       if (err instanceof Stop) return 'done' as const;
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
       expectations.push({ name: 'the check runs', ok: false, seen: `the check itself failed: ${message}`, hint: 'This is a bug in the workshop; please report it.', durationMs: 0 });
+      timeline.clearRunning();
+      timeline.add({ kind: 'expectation', name: 'the check runs', ok: false });
       stoppedEarly = 'internal error';
       return 'done' as const;
     },
@@ -185,6 +198,7 @@ export async function runCheck(
   if (how === 'cancelled') {
     timedOut = true; // no more recording
     stoppedEarly = 'cancelled';
+    timeline.clearRunning();
   }
   if (how === 'timeout') {
     expectations.push({
@@ -197,15 +211,25 @@ export async function runCheck(
     });
     timedOut = true;
     stoppedEarly = 'time ran out';
+    timeline.clearRunning();
+    timeline.add({ kind: 'expectation', name: `the check finishes within ${def.timeoutMs / 1000} s`, ok: false });
   }
-  for (const fn of deferred.reverse()) {
-    try {
-      await fn();
-    } catch {
-      // Clean-up goes on whatever one step says.
+  await withTimeline(timeline, async () => {
+    for (const fn of deferred.reverse()) {
+      try {
+        await fn();
+      } catch {
+        // Clean-up goes on whatever one step says.
+      }
     }
-  }
+  });
   await Promise.all(programs.map((p) => p.stop()));
+  // A group is gone once its top process is a zombie; Node reaps it and reports its exit a moment
+  // later: wait for that (bounded), so the program's exit is on the timeline.
+  let reaped: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(programs.map((p) => p.exited)), new Promise((r) => (reaped = setTimeout(r, 1000)))]);
+  clearTimeout(reaped);
+  timeline.stop(); // the exits of the clean-up are on it; nothing after
   if (how === 'cancelled') await typechecked; // the compiler was killed by the abort: wait until it is gone
   const note = programs.length > 0 ? runtimeNote(dir) : undefined;
   if (dir !== original) rmSync(dir, { recursive: true, force: true });
@@ -216,6 +240,7 @@ export async function runCheck(
     expectations,
     ...(stoppedEarly ? { stoppedEarly } : {}),
     ...(note ? { notes: [note] } : {}),
+    timeline: timeline.events,
     durationMs: Math.round(performance.now() - started),
   };
 }

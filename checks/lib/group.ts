@@ -15,6 +15,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './http.ts';
 import { childrenOf, groupMembers, listProcesses } from './proc.ts';
+import { currentTimeline, type Timeline } from './timeline.ts';
 
 export interface ExitInfo {
   readonly code: number | null;
@@ -63,12 +64,23 @@ export function processesCarrying(markers: Iterable<string>): number[] {
   return found;
 }
 
-function kill(pid: number, sig: NodeJS.Signals): void {
+/** Send a signal; false if there was nobody to get it. */
+function kill(pid: number, sig: NodeJS.Signals): boolean {
   try {
     process.kill(pid, sig);
+    return true;
   } catch {
-    // Already gone.
+    return false; // Already gone.
   }
+}
+
+/**
+ * `process.kill(pid, sig)` for checks: the same (it throws when there is no such process), and the
+ * signal is on the check's timeline. A negative pid signals that process group.
+ */
+export function sendSignal(pid: number, sig: NodeJS.Signals): void {
+  process.kill(pid, sig);
+  currentTimeline()?.add({ kind: 'signal', pid: Math.abs(pid), signal: sig, ...(pid < 0 ? { group: true } : {}) });
 }
 
 /** The one owner of "nothing we started outlives us". */
@@ -208,6 +220,8 @@ export class Group {
   private text = '';
   private exitInfo: ExitInfo | undefined;
   private readonly child: ChildProcess;
+  /** The check run whose timeline records this group's signals (a learner's program; not a service). */
+  protected timeline: Timeline | undefined;
 
   constructor(command: string, args: readonly string[], opts: GroupOptions = {}) {
     const max = opts.maxOutput ?? 256 * 1024;
@@ -293,11 +307,17 @@ export class Group {
 
   /** Send a signal to the top process only (as `kill PID` would). */
   signal(sig: NodeJS.Signals): void {
-    kill(this.pid, sig);
+    if (kill(this.pid, sig)) this.timeline?.add({ kind: 'signal', pid: this.pid, signal: sig });
   }
 
   signalGroup(sig: NodeJS.Signals): void {
-    kill(-this.pid, sig);
+    this.sendGroup(sig, false);
+  }
+
+  private sendGroup(sig: NodeJS.Signals, cleanup: boolean): void {
+    // A clean-up of a group with only zombies left (orphans nobody reaps) is no signal to show.
+    const shown = this.timeline !== undefined && (!cleanup || this.members().length > 0);
+    if (kill(-this.pid, sig) && shown) this.timeline?.add({ kind: 'signal', pid: this.pid, signal: sig, group: true, ...(cleanup ? { cleanup } : {}) });
   }
 
   /** Wait until no live process is left in the group; true if that happened within `ms`. */
@@ -312,10 +332,10 @@ export class Group {
 
   /** End the whole group: TERM, then KILL for whatever is still there after `graceMs`. */
   async stop(graceMs = 1000): Promise<void> {
-    this.signalGroup('SIGTERM');
+    this.sendGroup('SIGTERM', true);
     let gone = await this.waitGroupGone(graceMs);
     if (!gone) {
-      this.signalGroup('SIGKILL');
+      this.sendGroup('SIGKILL', true);
       gone = await this.waitGroupGone(3000);
     }
     this.child.stdout?.destroy();

@@ -3,6 +3,7 @@
 // worker hangs instead of resetting).
 import http from 'node:http';
 import net from 'node:net';
+import { currentTimeline, failureOf } from './timeline.ts';
 
 export interface Reply {
   readonly status: number;
@@ -33,7 +34,10 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
   const timeoutMs = opts.timeoutMs ?? 5000;
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const started = performance.now();
+  const timeline = currentTimeline(); // the check run this request belongs to, if any
+  const shown = method === 'GET' ? {} : { method };
   return new Promise((resolve, reject) => {
+    let settled = false; // a destroyed request still emits 'error': one outcome per request
     const req = http.request(
       {
         host: '127.0.0.1',
@@ -61,13 +65,27 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, body, json, ms: performance.now() - started });
+          if (settled) return;
+          settled = true;
+          const reply = { status: res.statusCode ?? 0, body, json, ms: performance.now() - started };
+          if (timeline) {
+            const pid = pidOf(reply);
+            const ok = reply.status >= 200 && reply.status < 300;
+            timeline.request({ kind: 'request', path, ...shown, ...(pid === undefined ? {} : { pid }), status: reply.status, ...(ok ? {} : { failure: 'status' as const }), durationMs: Math.round(reply.ms) });
+          }
+          resolve(reply);
         });
       },
     );
+    const failed = (err: RequestFailed): void => {
+      if (settled) return;
+      settled = true;
+      timeline?.request({ kind: 'request', path, ...shown, failure: failureOf(err.code), durationMs: Math.round(performance.now() - started) });
+      reject(err);
+    };
     const timer = setTimeout(() => {
       req.destroy();
-      reject(new RequestFailed(`${method} ${path} got no answer within ${timeoutMs} ms`, 'TIMEOUT'));
+      failed(new RequestFailed(`${method} ${path} got no answer within ${timeoutMs} ms`, 'TIMEOUT'));
     }, timeoutMs);
     function fail(err: NodeJS.ErrnoException): void {
       clearTimeout(timer);
@@ -78,7 +96,7 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
           : code === 'ECONNRESET' || code === 'EPIPE'
             ? 'the connection was reset before an answer came (the process serving it died?)'
             : err.message;
-      reject(new RequestFailed(`${method} ${path}: ${why}`, code));
+      failed(new RequestFailed(`${method} ${path}: ${why}`, code));
     }
     req.on('error', fail);
     req.end(payload);

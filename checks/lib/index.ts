@@ -14,6 +14,7 @@ export { startNginx, requireNginx, fillTemplate, type Nginx } from './nginx.ts';
 export { startRedis, requireRedis, type Redis } from './redis.ts';
 export { startPm2, pm2TypeScript, parseJlist, Pm2, type Pm2Process, type Pm2Run } from './pm2.ts';
 export { describeExit, type Program } from './program.ts';
+export { sendSignal } from './group.ts';
 export type { App } from './app.ts';
-export type { CheckResult, Expectation } from './types.ts';
+export type { CheckResult, Expectation, TimelineEvent } from './types.ts';
 

@@ -13,6 +13,7 @@ import { processesCarrying, reaper } from './group.ts';
 import { sleep } from './http.ts';
 import { isAlive } from './proc.ts';
 import { root } from './paths.ts';
+import { currentTimeline } from './timeline.ts';
 
 /** One pm2 process (an instance of an app), as `pm2 jlist` describes it. */
 export interface Pm2Process {
@@ -108,6 +109,7 @@ export class Pm2 {
     // process of this PM2_HOME (the daemon leaves every process group we know) and removes it.
     reaper.trackMarker(`PM2_HOME=${this.home}`);
     reaper.trackDir(this.home);
+    currentTimeline()?.watchPm2(this.home); // the daemon's children, the learner's instances, on the timeline
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     // The workshop's runner options mean nothing to pm2 or the learner's app.

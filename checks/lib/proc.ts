@@ -31,7 +31,7 @@ const ticksPerSecond = (() => {
   }
 })();
 
-function readStat(pid: number): ProcInfo | undefined {
+function readStat(pid: number): (ProcInfo & { readonly start: string }) | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -47,7 +47,44 @@ function readStat(pid: number): ProcInfo | undefined {
     ppid: num(1),
     pgid: num(2),
     cpuMs: ((num(11) + num(12)) * 1000) / ticksPerSecond,
+    start: fields[19] ?? '',
   };
+}
+
+/**
+ * One process, read cheaply: its state, parent and start time (clock ticks since boot; with the pid
+ * it names one process, as pids are reused). undefined once gone. Linux only (`undefined` elsewhere:
+ * see `hasProcFs`).
+ */
+export function procStat(pid: number): { readonly state: string; readonly ppid: number; readonly start: string } | undefined {
+  return hasProc ? readStat(pid) : undefined;
+}
+
+export const hasProcFs = hasProc;
+
+/** Whether mainThreadChildren() can answer (Linux with CONFIG_PROC_CHILDREN). */
+export const hasChildrenFile = hasProc && (() => {
+  try {
+    readFileSync(`/proc/${process.pid}/task/${process.pid}/children`);
+    return true;
+  } catch {
+    return false; // a kernel without CONFIG_PROC_CHILDREN
+  }
+})();
+
+/**
+ * Children of `pid` forked by its main thread (zombies included), in one read of
+ * /proc/PID/task/PID/children; undefined where the kernel has no such file (then use
+ * listProcesses()). Node forks from its main thread, so for node programs that is every child.
+ */
+export function mainThreadChildren(pid: number): number[] | undefined {
+  if (!hasChildrenFile) return undefined;
+  try {
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return text === '' ? [] : text.split(' ').map(Number);
+  } catch {
+    return [];
+  }
 }
 
 function parseCpuTime(text: string): number {

@@ -2,6 +2,7 @@
 // kept, TERM then KILL of the whole group, tracked by the reaper) that runs node on the entry file.
 import { Group } from './group.ts';
 import { nodeArgs } from './runtime.ts';
+import { currentTimeline } from './timeline.ts';
 
 export { describeExit, killAllNow, type ExitInfo } from './group.ts';
 
@@ -22,5 +23,8 @@ export class Program extends Group {
       cwd: opts.cwd,
       env: opts.env,
     });
+    // On the timeline of the check run that started it: its spawn, exit, children and signals.
+    this.timeline = currentTimeline();
+    this.timeline?.watchProgram(this);
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runCheck, type CheckDefinition } from './check.ts';
 import { root } from './paths.ts';
-import type { CheckResult } from './types.ts';
+import type { CheckResult, TimelineEvent } from './types.ts';
 
 export type { CheckResult, Expectation, TimelineEvent } from './types.ts';
 export { RequestFailed } from './http.ts';
@@ -13,12 +13,16 @@ export { killAllNow, reaper, survivors, Group, type ExitInfo } from './group.ts'
 export { pm2Survivors } from './pm2.ts';
 export { root } from './paths.ts';
 
-/** Run a lesson's check (checks/<id>.ts) on a folder. Aborting `signal` cancels it (its processes are killed). */
+/**
+ * Run a lesson's check (checks/<id>.ts) on a folder. Aborting `signal` cancels it (its processes are
+ * killed). `onEvent` gets each timeline event as it happens, in order; `result.timeline` has them all.
+ */
 export async function checkLesson(
   lesson: { readonly id: string; readonly title: string },
   dir: string,
   signal?: AbortSignal,
+  onEvent?: (e: TimelineEvent) => void,
 ): Promise<CheckResult> {
   const mod = (await import(pathToFileURL(join(root, 'checks', `${lesson.id}.ts`)).href)) as { default: CheckDefinition };
-  return runCheck(lesson, mod.default, dir, signal);
+  return runCheck(lesson, mod.default, dir, signal, onEvent);
 }

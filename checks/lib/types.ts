@@ -42,6 +42,8 @@ export type TimelineEvent = TimelineBase &
         /** A request the check sent (each on its own connection unless said otherwise). */
         readonly kind: 'request';
         readonly path: string;
+        /** Only when not GET. */
+        readonly method?: string;
         /** The pid that answered (from the JSON body's `pid`), when it said one. */
         readonly pid?: number;
         /** The HTTP status, when an answer came. */
@@ -49,6 +51,11 @@ export type TimelineEvent = TimelineBase &
         /** Why it failed: no answer in time, connection reset or refused, or a non-2xx status. */
         readonly failure?: 'timeout' | 'reset' | 'refused' | 'status' | 'error';
         readonly durationMs: number;
+        /**
+         * Set only on a check that sent more than 5000 requests: this event stands for `count`
+         * answers of the same pid, status and path, itself the last of them (see timeline.ts).
+         */
+        readonly count?: number;
       }
     | {
         /** A process of the learner's tree appeared (the program itself, a worker, a replacement). */
@@ -57,11 +64,17 @@ export type TimelineEvent = TimelineBase &
         readonly ppid?: number;
         /** What it is to the check: the program the check started, or a process below it. */
         readonly role: 'program' | 'child';
+        /** The started program (or pm2 daemon) whose tree it belongs to: the program's own pid for role 'program'. */
+        readonly tree: number;
+        /** Its command line, at most 120 characters (Linux only): `/usr/bin/node --import tsx server.ts`, … */
+        readonly command?: string;
       }
     | {
         /** A process of the learner's tree ended. Code and signal are known for the started program only. */
         readonly kind: 'exit';
         readonly pid: number;
+        /** As on its spawn event. */
+        readonly tree: number;
         readonly code?: number | null;
         readonly signal?: string | null;
       }
@@ -71,6 +84,8 @@ export type TimelineEvent = TimelineBase &
         readonly pid: number;
         readonly signal: string;
         readonly group?: boolean;
+        /** Sent by the harness ending a program (Group.stop: TERM, then KILL), not by the check's test itself. */
+        readonly cleanup?: boolean;
       }
     | {
         /** An expectation started (`ok` absent) or finished (`ok` set). */
