@@ -25,18 +25,18 @@ export function lesson02(): E[] {
     { atMs: 0, kind: 'expectation', name: 'the TypeScript compiles' },
     { atMs: 900, kind: 'expectation', name: 'the TypeScript compiles', ok: true },
     { atMs: 900, kind: 'expectation', name: start },
-    { atMs: 910, kind: 'spawn', pid: 41001, role: 'program', expectation: start },
-    { atMs: 1400, kind: 'spawn', pid: 41012, ppid: 41001, role: 'child', expectation: start },
-    { atMs: 1420, kind: 'spawn', pid: 41013, ppid: 41001, role: 'child', expectation: start },
+    { atMs: 910, kind: 'spawn', pid: 41001, tree: 41001, role: 'program', expectation: start },
+    { atMs: 1400, kind: 'spawn', pid: 41012, tree: 41001, ppid: 41001, role: 'child', expectation: start },
+    { atMs: 1420, kind: 'spawn', pid: 41013, tree: 41001, ppid: 41001, role: 'child', expectation: start },
     { atMs: 1900, kind: 'request', path: '/', pid: 41012, status: 200, durationMs: 4, expectation: start },
     { atMs: 1905, kind: 'expectation', name: start, ok: true },
     { atMs: 1905, kind: 'expectation', name: turns },
     ...requests(1910, 3400, 25, (_, i) => (i % 2 ? 41013 : 41012), turns),
     { atMs: 3420, kind: 'expectation', name: turns, ok: true },
-    { atMs: 3430, kind: 'signal', pid: 41001, signal: 'SIGTERM', group: true, cleanup: true } as E, // the harness ending it
-    { atMs: 3480, kind: 'exit', pid: 41012 },
-    { atMs: 3481, kind: 'exit', pid: 41013 },
-    { atMs: 3500, kind: 'exit', pid: 41001, code: 0, signal: null },
+    { atMs: 3430, kind: 'signal', pid: 41001, signal: 'SIGTERM', group: true, cleanup: true }, // the harness ending it
+    { atMs: 3480, kind: 'exit', pid: 41012, tree: 41001 },
+    { atMs: 3481, kind: 'exit', pid: 41013, tree: 41001 },
+    { atMs: 3500, kind: 'exit', pid: 41001, tree: 41001, code: 0, signal: null },
   ]);
 }
 
@@ -44,22 +44,22 @@ export function lesson02(): E[] {
 export function lesson04(): E[] {
   const kill = 'a worker killed with SIGKILL is replaced';
   return sorted([
-    { atMs: 0, kind: 'spawn', pid: 52001, role: 'program' },
-    { atMs: 400, kind: 'spawn', pid: 52010, ppid: 52001, role: 'child' },
-    { atMs: 420, kind: 'spawn', pid: 52011, ppid: 52001, role: 'child' },
+    { atMs: 0, kind: 'spawn', pid: 52001, tree: 52001, role: 'program' },
+    { atMs: 400, kind: 'spawn', pid: 52010, tree: 52001, ppid: 52001, role: 'child' },
+    { atMs: 420, kind: 'spawn', pid: 52011, tree: 52001, ppid: 52001, role: 'child' },
     { atMs: 1000, kind: 'expectation', name: kill },
     ...requests(1000, 2990, 40, (_, i) => (i % 2 ? 52011 : 52010), kill),
     { atMs: 3000, kind: 'signal', pid: 52010, signal: 'SIGKILL', expectation: kill },
-    { atMs: 3004, kind: 'exit', pid: 52010, expectation: kill },
+    { atMs: 3004, kind: 'exit', pid: 52010, tree: 52001, expectation: kill },
     { atMs: 3006, kind: 'request', path: '/', failure: 'reset', durationMs: 2, expectation: kill },
     ...requests(3050, 3500, 50, () => 52011, kill),
-    { atMs: 3600, kind: 'spawn', pid: 52030, ppid: 52001, role: 'child', expectation: kill },
+    { atMs: 3600, kind: 'spawn', pid: 52030, tree: 52001, ppid: 52001, role: 'child', expectation: kill },
     ...requests(4000, 5500, 40, (_, i) => (i % 2 ? 52011 : 52030), kill),
     { atMs: 5510, kind: 'expectation', name: kill, ok: true },
-    { atMs: 5600, kind: 'signal', pid: 52001, signal: 'SIGTERM', group: true, cleanup: true } as E,
-    { atMs: 5650, kind: 'exit', pid: 52011 },
-    { atMs: 5651, kind: 'exit', pid: 52030 },
-    { atMs: 5700, kind: 'exit', pid: 52001, code: 0, signal: null },
+    { atMs: 5600, kind: 'signal', pid: 52001, signal: 'SIGTERM', group: true, cleanup: true },
+    { atMs: 5650, kind: 'exit', pid: 52011, tree: 52001 },
+    { atMs: 5651, kind: 'exit', pid: 52030, tree: 52001 },
+    { atMs: 5700, kind: 'exit', pid: 52001, tree: 52001, code: 0, signal: null },
   ]);
 }
 
@@ -70,9 +70,9 @@ export function lesson07(): E[] {
   const olds = [63010, 63011];
   const news = [63020, 63021];
   return sorted([
-    { atMs: 0, kind: 'spawn', pid: 63001, role: 'program' },
-    { atMs: 500, kind: 'spawn', pid: olds[0] ?? 0, ppid: 63001, role: 'child' },
-    { atMs: 520, kind: 'spawn', pid: olds[1] ?? 0, ppid: 63001, role: 'child' },
+    { atMs: 0, kind: 'spawn', pid: 63001, tree: 63001, role: 'program' },
+    { atMs: 500, kind: 'spawn', pid: olds[0] ?? 0, tree: 63001, ppid: 63001, role: 'child' },
+    { atMs: 520, kind: 'spawn', pid: olds[1] ?? 0, tree: 63001, ppid: 63001, role: 'child' },
     { atMs: 2000, kind: 'expectation', name: roll },
     ...requests(2000, 8000, 30, (at, i) => {
       if (at < 4600) return olds[i % 2];
@@ -80,16 +80,16 @@ export function lesson07(): E[] {
       return news[i % 2];
     }, roll),
     { atMs: 3000, kind: 'signal', pid: 63001, signal: 'SIGHUP', expectation: roll },
-    { atMs: 3900, kind: 'spawn', pid: news[0] ?? 0, ppid: 63001, role: 'child', expectation: roll },
-    { atMs: 4600, kind: 'exit', pid: olds[0] ?? 0, expectation: roll },
-    { atMs: 4700, kind: 'spawn', pid: news[1] ?? 0, ppid: 63001, role: 'child', expectation: roll },
-    { atMs: 5400, kind: 'exit', pid: olds[1] ?? 0, expectation: roll },
+    { atMs: 3900, kind: 'spawn', pid: news[0] ?? 0, tree: 63001, ppid: 63001, role: 'child', expectation: roll },
+    { atMs: 4600, kind: 'exit', pid: olds[0] ?? 0, tree: 63001, expectation: roll },
+    { atMs: 4700, kind: 'spawn', pid: news[1] ?? 0, tree: 63001, ppid: 63001, role: 'child', expectation: roll },
+    { atMs: 5400, kind: 'exit', pid: olds[1] ?? 0, tree: 63001, expectation: roll },
     { atMs: 8010, kind: 'expectation', name: roll, ok: true },
     { atMs: 8020, kind: 'expectation', name: stop },
     { atMs: 8030, kind: 'signal', pid: 63001, signal: 'SIGTERM', expectation: stop },
-    { atMs: 8300, kind: 'exit', pid: news[0] ?? 0, expectation: stop },
-    { atMs: 8310, kind: 'exit', pid: news[1] ?? 0, expectation: stop },
-    { atMs: 8400, kind: 'exit', pid: 63001, code: 0, signal: null, expectation: stop },
+    { atMs: 8300, kind: 'exit', pid: news[0] ?? 0, tree: 63001, expectation: stop },
+    { atMs: 8310, kind: 'exit', pid: news[1] ?? 0, tree: 63001, expectation: stop },
+    { atMs: 8400, kind: 'exit', pid: 63001, tree: 63001, code: 0, signal: null, expectation: stop },
     { atMs: 8410, kind: 'expectation', name: stop, ok: true },
   ]);
 }

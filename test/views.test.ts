@@ -125,7 +125,7 @@ describe('the page\'s SVG', () => {
     const evil = '<script>alert(1)</script>"&\'';
     const events: TimelineEvent[] = [
       { atMs: 0, kind: 'expectation', name: evil },
-      { atMs: 5, kind: 'spawn', pid: 9, role: 'program', expectation: evil },
+      { atMs: 5, kind: 'spawn', pid: 9, tree: 9, role: 'program', expectation: evil },
       { atMs: 10, kind: 'request', path: `/${evil}`, failure: 'status', status: 500, durationMs: 1, expectation: evil },
       { atMs: 12, kind: 'signal', pid: 9, signal: evil, expectation: evil },
       { atMs: 20, kind: 'expectation', name: evil, ok: false },
@@ -142,7 +142,7 @@ describe('the page\'s SVG', () => {
   });
 
   it('folds many requests into few marks, so a load test stays a small picture', () => {
-    const events: TimelineEvent[] = [{ atMs: 0, kind: 'spawn', pid: 5, role: 'program' }];
+    const events: TimelineEvent[] = [{ atMs: 0, kind: 'spawn', pid: 5, tree: 5, role: 'program' }];
     for (let i = 1; i <= 5000; i++) events.push({ atMs: i, kind: 'request', path: '/', pid: 5, status: 200, durationMs: 1 });
     const svg = timelineSvg(timelineModel(events));
     expect((svg.match(/<rect class="answered"/g) ?? []).length).toBeLessThanOrEqual(200);
@@ -186,7 +186,7 @@ describe('the live view of a running check', () => {
 describe('what the recording gives beyond the basics', () => {
   it('does not count the polling of a program that is not listening yet as failed requests', () => {
     const events: TimelineEvent[] = [
-      { atMs: 0, kind: 'spawn', pid: 10, role: 'program' },
+      { atMs: 0, kind: 'spawn', pid: 10, tree: 10, role: 'program' },
       { atMs: 50, kind: 'request', path: '/', failure: 'refused', durationMs: 1 },
       { atMs: 100, kind: 'request', path: '/', failure: 'refused', durationMs: 1 },
       { atMs: 150, kind: 'request', path: '/', pid: 10, status: 200, durationMs: 1 },
@@ -201,7 +201,7 @@ describe('what the recording gives beyond the basics', () => {
 
   it('counts a thinned answer as the answers it stands for', () => {
     const events = [
-      { atMs: 0, kind: 'spawn', pid: 10, role: 'program' },
+      { atMs: 0, kind: 'spawn', pid: 10, tree: 10, role: 'program' },
       { atMs: 100, kind: 'request', path: '/', pid: 10, status: 200, durationMs: 1, count: 40 },
     ] as TimelineEvent[];
     expect(timelineModel(events).lanes[0]?.answered).toBe(40);

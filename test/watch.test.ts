@@ -129,7 +129,7 @@ describe('the watch loop', () => {
       runAtStart: false,
       check: async (lesson, _dir, _signal, onEvent) => {
         onEvent?.({ atMs: 0, kind: 'expectation', name: 'the first one' });
-        onEvent?.({ atMs: 5, kind: 'spawn', pid: 4242, role: 'program', expectation: 'the first one' });
+        onEvent?.({ atMs: 5, kind: 'spawn', pid: 4242, tree: 4242, role: 'program', expectation: 'the first one' });
         seenDuring = events.filter((e) => e.type === 'check-event').length;
         expect(bus.live).toHaveLength(2); // a page joining now gets them
         return fakeResult(lesson, false);

@@ -8,17 +8,6 @@ import { pc as terminalColors } from './colors.ts';
 
 export type LaneRole = 'program' | 'primary' | 'worker' | 'new worker' | 'instance' | 'pid' | 'no answer';
 
-/** Fields the recording adds to some events (TIMELINE_API.md): read if there, never required. */
-interface Extra {
-  readonly tree?: number;
-  readonly cleanup?: boolean;
-  readonly method?: string;
-  /** A thinned answer stands for this many (past 5000 requests in one check). */
-  readonly count?: number;
-  /** A child's command line (Linux). */
-  readonly command?: string;
-}
-const extra = (e: TimelineEvent): Extra => e as Extra;
 
 export interface Lane {
   /** The pid; absent for the lane of requests no process answered. */
@@ -133,7 +122,7 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     if (e.kind === 'spawn') {
       const b = lane(e.pid, e.atMs);
       b.bornMs = e.atMs;
-      b.tree = extra(e).tree ?? (e.role === 'program' ? e.pid : e.ppid);
+      b.tree = e.tree;
       if (e.role === 'program') {
         b.role = 'program';
         programs.add(e.pid);
@@ -147,7 +136,7 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
       b.endedMs = e.atMs;
       b.ended = exitText(e);
       shaken.add(treeOf(e.pid));
-    } else if (e.kind === 'signal' && !extra(e).cleanup) {
+    } else if (e.kind === 'signal' && !e.cleanup) {
       shaken.add(treeOf(e.pid));
     } else if (e.kind === 'request' && e.pid !== undefined) {
       lane(e.pid, e.atMs);
@@ -174,9 +163,9 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     if (!inWindow(e.atMs) || polls.has(e)) continue;
     const at = seconds(e.atMs);
     if (e.kind === 'request') {
-      const method = extra(e).method ?? 'GET';
+      const method = e.method ?? 'GET';
       const b = e.pid !== undefined ? lane(e.pid, e.atMs) : noAnswer;
-      const count = extra(e).count ?? 1;
+      const count = e.count ?? 1;
       if (e.failure) {
         b.failed++;
         if (b === noAnswer) noAnswer.firstMs = Math.min(noAnswer.firstMs, e.atMs);
@@ -188,14 +177,14 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
       }
     } else if (e.kind === 'spawn') {
       const b = lane(e.pid, e.atMs);
-      const command = extra(e).command;
+      const command = e.command;
       pending.push({ lane: b, atMs: e.atMs, kind: 'born', text: `${at}: ${b.role} ${e.pid} started${e.ppid !== undefined && e.role === 'child' ? ` by ${e.ppid}` : ''}${command ? `: ${command}` : ''}` });
     } else if (e.kind === 'exit') {
       const b = lane(e.pid, e.atMs);
       pending.push({ lane: b, atMs: e.atMs, kind: 'ended', text: `${at}: ${b.role} ${e.pid} ended${b.ended ? ` ${b.ended}` : ''}` });
     } else if (e.kind === 'signal') {
       const b = lane(e.pid, e.atMs);
-      const cleanup = extra(e).cleanup === true;
+      const cleanup = e.cleanup === true;
       const to = `${e.group ? 'the process group of ' : ''}${b.role} ${e.pid}`;
       const text = cleanup ? `${at}: the check ended ${to} with ${e.signal} (clean-up)` : `${at}: the check sent ${e.signal} to ${to}`;
       pending.push({ lane: b, atMs: e.atMs, kind: 'signal', signal: e.signal, text, ...(cleanup ? { cleanup } : {}) });
@@ -288,7 +277,7 @@ export function failureWindow(events: readonly TimelineEvent[], name: string): {
     (e) =>
       (e.kind === 'spawn' && e.role === 'child') ||
       e.kind === 'exit' ||
-      (e.kind === 'signal' && !extra(e).cleanup) ||
+      (e.kind === 'signal' && !e.cleanup) ||
       (e.kind === 'request' && e.failure !== undefined && !polls.has(e)),
   );
   return involved ? { fromMs, toMs } : undefined;
