@@ -91,7 +91,7 @@ export class LiveStatus {
     if ([...head].length > width) head = `${[...head].slice(0, width - 1).join('')}${this.unicode ? '…' : '.'}`;
     const lines = [pc.cyan(head)];
     const m = timelineModel(this.events, { fromMs: 0, toMs: Math.max(elapsed, this.events.at(-1)?.atMs ?? 0, 1000) });
-    if (m.lanes.length > 0) lines.push(formatTimeline(m, { width, unicode: this.unicode, compact: true, maxLanes: this.opts.maxLanes ?? 6 }));
+    if (m.lanes.length > 0) lines.push(formatTimeline(m, { width, unicode: this.unicode, compact: true, recent: true, maxLanes: this.opts.maxLanes ?? 6 }));
     const text = lines.join('\n');
     this.erase();
     this.opts.write(`${text}\n`);

@@ -296,6 +296,8 @@ export interface ChartOptions {
   readonly compact?: boolean;
   /** At most this many lanes; the rest are counted in one line. */
   readonly maxLanes?: number;
+  /** Over `maxLanes`, keep the lanes with the latest activity (the live view), not the first ones. */
+  readonly recent?: boolean;
 }
 
 /**
@@ -326,6 +328,8 @@ const letterOf = (signal: string | undefined): string => signalLetters[signal ??
 
 /** What wins a cell when several things happen in it: the rare and telling over the many. */
 const priority: Readonly<Record<MarkKind, number>> = { signal: 5, ended: 4, born: 3, failed: 2, answered: 1 };
+// The clean-up's signal gives way to the death it causes: the end is what the lane should show.
+const rank = (m: Mark): number => (m.cleanup ? 3.5 : priority[m.kind]);
 
 const LABEL = 19; // "new worker 4194304": the longest role and the largest Linux pid
 const COUNTS = 7;
@@ -350,10 +354,17 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
   const col = (atMs: number): number => Math.min(cols - 1, Math.max(0, Math.floor(((atMs - m.fromMs) / span) * cols)));
 
   const maxLanes = opts.maxLanes ?? 12;
-  const lanes = m.lanes.slice(0, maxLanes);
+  let lanes = m.lanes.slice(0, maxLanes);
+  if (opts.recent && m.lanes.length > maxLanes) {
+    // The processes alive now first, then those that did something last.
+    const last = m.lanes.map((l, i) => Math.max(l.endedMs === undefined && l.pid !== undefined ? Infinity : (l.endedMs ?? 0), ...m.marks.filter((x) => x.lane === i).map((x) => x.atMs)));
+    const keep = new Set([...m.lanes.keys()].sort((a, b) => (last[b] ?? 0) - (last[a] ?? 0)).slice(0, maxLanes));
+    lanes = m.lanes.filter((_, i) => keep.has(i));
+  }
   const lines: string[] = [];
   if (!opts.compact) lines.push(dim(`timeline from ${seconds(m.fromMs)} to ${seconds(m.toMs)} (one column: ${seconds(span / cols)})`));
-  lanes.forEach((lane, i) => {
+  lanes.forEach((lane) => {
+    const i = m.lanes.indexOf(lane);
     const cells: { kind: MarkKind | 'alive' | 'none'; text: string; cleanup?: boolean }[] = [];
     for (let c = 0; c < cols; c++) {
       // Alive from birth (or the window's start) to its end (or the window's end).
@@ -367,8 +378,8 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
       if (mark.lane !== i) continue;
       const cell = cells[col(mark.atMs)];
       if (!cell) continue;
-      const now = cell.kind === 'alive' || cell.kind === 'none' ? 0 : priority[cell.kind];
-      if (priority[mark.kind] > now && !(mark.cleanup && cell.kind === 'ended')) {
+      const now = cell.kind === 'alive' || cell.kind === 'none' ? 0 : cell.cleanup ? 3.5 : priority[cell.kind];
+      if (rank(mark) > now) {
         cell.kind = mark.kind;
         cell.text = mark.kind === 'signal' ? letterOf(mark.signal) : g[mark.kind];
         cell.cleanup = mark.cleanup === true;
@@ -381,7 +392,7 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
     const counts = lane.pid === undefined ? `${lane.failed}${g.failed}` : lane.failed > 0 ? `${lane.answered} ${lane.failed}${g.failed}` : `${lane.answered}`;
     lines.push(`${label.padEnd(LABEL)}${dim(g.bar)}${row}${dim(g.bar)} ${counts.length > COUNTS - 1 ? counts.slice(0, COUNTS - 1) : counts}`);
   });
-  if (m.lanes.length > lanes.length) lines.push(dim(`${' '.repeat(LABEL)} … ${m.lanes.length - lanes.length} more lanes`.replace('…', unicode ? '…' : '...')));
+  if (m.lanes.length > lanes.length) lines.push(dim(`${' '.repeat(LABEL)} … ${m.lanes.length - lanes.length} more lanes${opts.recent ? ' (ended earlier)' : ''}`.replace('…', unicode ? '…' : '...')));
   if (m.lanes.length === 0) lines.push(dim(`${' '.repeat(LABEL)} (no process or request recorded here)`));
   if (opts.compact) return lines.join('\n');
 
