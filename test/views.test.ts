@@ -208,3 +208,36 @@ describe('what the recording gives beyond the basics', () => {
     expect(timelineSvg(timelineModel(events))).toContain('the last of 40');
   });
 });
+
+describe('long runs', () => {
+  it('--timeline splits a run whose programs ran one after another into parts, one legend at the end', () => {
+    const first = lesson04();
+    const second: TimelineEvent[] = [
+      { atMs: 6000, kind: 'spawn', pid: 70001, tree: 70001, role: 'program' },
+      { atMs: 6400, kind: 'spawn', pid: 70002, ppid: 70001, tree: 70001, role: 'child' },
+      { atMs: 7000, kind: 'signal', pid: 70001, signal: 'SIGSTOP' },
+      { atMs: 7010, kind: 'signal', pid: 70001, signal: 'SIGTERM' },
+      { atMs: 7011, kind: 'signal', pid: 70001, signal: 'SIGCONT' },
+      { atMs: 7020, kind: 'exit', pid: 70002, tree: 70001 },
+      { atMs: 7021, kind: 'exit', pid: 70001, tree: 70001, code: 0, signal: null },
+    ];
+    const text = plain(formatResult(resultWith('04', [...first, ...second]), undefined, { timeline: 'all', columns: 80 }));
+    expect(text).toContain('part 1 of 2, program 52001: from 0.00 s');
+    expect(text).toContain('part 2 of 2, program 70001: from 6.00 s');
+    expect(text.match(/^legend:/gm)).toHaveLength(1);
+    // Signals a few ms apart stand side by side, then the end.
+    expect(text).toMatch(/^primary 70001 +│●─+PTC†/m);
+  });
+
+  it('while running, keeps the lanes alive now when there are too many', () => {
+    const events: TimelineEvent[] = [{ atMs: 0, kind: 'spawn', pid: 1, tree: 1, role: 'program' }];
+    for (let i = 0; i < 10; i++) {
+      events.push({ atMs: 100 + i * 100, kind: 'spawn', pid: 100 + i, ppid: 1, tree: 1, role: 'child' });
+      if (i < 9) events.push({ atMs: 150 + i * 100, kind: 'exit', pid: 100 + i, tree: 1 });
+    }
+    const text = formatTimeline(timelineModel(events), { unicode: true, color: false, compact: true, recent: true, maxLanes: 3 });
+    expect(text).toContain('new worker 109');
+    expect(text).toContain('primary 1');
+    expect(text).toMatch(/… 8 more lanes \(ended earlier\)/);
+  });
+});

@@ -3,7 +3,7 @@
 // in the event) only paint it, so the two faces can never disagree about the same run.
 import type { CheckResult } from '../../checks/lib/runner.ts';
 import { pc } from './colors.ts';
-import { failureWindow, formatTimeline, resultTimeline, timelineModel } from './timeline.ts';
+import { failureWindow, formatTimeline, timelineModel, timelineParts } from './timeline.ts';
 
 export interface ResultView {
   /** Set when the check stopped early: one sentence, the same on both faces. */
@@ -59,9 +59,11 @@ export function formatResult(r: CheckResult, view: ResultView = resultView(r), o
     if (window && r.timeline) lines.push('', formatTimeline(timelineModel(r.timeline, window), { width }), '');
   }
   lines.push('');
-  const whole = timeline === 'all' ? resultTimeline(r) : undefined;
-  if (whole) lines.push(formatTimeline(whole, { width }), '');
-  else if (timeline === 'all') lines.push(pc.dim('  (no timeline was recorded for this run)'), '');
+  if (timeline === 'all') {
+    const parts = timelineParts(r);
+    parts.forEach((part, i) => lines.push(formatTimeline(part.model, { width, title: part.title, legend: i === parts.length - 1 }), ''));
+    if (parts.length === 0) lines.push(pc.dim('  (no timeline was recorded for this run)'), '');
+  }
   if (view.stopped) lines.push(pc.dim(`  ${view.stopped}`));
   for (const note of r.notes ?? []) lines.push(pc.yellow(note.replace(/^/gm, '  ')));
   lines.push(r.ok ? pc.green(`  ${view.summary}`) : pc.red(`  ${view.summary}`));

@@ -38,8 +38,10 @@ export interface Mark {
   readonly cleanup?: boolean;
   /** An answer that stands for this many (the recording thins a very long run). */
   readonly count?: number;
-  /** A request: when it was sent (`atMs` is when it ended). */
+  /** A request: when it was sent (`atMs` is when it ended, or for a failure, when it was sent too). */
   readonly sentMs?: number;
+  /** A failed request: when the check gave up on it. */
+  readonly endMs?: number;
 }
 
 export interface Span {
@@ -156,6 +158,7 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     cleanup?: boolean;
     count?: number;
     sentMs?: number;
+    endMs?: number;
   }
   const pending: Pending[] = [];
   const polls = polling(events);
@@ -169,7 +172,9 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
       if (e.failure) {
         b.failed++;
         if (b === noAnswer) noAnswer.firstMs = Math.min(noAnswer.firstMs, e.atMs);
-        pending.push({ lane: b, atMs: e.atMs, kind: 'failed', text: `${at}: ${method} ${e.path} failed: ${failureText(e)}${e.pid !== undefined ? ` (pid ${e.pid})` : ''}`, sentMs: e.atMs - e.durationMs });
+        // A failure shows where the request went out (into the gap), not where the check gave up on it.
+        const sent = Math.max(0, e.atMs - e.durationMs);
+        pending.push({ lane: b, atMs: sent, kind: 'failed', text: `${seconds(sent)}: ${method} ${e.path} failed: ${failureText(e)}${e.pid !== undefined ? ` (pid ${e.pid})` : ''}`, sentMs: sent, endMs: e.atMs });
       } else {
         b.answered += count;
         const text = `${at}: ${method} ${e.path} answered by pid ${e.pid ?? '?'} (${e.status ?? '?'}, ${Math.round(e.durationMs)} ms)${count > 1 ? `, the last of ${count}` : ''}`;
@@ -212,7 +217,7 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     answered: b.answered,
     failed: b.failed,
   }));
-  const marks: Mark[] = pending.map((p) => ({ lane: index.get(p.lane) ?? 0, atMs: p.atMs, kind: p.kind, text: p.text, ...(p.signal ? { signal: p.signal } : {}), ...(p.cleanup ? { cleanup: true } : {}), ...(p.count && p.count > 1 ? { count: p.count } : {}), ...(p.sentMs !== undefined ? { sentMs: p.sentMs } : {}) }));
+  const marks: Mark[] = pending.map((p) => ({ lane: index.get(p.lane) ?? 0, atMs: p.atMs, kind: p.kind, text: p.text, ...(p.signal ? { signal: p.signal } : {}), ...(p.cleanup ? { cleanup: true } : {}), ...(p.count && p.count > 1 ? { count: p.count } : {}), ...(p.sentMs !== undefined ? { sentMs: p.sentMs } : {}), ...(p.endMs !== undefined ? { endMs: p.endMs } : {}) }));
 
   const spans: Span[] = [];
   const open = new Map<string, number>();
@@ -229,6 +234,36 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
   spans.sort((a, b) => a.fromMs - b.fromMs);
 
   return { fromMs, toMs, lanes, marks, spans };
+}
+
+/**
+ * The run in parts, one per stretch of time in which programs the check started were running
+ * together: lesson 04 starts three in turn (the server, a crash loop, a copy that backs off), each
+ * a story of its own; lesson 09's two hosts run at once, one story. One part when nothing splits.
+ */
+export function timelineParts(r: CheckResult): { readonly title: string; readonly model: TimelineModel }[] {
+  const events = r.timeline ?? [];
+  if (events.length === 0) return [];
+  const end = Math.max(r.durationMs, events.at(-1)?.atMs ?? 0);
+  const spans: { fromMs: number; toMs: number; pids: number[] }[] = [];
+  for (const e of events) {
+    if (e.kind !== 'spawn' || e.role !== 'program') continue;
+    const exit = events.find((x) => x.kind === 'exit' && x.pid === e.pid && x.atMs >= e.atMs);
+    const toMs = exit?.atMs ?? end;
+    const last = spans.at(-1);
+    if (last && e.atMs <= last.toMs) {
+      last.toMs = Math.max(last.toMs, toMs);
+      last.pids.push(e.pid);
+    } else spans.push({ fromMs: e.atMs, toMs, pids: [e.pid] });
+  }
+  if (spans.length <= 1) return [{ title: 'timeline', model: timelineModel(events, { fromMs: 0, toMs: end }) }];
+  return spans.map((sp, i) => {
+    // The first part starts with the check; each part runs on to where the next one begins.
+    const fromMs = i === 0 ? 0 : sp.fromMs;
+    const toMs = i === spans.length - 1 ? end : Math.max(sp.toMs, (spans[i + 1]?.fromMs ?? end) - 1);
+    const who = sp.pids.length === 1 ? `program ${sp.pids[0]}` : `programs ${sp.pids.join(', ')}`;
+    return { title: `part ${i + 1} of ${spans.length}, ${who}:`, model: timelineModel(events, { fromMs, toMs }) };
+  });
 }
 
 /**
@@ -294,6 +329,10 @@ export interface ChartOptions {
   readonly color?: boolean;
   /** No legend and no axis: the lanes only (the live view while a check runs). */
   readonly compact?: boolean;
+  /** Without the legend (a chart that is not the last of several). */
+  readonly legend?: boolean;
+  /** The first line's start (default "timeline"). */
+  readonly title?: string;
   /** At most this many lanes; the rest are counted in one line. */
   readonly maxLanes?: number;
   /** Over `maxLanes`, keep the lanes with the latest activity (the live view), not the first ones. */
@@ -323,7 +362,7 @@ interface Glyphs {
 const unicodeGlyphs: Glyphs = { answered: '▪', failed: '✗', born: '●', ended: '†', alive: '─', bar: '│' };
 const asciiGlyphs: Glyphs = { answered: '=', failed: '!', born: '+', ended: 'X', alive: '-', bar: '|' };
 
-const signalLetters: Readonly<Record<string, string>> = { SIGKILL: 'K', SIGTERM: 'T', SIGHUP: 'H', SIGINT: 'I', SIGUSR2: 'U', SIGQUIT: 'Q' };
+const signalLetters: Readonly<Record<string, string>> = { SIGKILL: 'K', SIGTERM: 'T', SIGHUP: 'H', SIGINT: 'I', SIGSTOP: 'P', SIGCONT: 'C', SIGUSR2: 'U', SIGQUIT: 'Q' };
 const letterOf = (signal: string | undefined): string => signalLetters[signal ?? ''] ?? 'S';
 
 /** What wins a cell when several things happen in it: the rare and telling over the many. */
@@ -354,7 +393,9 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
   const col = (atMs: number): number => Math.min(cols - 1, Math.max(0, Math.floor(((atMs - m.fromMs) / span) * cols)));
 
   const maxLanes = opts.maxLanes ?? 12;
-  let lanes = m.lanes.slice(0, maxLanes);
+  // Over the limit, the lane of failed requests stays: it is the one that matters most.
+  const failing = m.lanes.find((l) => l.pid === undefined);
+  let lanes = m.lanes.length > maxLanes && failing ? [...m.lanes.slice(0, maxLanes - 1), failing] : m.lanes.slice(0, maxLanes);
   if (opts.recent && m.lanes.length > maxLanes) {
     // The processes alive now first, then those that did something last.
     const last = m.lanes.map((l, i) => Math.max(l.endedMs === undefined && l.pid !== undefined ? Infinity : (l.endedMs ?? 0), ...m.marks.filter((x) => x.lane === i).map((x) => x.atMs)));
@@ -362,7 +403,7 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
     lanes = m.lanes.filter((_, i) => keep.has(i));
   }
   const lines: string[] = [];
-  if (!opts.compact) lines.push(dim(`timeline from ${seconds(m.fromMs)} to ${seconds(m.toMs)} (one column: ${seconds(span / cols)})`));
+  if (!opts.compact) lines.push(dim(`${opts.title ?? 'timeline'} from ${seconds(m.fromMs)} to ${seconds(m.toMs)} (one column: ${seconds(span / cols)})`));
   lanes.forEach((lane) => {
     const i = m.lanes.indexOf(lane);
     const cells: { kind: MarkKind | 'alive' | 'none'; text: string; cleanup?: boolean }[] = [];
@@ -374,15 +415,25 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
       const to = lane.endedMs ?? Infinity;
       cells.push({ kind: from < cellTo && to >= cellFrom ? 'alive' : 'none', text: '' });
     }
+    const held = (c: (typeof cells)[number]): number => (c.kind === 'alive' || c.kind === 'none' ? 0 : c.cleanup ? 3.5 : priority[c.kind]);
+    let spilled = -1; // signals and deaths a few ms apart (SIGSTOP, SIGTERM, SIGCONT, the end) go side by side
     for (const mark of m.marks) {
       if (mark.lane !== i) continue;
-      const cell = cells[col(mark.atMs)];
+      let at = Math.max(col(mark.atMs), mark.kind === 'signal' || mark.kind === 'ended' ? spilled : -1);
+      let cell = cells[at];
       if (!cell) continue;
-      const now = cell.kind === 'alive' || cell.kind === 'none' ? 0 : cell.cleanup ? 3.5 : priority[cell.kind];
-      if (rank(mark) > now) {
+      if ((mark.kind === 'signal' || mark.kind === 'ended') && held(cell) >= 3.5 && rank(mark) >= 3.5) {
+        const next = cells[at + 1];
+        if (next && held(next) < 3.5) {
+          at += 1;
+          cell = next;
+        }
+      }
+      if (rank(mark) > held(cell)) {
         cell.kind = mark.kind;
         cell.text = mark.kind === 'signal' ? letterOf(mark.signal) : g[mark.kind];
         cell.cleanup = mark.cleanup === true;
+        if (mark.kind === 'signal' || mark.kind === 'ended') spilled = at;
       }
     }
     const row = cells
@@ -400,6 +451,7 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
   const right = seconds(m.toMs);
   lines.push(dim(`${' '.repeat(LABEL + 1)}${left}${right.padStart(cols - left.length)}`));
 
+  if (opts.legend === false) return lines.join('\n');
   const kinds = new Set(m.marks.map((x) => x.kind));
   const items = [
     `${styles.answered(g.answered)} answered`,
@@ -489,8 +541,9 @@ export function timelineSvg(m: TimelineModel, opts: { live?: boolean } = {}): st
     }
     // A long request (a slow route, one in flight across a signal) also gets a bar from sent to answered.
     for (const mark of m.marks) {
-      if (mark.lane !== i || mark.sentMs === undefined || x(mark.atMs) - x(mark.sentMs) < SVG.bucket * 3) continue;
-      out.push(`<rect class="in-flight ${mark.kind}" x="${n(x(mark.sentMs))}" y="${n(y + 5)}" width="${n(x(mark.atMs) - x(mark.sentMs))}" height="3"><title>${escapeXml(mark.text)}</title></rect>`);
+      const end = mark.endMs ?? mark.atMs;
+      if (mark.lane !== i || mark.sentMs === undefined || x(end) - x(mark.sentMs) < SVG.bucket * 3) continue;
+      out.push(`<rect class="in-flight ${mark.kind}" x="${n(x(mark.sentMs))}" y="${n(y + 5)}" width="${n(x(end) - x(mark.sentMs))}" height="3"><title>${escapeXml(mark.text)}</title></rect>`);
     }
     for (const b of buckets.values()) {
       const title = b.count === 1 ? (b.texts[0] ?? '') : `${b.count} requests ${b.kind}, first: ${b.texts[0] ?? ''}`;
