@@ -486,7 +486,7 @@ export function escapeXml(s: string): string {
 }
 
 // Sized for the page's check column (24rem): drawn 1:1 there, so 10px text stays 10px.
-const SVG = { width: 380, label: 108, right: 40, lane: 22, top: 22, bottom: 20, bucket: 3 } as const;
+const SVG = { width: 370, label: 126, right: 32, lane: 24, top: 22, bottom: 20, bucket: 3 } as const;
 
 /**
  * The timeline as an SVG document for the page: a lane per pid, marks with a <title> each (the
