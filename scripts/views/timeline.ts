@@ -403,6 +403,7 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
     lanes = m.lanes.filter((_, i) => keep.has(i));
   }
   const lines: string[] = [];
+  let drewCleanup = false;
   if (!opts.compact) lines.push(dim(`${opts.title ?? 'timeline'} from ${seconds(m.fromMs)} to ${seconds(m.toMs)} (one column: ${seconds(span / cols)})`));
   lanes.forEach((lane) => {
     const i = m.lanes.indexOf(lane);
@@ -436,6 +437,7 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
         if (mark.kind === 'signal' || mark.kind === 'ended') spilled = at;
       }
     }
+    drewCleanup ||= cells.some((c) => c.cleanup && c.kind === 'signal');
     const row = cells
       .map((c) => (c.kind === 'none' ? ' ' : c.kind === 'alive' ? dim(g.alive) : c.cleanup ? dim(c.text.toLowerCase()) : styles[c.kind](c.text)))
       .join('');
@@ -462,7 +464,7 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
   ];
   const signals = [...new Set(m.marks.filter((x) => x.kind === 'signal' && !x.cleanup).map((x) => x.signal ?? ''))];
   for (const s of signals) items.push(`${styles.signal(letterOf(s))} the check sent ${s}`);
-  if (m.marks.some((x) => x.cleanup)) items.push(`${dim('t k')} the check's clean-up ending a program`);
+  if (drewCleanup) items.push(`${dim('t k')} the check's clean-up ending a program`);
   // Wrap the legend within the width; visible length without colour codes.
   const visible = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
   let line = 'legend:';
