@@ -193,10 +193,11 @@ describe('what the recording gives beyond the basics', () => {
       { atMs: 900, kind: 'request', path: '/', failure: 'refused', durationMs: 1 },
     ];
     const m = timelineModel(events);
-    expect(m.lanes.map((l) => [l.label, l.answered, l.failed])).toEqual([
-      ['program 10', 1, 0],
-      ['no answer', 0, 1], // refused after it had answered: a real failure
+    expect(m.lanes.map((l) => [l.label, l.answered, l.failed, l.refused])).toEqual([
+      ['program 10', 1, 0, 0],
+      ['no answer', 0, 0, 1], // refused after it had answered: shown, grey (nothing listened), not a failure
     ]);
+    expect(formatTimeline(m, { unicode: true, color: false })).toContain('∘ refused (no one listening)');
   });
 
   it('counts a thinned answer as the answers it stands for', () => {
@@ -206,6 +207,20 @@ describe('what the recording gives beyond the basics', () => {
     ] as TimelineEvent[];
     expect(timelineModel(events).lanes[0]?.answered).toBe(40);
     expect(timelineSvg(timelineModel(events))).toContain('the last of 40');
+  });
+});
+
+describe('pm2 (lesson 06)', () => {
+  it('calls the daemon\'s children instances, and leaves its helpers (ps, sh -c getconf) out', () => {
+    const events: TimelineEvent[] = [
+      { atMs: 100, kind: 'spawn', pid: 20, ppid: 19, tree: 19, role: 'child', command: 'node /app/server.ts' },
+      { atMs: 200, kind: 'spawn', pid: 30, ppid: 19, tree: 19, role: 'child', command: 'ps -e -o pid=,ppid=' },
+      { atMs: 250, kind: 'exit', pid: 30, tree: 19 },
+      { atMs: 300, kind: 'request', path: '/', pid: 20, status: 200, durationMs: 1 },
+      { atMs: 400, kind: 'spawn', pid: 21, ppid: 19, tree: 19, role: 'child', command: 'node /app/server.ts' },
+      { atMs: 500, kind: 'exit', pid: 20, tree: 19 },
+    ];
+    expect(timelineModel(events).lanes.map((l) => l.label)).toEqual(['instance 20', 'new instance 21']);
   });
 });
 

@@ -6,7 +6,7 @@ import type { CheckResult, TimelineEvent } from '../../checks/lib/types.ts';
 import { createColors } from 'picocolors';
 import { pc as terminalColors } from './colors.ts';
 
-export type LaneRole = 'program' | 'primary' | 'worker' | 'new worker' | 'instance' | 'pid' | 'no answer';
+export type LaneRole = 'program' | 'primary' | 'worker' | 'new worker' | 'instance' | 'new instance' | 'pid' | 'no answer';
 
 
 export interface Lane {
@@ -21,9 +21,12 @@ export interface Lane {
   readonly ended: string | undefined;
   readonly answered: number;
   readonly failed: number;
+  /** Requests refused: nothing listened on the port (not counted as failed). */
+  readonly refused: number;
 }
 
-export type MarkKind = 'answered' | 'failed' | 'born' | 'ended' | 'signal';
+/** `refused`: nothing listened on the port (grey: often what the check expects, e.g. after SIGINT). */
+export type MarkKind = 'answered' | 'refused' | 'failed' | 'born' | 'ended' | 'signal';
 
 export interface Mark {
   /** Index into `lanes`. */
@@ -103,24 +106,27 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     ended: string | undefined;
     answered: number;
     failed: number;
+    refused: number;
   }
   const byPid = new Map<number, Building>();
   const lane = (pid: number, atMs: number): Building => {
     let b = byPid.get(pid);
     if (!b) {
-      b = { pid, role: 'pid', tree: undefined, firstMs: atMs, bornMs: undefined, endedMs: undefined, ended: undefined, answered: 0, failed: 0 };
+      b = { pid, role: 'pid', tree: undefined, firstMs: atMs, bornMs: undefined, endedMs: undefined, ended: undefined, answered: 0, failed: 0, refused: 0 };
       byPid.set(pid, b);
     }
     return b;
   };
   const programs = new Set<number>();
   const parents = new Set<number>();
-  /** Trees in which a process ended or the check sent a signal: a child born there later replaces one. */
+  const helpers = helperPids(events);
+  /** Trees that answered, or in which a process ended or the check sent a signal: a child born there later is new. */
   const shaken = new Set<number>();
   const treeOf = (pid: number): number => byPid.get(pid)?.tree ?? pid;
 
   // The whole run decides roles (a worker born before the window is still a worker).
   for (const e of events) {
+    if ((e.kind === 'spawn' || e.kind === 'exit') && helpers.has(e.pid)) continue;
     if (e.kind === 'spawn') {
       const b = lane(e.pid, e.atMs);
       b.bornMs = e.atMs;
@@ -129,8 +135,9 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
         b.role = 'program';
         programs.add(e.pid);
       } else {
-        const tree = b.tree ?? e.pid;
-        b.role = shaken.has(tree) ? 'new worker' : programs.has(tree) || (e.ppid !== undefined && programs.has(e.ppid)) ? 'worker' : 'instance';
+        // Below a program the check started: workers; below pm2's daemon: its instances.
+        const worker = programs.has(e.tree) || (e.ppid !== undefined && programs.has(e.ppid));
+        b.role = shaken.has(e.tree) ? (worker ? 'new worker' : 'new instance') : worker ? 'worker' : 'instance';
         if (e.ppid !== undefined) parents.add(e.ppid);
       }
     } else if (e.kind === 'exit') {
@@ -141,13 +148,15 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     } else if (e.kind === 'signal' && !e.cleanup) {
       shaken.add(treeOf(e.pid));
     } else if (e.kind === 'request' && e.pid !== undefined) {
-      lane(e.pid, e.atMs);
+      // A tree that has served: a child born in it from now on joins (or replaces) a working set.
+      const b = lane(e.pid, e.atMs);
+      if (!e.failure && b.tree !== undefined) shaken.add(b.tree);
     }
   }
   for (const b of byPid.values()) if (b.role === 'program' && b.pid !== undefined && parents.has(b.pid)) b.role = 'primary';
 
   const inWindow = (atMs: number): boolean => atMs >= fromMs && atMs <= toMs;
-  const noAnswer: Building = { pid: undefined, role: 'no answer', tree: undefined, firstMs: Infinity, bornMs: undefined, endedMs: undefined, ended: undefined, answered: 0, failed: 0 };
+  const noAnswer: Building = { pid: undefined, role: 'no answer', tree: undefined, firstMs: Infinity, bornMs: undefined, endedMs: undefined, ended: undefined, answered: 0, failed: 0, refused: 0 };
 
   interface Pending {
     lane: Building;
@@ -163,18 +172,20 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
   const pending: Pending[] = [];
   const polls = polling(events);
   for (const e of events) {
-    if (!inWindow(e.atMs) || polls.has(e)) continue;
+    if (!inWindow(e.atMs) || polls.has(e) || ((e.kind === 'spawn' || e.kind === 'exit') && helpers.has(e.pid))) continue;
     const at = seconds(e.atMs);
     if (e.kind === 'request') {
       const method = e.method ?? 'GET';
       const b = e.pid !== undefined ? lane(e.pid, e.atMs) : noAnswer;
       const count = e.count ?? 1;
       if (e.failure) {
-        b.failed++;
+        const refused = e.failure === 'refused';
+        if (refused) b.refused++;
+        else b.failed++;
         if (b === noAnswer) noAnswer.firstMs = Math.min(noAnswer.firstMs, e.atMs);
         // A failure shows where the request went out (into the gap), not where the check gave up on it.
         const sent = Math.max(0, e.atMs - e.durationMs);
-        pending.push({ lane: b, atMs: sent, kind: 'failed', text: `${seconds(sent)}: ${method} ${e.path} failed: ${failureText(e)}${e.pid !== undefined ? ` (pid ${e.pid})` : ''}`, sentMs: sent, endMs: e.atMs });
+        pending.push({ lane: b, atMs: sent, kind: refused ? 'refused' : 'failed', text: `${seconds(sent)}: ${method} ${e.path} failed: ${failureText(e)}${e.pid !== undefined ? ` (pid ${e.pid})` : ''}`, sentMs: sent, endMs: e.atMs });
       } else {
         b.answered += count;
         const text = `${at}: ${method} ${e.path} answered by pid ${e.pid ?? '?'} (${e.status ?? '?'}, ${Math.round(e.durationMs)} ms)${count > 1 ? `, the last of ${count}` : ''}`;
@@ -205,7 +216,7 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
       const tb = byPid.get(b.tree ?? -1)?.firstMs ?? b.firstMs;
       return ta - tb || a.firstMs - b.firstMs;
     });
-  if (noAnswer.failed > 0) shown.push(noAnswer);
+  if (noAnswer.failed + noAnswer.refused > 0) shown.push(noAnswer);
   const index = new Map(shown.map((b, i) => [b, i]));
   const lanes: Lane[] = shown.map((b) => ({
     pid: b.pid,
@@ -216,6 +227,7 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     ended: b.ended,
     answered: b.answered,
     failed: b.failed,
+    refused: b.refused,
   }));
   const marks: Mark[] = pending.map((p) => ({ lane: index.get(p.lane) ?? 0, atMs: p.atMs, kind: p.kind, text: p.text, ...(p.signal ? { signal: p.signal } : {}), ...(p.cleanup ? { cleanup: true } : {}), ...(p.count && p.count > 1 ? { count: p.count } : {}), ...(p.sentMs !== undefined ? { sentMs: p.sentMs } : {}), ...(p.endMs !== undefined ? { endMs: p.endMs } : {}) }));
 
@@ -273,12 +285,39 @@ export function timelineParts(r: CheckResult): { readonly title: string; readonl
 function polling(events: readonly TimelineEvent[]): ReadonlySet<TimelineEvent> {
   const out = new Set<TimelineEvent>();
   let waiting = false;
+  // Also waiting: while no process that has answered is alive (pm2 starting its instances).
+  const answered = new Set<number>();
+  const alive = new Set<number>();
   for (const e of events) {
-    if (e.kind === 'spawn' && e.role === 'program') waiting = true;
+    if (e.kind === 'spawn') {
+      alive.add(e.pid);
+      if (e.role === 'program') waiting = true;
+    }
+    if (e.kind === 'exit') alive.delete(e.pid);
     if (e.kind !== 'request') continue;
-    if (!e.failure) waiting = false;
-    else if (waiting && e.failure === 'refused') out.add(e);
+    if (!e.failure) {
+      waiting = false;
+      if (e.pid !== undefined) {
+        answered.add(e.pid);
+        alive.add(e.pid);
+      }
+    } else if (e.failure === 'refused' && (waiting || ![...answered].some((p) => alive.has(p)))) out.add(e);
   }
+  return out;
+}
+
+/**
+ * Short-lived helpers below the learner's program that are none of its processes: pm2's daemon
+ * runs `ps` and `sh -c getconf PAGESIZE` now and then. A process whose command line is known and
+ * is not node (nor pm2's retitled node) is left out.
+ */
+function helperPids(events: readonly TimelineEvent[]): ReadonlySet<number> {
+  const out = new Set<number>();
+  for (const e of events) {
+    if (e.kind === 'spawn' && e.role === 'child' && e.command !== undefined && !/node|pm2|tsx|bun|deno/i.test(e.command)) out.add(e.pid);
+  }
+  // Their own children (the shell's getconf) go with them.
+  for (const e of events) if (e.kind === 'spawn' && e.ppid !== undefined && out.has(e.ppid)) out.add(e.pid);
   return out;
 }
 
@@ -353,25 +392,26 @@ export function terminalUnicode(env: NodeJS.ProcessEnv = process.env, platform: 
 
 interface Glyphs {
   readonly answered: string;
+  readonly refused: string;
   readonly failed: string;
   readonly born: string;
   readonly ended: string;
   readonly alive: string;
   readonly bar: string;
 }
-const unicodeGlyphs: Glyphs = { answered: '▪', failed: '✗', born: '●', ended: '†', alive: '─', bar: '│' };
-const asciiGlyphs: Glyphs = { answered: '=', failed: '!', born: '+', ended: 'X', alive: '-', bar: '|' };
+const unicodeGlyphs: Glyphs = { answered: '▪', refused: '∘', failed: '✗', born: '●', ended: '†', alive: '─', bar: '│' };
+const asciiGlyphs: Glyphs = { answered: '=', refused: 'o', failed: '!', born: '+', ended: 'X', alive: '-', bar: '|' };
 
 const signalLetters: Readonly<Record<string, string>> = { SIGKILL: 'K', SIGTERM: 'T', SIGHUP: 'H', SIGINT: 'I', SIGSTOP: 'P', SIGCONT: 'C', SIGUSR2: 'U', SIGQUIT: 'Q' };
 const letterOf = (signal: string | undefined): string => signalLetters[signal ?? ''] ?? 'S';
 
 /** What wins a cell when several things happen in it: the rare and telling over the many. */
-const priority: Readonly<Record<MarkKind, number>> = { signal: 5, ended: 4, born: 3, failed: 2, answered: 1 };
+const priority: Readonly<Record<MarkKind, number>> = { signal: 5, ended: 4, born: 3, failed: 2, refused: 1.5, answered: 1 };
 // The clean-up's signal gives way to the death it causes: the end is what the lane should show.
 const rank = (m: Mark): number => (m.cleanup ? 3.5 : priority[m.kind]);
 
-const LABEL = 19; // "new worker 4194304": the longest role and the largest Linux pid
-const COUNTS = 7;
+const LABEL = 21; // "new instance 4194304": the longest role and the largest Linux pid
+const COUNTS = 6;
 
 /** The timeline as text: one lane per pid, time left to right, at most `width` (80) columns wide. */
 export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): string {
@@ -383,6 +423,7 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
   const dim = paint(pc.dim);
   const styles: Readonly<Record<MarkKind, (s: string) => string>> = {
     answered: paint(pc.green),
+    refused: paint(pc.dim),
     failed: paint((s) => pc.bold(pc.red(s))),
     born: paint(pc.cyan),
     ended: paint(pc.yellow),
@@ -442,7 +483,7 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
       .map((c) => (c.kind === 'none' ? ' ' : c.kind === 'alive' ? dim(g.alive) : c.cleanup ? dim(c.text.toLowerCase()) : styles[c.kind](c.text)))
       .join('');
     const label = lane.label.length > LABEL - 1 ? lane.label.slice(0, LABEL - 1) : lane.label;
-    const counts = lane.pid === undefined ? `${lane.failed}${g.failed}` : lane.failed > 0 ? `${lane.answered} ${lane.failed}${g.failed}` : `${lane.answered}`;
+    const counts = lane.pid === undefined ? (lane.failed > 0 ? `${lane.failed}${g.failed}` : `${lane.refused}${g.refused}`) : lane.failed > 0 ? `${lane.answered} ${lane.failed}${g.failed}` : `${lane.answered}`;
     lines.push(`${label.padEnd(LABEL)}${dim(g.bar)}${row}${dim(g.bar)} ${counts.length > COUNTS - 1 ? counts.slice(0, COUNTS - 1) : counts}`);
   });
   if (m.lanes.length > lanes.length) lines.push(dim(`${' '.repeat(LABEL)} … ${m.lanes.length - lanes.length} more lanes${opts.recent ? ' (ended earlier)' : ''}`.replace('…', unicode ? '…' : '...')));
@@ -458,6 +499,7 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
   const items = [
     `${styles.answered(g.answered)} answered`,
     `${styles.failed(g.failed)} failed`,
+    ...(kinds.has('refused') ? [`${styles.refused(g.refused)} refused (no one listening)`] : []),
     `${styles.born(g.born)} born`,
     `${styles.ended(g.ended)} ended`,
     `${dim(g.alive)} alive`,
@@ -533,7 +575,7 @@ export function timelineSvg(m: TimelineModel, opts: { live?: boolean } = {}): st
     // Requests by bucket of a few pixels: one mark per bucket and kind, its title counting them.
     const buckets = new Map<string, { kind: MarkKind; x: number; texts: string[]; count: number }>();
     for (const mark of m.marks) {
-      if (mark.lane !== i || (mark.kind !== 'answered' && mark.kind !== 'failed')) continue;
+      if (mark.lane !== i || (mark.kind !== 'answered' && mark.kind !== 'failed' && mark.kind !== 'refused')) continue;
       const b = Math.floor((x(mark.atMs) - SVG.label) / SVG.bucket);
       const key = `${mark.kind}:${b}`;
       const entry = buckets.get(key) ?? { kind: mark.kind, x: SVG.label + b * SVG.bucket, texts: [], count: 0 };
@@ -553,7 +595,7 @@ export function timelineSvg(m: TimelineModel, opts: { live?: boolean } = {}): st
       out.push(`<rect class="${b.kind}" x="${n(b.x)}" y="${n(y - h / 2)}" width="${SVG.bucket - 1}" height="${h}"><title>${escapeXml(title)}</title></rect>`);
     }
     // Signals last, on top of the death they cause.
-    const drawn = m.marks.filter((mark) => mark.lane === i && mark.kind !== 'answered' && mark.kind !== 'failed');
+    const drawn = m.marks.filter((mark) => mark.lane === i && (mark.kind === 'born' || mark.kind === 'ended' || mark.kind === 'signal'));
     drawn.sort((a, b) => Number(a.kind === 'signal') - Number(b.kind === 'signal'));
     for (const mark of drawn) {
       const mx = n(x(mark.atMs));
@@ -568,7 +610,8 @@ export function timelineSvg(m: TimelineModel, opts: { live?: boolean } = {}): st
       }
     }
     const counts = `${lane.answered}${lane.failed ? ` · ${lane.failed}✗` : ''}`;
-    out.push(`<text class="count" x="${SVG.width - SVG.right + 6}" y="${n(y + 4)}">${escapeXml(lane.pid === undefined ? `${lane.failed}✗` : counts)}</text>`);
+    const none = lane.failed > 0 ? `${lane.failed}✗` : `${lane.refused}∘`;
+    out.push(`<text class="count" x="${SVG.width - SVG.right + 6}" y="${n(y + 4)}">${escapeXml(lane.pid === undefined ? none : counts)}</text>`);
     out.push('</g>');
   });
   const bottom = SVG.top + m.lanes.length * SVG.lane + 16;
