@@ -175,6 +175,8 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     if (!inWindow(e.atMs) || polls.has(e) || ((e.kind === 'spawn' || e.kind === 'exit') && helpers.has(e.pid))) continue;
     const at = seconds(e.atMs);
     if (e.kind === 'request') {
+      // An answer without a pid in its body (/stats, /message) says nothing about processes.
+      if (!e.failure && e.pid === undefined) continue;
       const method = e.method ?? 'GET';
       const b = e.pid !== undefined ? lane(e.pid, e.atMs) : noAnswer;
       const count = e.count ?? 1;
