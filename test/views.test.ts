@@ -184,20 +184,41 @@ describe('the live view of a running check', () => {
 });
 
 describe('what the recording gives beyond the basics', () => {
-  it('does not count the polling of a program that is not listening yet as failed requests', () => {
+  it('hides the polling of a program not listening yet; a refusal while the check stops it is grey; any other is a failure', () => {
     const events: TimelineEvent[] = [
       { atMs: 0, kind: 'spawn', pid: 10, tree: 10, role: 'program' },
       { atMs: 50, kind: 'request', path: '/', failure: 'refused', durationMs: 1 },
       { atMs: 100, kind: 'request', path: '/', failure: 'refused', durationMs: 1 },
       { atMs: 150, kind: 'request', path: '/', pid: 10, status: 200, durationMs: 1 },
       { atMs: 900, kind: 'request', path: '/', failure: 'refused', durationMs: 1 },
+      { atMs: 1000, kind: 'signal', pid: 10, signal: 'SIGINT' },
+      { atMs: 1100, kind: 'request', path: '/', failure: 'refused', durationMs: 1 },
+      { atMs: 1500, kind: 'exit', pid: 10, tree: 10, code: 0, signal: null },
     ];
     const m = timelineModel(events);
     expect(m.lanes.map((l) => [l.label, l.answered, l.failed, l.refused])).toEqual([
       ['program 10', 1, 0, 0],
-      ['no answer', 0, 0, 1], // refused after it had answered: shown, grey (nothing listened), not a failure
+      ['no answer', 0, 1, 1],
     ]);
-    expect(formatTimeline(m, { unicode: true, color: false })).toContain('∘ refused (no one listening)');
+    expect(formatTimeline(m, { unicode: true, color: false })).toContain('∘ refused while stopping');
+  });
+
+  it('charts a failed expectation that judges what the one before it did (a load during a restart)', () => {
+    const events: TimelineEvent[] = [
+      { atMs: 0, kind: 'spawn', pid: 10, tree: 10, role: 'program' },
+      { atMs: 100, kind: 'spawn', pid: 11, ppid: 10, tree: 10, role: 'child' },
+      { atMs: 200, kind: 'request', path: '/', pid: 11, status: 200, durationMs: 1 },
+      { atMs: 300, kind: 'expectation', name: 'restart' },
+      { atMs: 400, kind: 'signal', pid: 10, signal: 'SIGHUP', expectation: 'restart' },
+      { atMs: 410, kind: 'exit', pid: 11, tree: 10, expectation: 'restart' },
+      { atMs: 420, kind: 'request', path: '/', failure: 'refused', durationMs: 1, expectation: 'restart' },
+      { atMs: 600, kind: 'spawn', pid: 12, ppid: 10, tree: 10, role: 'child', expectation: 'restart' },
+      { atMs: 900, kind: 'expectation', name: 'restart', ok: true },
+      { atMs: 900, kind: 'expectation', name: 'no request fails' },
+      { atMs: 901, kind: 'expectation', name: 'no request fails', ok: false },
+    ];
+    expect(failureWindow(events, 'no request fails')).toEqual({ fromMs: 300, toMs: 901 });
+    expect(timelineModel(events).lanes.find((l) => l.label === 'no answer')?.failed).toBe(1);
   });
 
   it('counts a thinned answer as the answers it stands for', () => {

@@ -25,7 +25,7 @@ export interface Lane {
   readonly refused: number;
 }
 
-/** `refused`: nothing listened on the port (grey: often what the check expects, e.g. after SIGINT). */
+/** `refused`: nothing listened on the port of a program the check is stopping, as expected (grey). */
 export type MarkKind = 'answered' | 'refused' | 'failed' | 'born' | 'ended' | 'signal';
 
 export interface Mark {
@@ -170,7 +170,7 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     endMs?: number;
   }
   const pending: Pending[] = [];
-  const polls = polling(events);
+  const { poll: polls, expected } = refusals(events);
   for (const e of events) {
     if (!inWindow(e.atMs) || polls.has(e) || ((e.kind === 'spawn' || e.kind === 'exit') && helpers.has(e.pid))) continue;
     const at = seconds(e.atMs);
@@ -181,7 +181,7 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
       const b = e.pid !== undefined ? lane(e.pid, e.atMs) : noAnswer;
       const count = e.count ?? 1;
       if (e.failure) {
-        const refused = e.failure === 'refused';
+        const refused = expected.has(e);
         if (refused) b.refused++;
         else b.failed++;
         if (b === noAnswer) noAnswer.firstMs = Math.min(noAnswer.firstMs, e.atMs);
@@ -281,31 +281,35 @@ export function timelineParts(r: CheckResult): { readonly title: string; readonl
 }
 
 /**
- * A program just started is polled until it listens: those refusals are the check waiting, not
- * failures (20-70 in every check). A refusal after it has answered is one.
+ * How to read a refused connection (nothing listening). `poll`: the check knocking until a program
+ * listens (a program it started has not answered yet, or none of them is alive: pm2 starting its
+ * instances); not shown. `expected`: a program the check is stopping (SIGINT, SIGTERM…) no longer
+ * listens, as it should; grey. Any other refusal is a failure.
  */
-function polling(events: readonly TimelineEvent[]): ReadonlySet<TimelineEvent> {
-  const out = new Set<TimelineEvent>();
-  let waiting = false;
-  // Also waiting: while no process that has answered is alive (pm2 starting its instances).
-  const answered = new Set<number>();
-  const alive = new Set<number>();
+function refusals(events: readonly TimelineEvent[]): { poll: ReadonlySet<TimelineEvent>; expected: ReadonlySet<TimelineEvent> } {
+  const poll = new Set<TimelineEvent>();
+  const expected = new Set<TimelineEvent>();
+  const treeOf = new Map<number, number>();
+  const programs = new Set<number>(); // alive
+  const served = new Set<number>(); // trees that answered
+  const stopping = new Set<number>(); // programs sent a signal that ends them
   for (const e of events) {
     if (e.kind === 'spawn') {
-      alive.add(e.pid);
-      if (e.role === 'program') waiting = true;
+      treeOf.set(e.pid, e.tree);
+      if (e.role === 'program') programs.add(e.pid);
+    } else if (e.kind === 'exit') {
+      programs.delete(e.pid);
+      stopping.delete(e.pid);
+    } else if (e.kind === 'signal' && /^SIG(INT|TERM|KILL|QUIT)$/.test(e.signal) && programs.has(treeOf.get(e.pid) ?? e.pid)) {
+      stopping.add(treeOf.get(e.pid) ?? e.pid);
+    } else if (e.kind === 'request') {
+      if (!e.failure && e.pid !== undefined) served.add(treeOf.get(e.pid) ?? e.pid);
+      if (e.failure !== 'refused') continue;
+      if (programs.size === 0 || [...programs].some((p) => !served.has(p))) poll.add(e);
+      else if (stopping.size > 0) expected.add(e);
     }
-    if (e.kind === 'exit') alive.delete(e.pid);
-    if (e.kind !== 'request') continue;
-    if (!e.failure) {
-      waiting = false;
-      if (e.pid !== undefined) {
-        answered.add(e.pid);
-        alive.add(e.pid);
-      }
-    } else if (e.failure === 'refused' && (waiting || ![...answered].some((p) => alive.has(p)))) out.add(e);
   }
-  return out;
+  return { poll, expected };
 }
 
 /**
@@ -335,28 +339,39 @@ export function resultTimeline(r: CheckResult): TimelineModel | undefined {
  * better than the whole run does; otherwise (a wrong status, a type error) there is nothing to see.
  */
 export function failureWindow(events: readonly TimelineEvent[], name: string): { fromMs: number; toMs: number } | undefined {
-  let fromMs: number | undefined;
-  let toMs: number | undefined;
+  // Each expectation's time: from its start event to its end event.
+  const spans: { name: string; fromMs: number; toMs: number | undefined }[] = [];
   for (const e of events) {
-    if (e.kind === 'expectation' && e.name === name) {
-      if (e.ok === undefined) fromMs ??= e.atMs;
-      else toMs = e.atMs;
+    if (e.kind !== 'expectation') continue;
+    if (e.ok === undefined) spans.push({ name: e.name, fromMs: e.atMs, toMs: undefined });
+    else {
+      const open = spans.findLast((sp) => sp.name === e.name && sp.toMs === undefined);
+      if (open) open.toMs = e.atMs;
+      else spans.push({ name: e.name, fromMs: e.atMs, toMs: e.atMs });
     }
   }
-  const inside = events.filter((e) => e.expectation === name || (fromMs !== undefined && e.atMs >= fromMs && (toMs === undefined || e.atMs <= toMs)));
-  if (inside.length === 0) return undefined;
-  fromMs ??= inside[0]?.atMs ?? 0;
-  toMs ??= inside.at(-1)?.atMs ?? fromMs;
+  const i = spans.findIndex((sp) => sp.name === name);
+  const own = spans[i];
+  if (!own) return undefined;
+  const end = own.toMs ?? events.at(-1)?.atMs ?? own.fromMs;
   // The program's own start and the polling until it listens are in every check: not a story.
-  const polls = polling(events);
-  const involved = inside.some(
-    (e) =>
-      (e.kind === 'spawn' && e.role === 'child') ||
-      e.kind === 'exit' ||
-      (e.kind === 'signal' && !e.cleanup) ||
-      (e.kind === 'request' && e.failure !== undefined && !polls.has(e)),
-  );
-  return involved ? { fromMs, toMs } : undefined;
+  const { poll: polls, expected } = refusals(events);
+  const involved = (fromMs: number, toMs: number): boolean =>
+    events.some(
+      (e) =>
+        e.atMs >= fromMs &&
+        e.atMs <= toMs &&
+        ((e.kind === 'spawn' && e.role === 'child') ||
+          e.kind === 'exit' ||
+          (e.kind === 'signal' && !e.cleanup) ||
+          (e.kind === 'request' && e.failure !== undefined && !polls.has(e) && !expected.has(e))),
+    );
+  if (involved(own.fromMs, end)) return { fromMs: own.fromMs, toMs: end };
+  // A check often acts in one expectation and judges in the next ("after SIGHUP every worker is
+  // replaced", then "no request fails during the rolling restart"): then the two together.
+  const before = spans[i - 1];
+  if (before && involved(before.fromMs, end)) return { fromMs: before.fromMs, toMs: end };
+  return undefined;
 }
 
 // ── The terminal chart ────────────────────────────────────────────────────────────────────────
@@ -501,7 +516,7 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
   const items = [
     `${styles.answered(g.answered)} answered`,
     `${styles.failed(g.failed)} failed`,
-    ...(kinds.has('refused') ? [`${styles.refused(g.refused)} refused (no one listening)`] : []),
+    ...(kinds.has('refused') ? [`${styles.refused(g.refused)} refused while stopping`] : []),
     `${styles.born(g.born)} born`,
     `${styles.ended(g.ended)} ended`,
     `${dim(g.alive)} alive`,
