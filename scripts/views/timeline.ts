@@ -366,11 +366,15 @@ export function failureWindow(events: readonly TimelineEvent[], name: string): {
           (e.kind === 'signal' && !e.cleanup) ||
           (e.kind === 'request' && e.failure !== undefined && !polls.has(e) && !expected.has(e))),
     );
-  if (involved(own.fromMs, end)) return { fromMs: own.fromMs, toMs: end };
-  // A check often acts in one expectation and judges in the next ("after SIGHUP every worker is
-  // replaced", then "no request fails during the rolling restart"): then the two together.
-  const before = spans[i - 1];
-  if (before && involved(before.fromMs, end)) return { fromMs: before.fromMs, toMs: end };
+  // A check often acts in one expectation, or between two, and judges in a later one ("no request
+  // fails during the rolling restart" counts what a load saw while SIGHUP did its work): look back
+  // over a few expectations and the time between them.
+  for (let j = i; j >= Math.max(0, i - 4); j--) {
+    const from = spans[j]?.fromMs ?? own.fromMs;
+    if (involved(from, end)) return { fromMs: from, toMs: end };
+    const gap = spans[j - 1]?.toMs;
+    if (gap !== undefined && involved(gap, end)) return { fromMs: gap, toMs: end };
+  }
   return undefined;
 }
 
