@@ -324,6 +324,13 @@ function helperPids(events: readonly TimelineEvent[]): ReadonlySet<number> {
   }
   // Their own children (the shell's getconf) go with them.
   for (const e of events) if (e.kind === 'spawn' && e.ppid !== undefined && out.has(e.ppid)) out.add(e.pid);
+  // Below pm2's daemon (not a program the check started), a process already gone when first seen,
+  // whose command line could not be read, is one more such helper: no instance dies unseen there.
+  const programs = new Set(events.flatMap((e) => (e.kind === 'spawn' && e.role === 'program' ? [e.pid] : [])));
+  const bornDead = new Set(events.flatMap((e) => (e.kind === 'exit' ? [`${e.pid}@${e.atMs}`] : [])));
+  for (const e of events) {
+    if (e.kind === 'spawn' && e.role === 'child' && e.command === undefined && !programs.has(e.tree) && bornDead.has(`${e.pid}@${e.atMs}`)) out.add(e.pid);
+  }
   return out;
 }
 
