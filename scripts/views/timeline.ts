@@ -282,8 +282,8 @@ export function timelineParts(r: CheckResult): { readonly title: string; readonl
 
 /**
  * How to read a refused connection (nothing listening). `poll`: the check knocking until a program
- * listens (a program it started has not answered yet, or none of them is alive: pm2 starting its
- * instances); not shown. `expected`: a program the check is stopping (SIGINT, SIGTERM…) no longer
+ * listens (a program it started has not answered yet, or none is alive and nothing has answered
+ * since the last one ended: pm2 starting its instances); not shown. `expected`: a program the check is stopping (SIGINT, SIGTERM…) no longer
  * listens, as it should; grey. Any other refusal is a failure.
  */
 function refusals(events: readonly TimelineEvent[]): { poll: ReadonlySet<TimelineEvent>; expected: ReadonlySet<TimelineEvent> } {
@@ -293,19 +293,23 @@ function refusals(events: readonly TimelineEvent[]): { poll: ReadonlySet<Timelin
   const programs = new Set<number>(); // alive
   const served = new Set<number>(); // trees that answered
   const stopping = new Set<number>(); // programs sent a signal that ends them
+  let servedSince = false; // an answer since the last started program ended (pm2's instances serving)
   for (const e of events) {
     if (e.kind === 'spawn') {
       treeOf.set(e.pid, e.tree);
       if (e.role === 'program') programs.add(e.pid);
     } else if (e.kind === 'exit') {
-      programs.delete(e.pid);
+      if (programs.delete(e.pid)) servedSince = false;
       stopping.delete(e.pid);
     } else if (e.kind === 'signal' && /^SIG(INT|TERM|KILL|QUIT)$/.test(e.signal) && programs.has(treeOf.get(e.pid) ?? e.pid)) {
       stopping.add(treeOf.get(e.pid) ?? e.pid);
     } else if (e.kind === 'request') {
-      if (!e.failure && e.pid !== undefined) served.add(treeOf.get(e.pid) ?? e.pid);
+      if (!e.failure && e.pid !== undefined) {
+        served.add(treeOf.get(e.pid) ?? e.pid);
+        servedSince = true;
+      }
       if (e.failure !== 'refused') continue;
-      if (programs.size === 0 || [...programs].some((p) => !served.has(p))) poll.add(e);
+      if ((programs.size === 0 && !servedSince) || [...programs].some((p) => !served.has(p))) poll.add(e);
       else if (stopping.size > 0) expected.add(e);
     }
   }
