@@ -380,11 +380,13 @@ export function failureWindow(events: readonly TimelineEvent[], name: string): {
   // A check often acts in one expectation, or between two, and judges in a later one ("no request
   // fails during the rolling restart" counts what a load saw while SIGHUP did its work): look back
   // over a few expectations and the time between them.
-  for (let j = i; j >= Math.max(0, i - 4); j--) {
-    const from = spans[j]?.fromMs ?? own.fromMs;
-    if (involved(from, end)) return { fromMs: from, toMs: end };
-    const gap = spans[j - 1]?.toMs;
-    if (gap !== undefined && involved(gap, end)) return { fromMs: gap, toMs: end };
+  if (involved(own.fromMs, end)) return { fromMs: own.fromMs, toMs: end };
+  if (end - own.fromMs > 100) return undefined; // it looked at processes itself, and saw nothing of them
+  // Going back, the smallest window first: the time before an expectation, then that expectation.
+  for (let j = i - 1; j >= Math.max(0, i - 4); j--) {
+    const sp = spans[j];
+    if (!sp) break;
+    for (const from of [sp.toMs ?? sp.fromMs, sp.fromMs]) if (involved(from, end)) return { fromMs: from, toMs: end };
   }
   return undefined;
 }
