@@ -191,7 +191,9 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
       } else {
         b.answered += count;
         const text = `${at}: ${method} ${e.path} answered by pid ${e.pid ?? '?'} (${e.status ?? '?'}, ${Math.round(e.durationMs)} ms)${count > 1 ? `, the last of ${count}` : ''}`;
-        pending.push({ lane: b, atMs: e.atMs, kind: 'answered', text, count, sentMs: e.atMs - e.durationMs });
+        // An answer read just after its process ended (it sent it, then left): drawn at the end, not past it.
+        const atMs = b.endedMs !== undefined && e.atMs > b.endedMs ? b.endedMs : e.atMs;
+        pending.push({ lane: b, atMs, kind: 'answered', text, count, sentMs: e.atMs - e.durationMs });
       }
     } else if (e.kind === 'spawn') {
       const b = lane(e.pid, e.atMs);
