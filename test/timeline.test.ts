@@ -198,6 +198,27 @@ describe('the timeline of a check', () => {
   });
 });
 
+describe('the timeline of a pm2 check (lesson 06)', () => {
+  it("follows the daemon's children: the reload's new instances spawn, the old ones exit, every answer from them, none failed", async () => {
+    const r = await checkWithStream('06', solutionOf('06'));
+    expect(r.ok, r.text).toBe(true);
+    wellFormed(r);
+    answersFromTheTree(r);
+    const programs = new Set(only(r, 'spawn').filter((s) => s.role === 'program').map((s) => s.pid));
+    const instances = only(r, 'spawn').filter((s) => s.role === 'child' && !programs.has(s.tree));
+    expect(instances.length, 'pm2 instances: the first ones and their replacements').toBeGreaterThanOrEqual(4);
+    const daemon = instances[0]!.tree;
+    expect(instances.every((s) => s.tree === daemon && s.ppid === daemon), 'children of one daemon, which is no lane of its own').toBe(true);
+    expect(only(r, 'spawn').some((s) => s.pid === daemon)).toBe(false);
+    const reload = 'pm2 reload replaces every instance without one failed request';
+    const during = r.events.filter((e) => e.expectation?.startsWith(reload));
+    expect(during.filter((e) => e.kind === 'spawn').length, 'new instances during the reload').toBeGreaterThanOrEqual(2);
+    expect(during.filter((e) => e.kind === 'exit').length, 'old instances exit during the reload').toBeGreaterThanOrEqual(1);
+    expect(during.filter((e) => e.kind === 'request' && e.failure !== undefined)).toEqual([]);
+    expect(r.leftovers).toEqual([]);
+  });
+});
+
 describe('the timeline of a failing check', () => {
   it('a crash at start: the program spawns and exits with its code, the verdict is on it, nothing runs', async () => {
     const r = await checkWithStream('01', join(variantsDir, 'broken', 'crash-at-start'));
@@ -219,6 +240,24 @@ describe('the timeline of a failing check', () => {
     expect(exit.expectation, 'it died while an expectation ran').toBeDefined();
     const cleanup = only(r, 'signal').filter((s) => s.cleanup && s.pid === server);
     expect(cleanup.every((s) => s.atMs >= exit.atMs)).toBe(true);
+    expect(r.leftovers).toEqual([]);
+  });
+
+  it('a cancelled check (a newer save in watch mode): recorded up to the cancel, then the clean-up, nothing running', async () => {
+    const controller = new AbortController();
+    const streamed: TimelineEvent[] = [];
+    const dir = solutionOf('02');
+    const running = checkLesson(lesson('02'), dir, controller.signal, (e) => {
+      streamed.push(e);
+      // Cancel once both workers have answered: the run is mid-check, with a tree to clean up.
+      if (e.kind === 'request' && e.pid !== undefined && new Set(streamed.flatMap((x) => (x.kind === 'request' && x.pid !== undefined ? [x.pid] : []))).size >= 2) controller.abort();
+    });
+    const r = finish(await running, streamed, dir);
+    expect(r.stoppedEarly).toBe('cancelled');
+    expect(r.streamed).toEqual(r.events);
+    const program = theProgram(r);
+    expect(only(r, 'signal').find((s) => s.cleanup)).toMatchObject({ pid: program, group: true });
+    for (const pid of [program, ...workersOf(r, program)]) expect(only(r, 'exit').some((e) => e.pid === pid), `exit of ${pid}`).toBe(true);
     expect(r.leftovers).toEqual([]);
   });
 

@@ -182,11 +182,11 @@ export class Timeline {
     };
     const childrenOf = (pid: number): number[] => (table ? table.filter((p) => p.ppid === pid).map((p) => p.pid) : (mainThreadChildren(pid) ?? []));
 
-    const frontier: { pid: number; tree: number }[] = [];
+    const frontier: { pid: number; tree: number; daemon?: boolean }[] = [];
     for (const program of this.programs.values()) if (program.exit === undefined) frontier.push({ pid: program.pid, tree: program.pid });
     for (const home of this.pm2Homes) {
       const daemon = pm2Daemon(home);
-      if (daemon !== undefined) frontier.push({ pid: daemon, tree: daemon });
+      if (daemon !== undefined) frontier.push({ pid: daemon, tree: daemon, daemon: true });
     }
     for (const [pid, t] of this.tracked) {
       const now = stat(pid);
@@ -212,6 +212,10 @@ export class Timeline {
           continue;
         }
         const command = commandLine(pid);
+        if (parent.daemon && command !== '' && !/^(?:\S*\/)?(?:node|nodejs)(?:\s|$)/.test(command)) {
+          this.done.add(key); // pm2's own helpers (`ps`, `getconf` through sh), not an app instance
+          continue;
+        }
         this.add({ kind: 'spawn', pid, ppid: parent.pid, role: 'child', tree: parent.tree, ...(command ? { command } : {}) });
         if (now.state === 'Z') {
           // Born and ended between two looks.
