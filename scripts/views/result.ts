@@ -56,7 +56,7 @@ export function formatResult(r: CheckResult, view: ResultView = resultView(r), o
     if (e.seen) lines.push(block('seen', e.seen, pc.yellow));
     if (e.hint) lines.push(block('hint', e.hint, pc.cyan));
     const window = timeline === 'failures' && r.timeline ? failureWindow(r.timeline, e.name) : undefined;
-    if (window && r.timeline) lines.push('', formatTimeline(timelineModel(r.timeline, window), { width }), '');
+    if (window && r.timeline) lines.push('', formatTimeline(timelineModel(r.timeline, window), { width, title: 'timeline of this expectation' }), '');
   }
   lines.push('');
   if (timeline === 'all') {

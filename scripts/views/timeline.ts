@@ -481,7 +481,10 @@ export function formatTimeline(m: TimelineModel, opts: ChartOptions = {}): strin
   }
   const lines: string[] = [];
   let drewCleanup = false;
-  if (!opts.compact) lines.push(dim(`${opts.title ?? 'timeline'} from ${seconds(m.fromMs)} to ${seconds(m.toMs)} (one column: ${seconds(span / cols)})`));
+  if (!opts.compact) {
+    const head = `${opts.title ?? 'timeline'} from ${seconds(m.fromMs)} to ${seconds(m.toMs)} (one column: ${seconds(span / cols)})`;
+    lines.push(dim(head.length > width ? `${head.slice(0, width - 3)}...` : head));
+  }
   lanes.forEach((lane) => {
     const i = m.lanes.indexOf(lane);
     const cells: { kind: MarkKind | 'alive' | 'none'; text: string; cleanup?: boolean }[] = [];
