@@ -135,6 +135,7 @@ describe('the page server', () => {
       const page = await raw(port, `/lessons/${l.id}`);
       expect(page.status, l.id).toBe(200);
       expect(page.body).toContain('aria-current="page"');
+      expect(page.body).toContain('<figure id="timeline" class="timeline-box" hidden>'); // filled by app.js from the events
     }
     const css = await raw(port, '/assets/style.css');
     expect(css.headers['content-type']).toMatch(/^text\/css/);
