@@ -6,14 +6,16 @@ import { once } from 'node:events';
 import { relative } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Lesson } from '../course.ts';
-import { checkLesson, type CheckResult } from '../checks/lib/runner.ts';
+import { checkLesson, type CheckResult, type TimelineEvent } from '../checks/lib/runner.ts';
 import type { WorkshopBus } from './bus.ts';
 import { pc } from './views/colors.ts';
 import { finished, formatList, formatWhere } from './views/course.ts';
+import type { LiveStatus } from './views/live.ts';
 import { formatResult } from './views/result.ts';
 import { ignored, type Workshop } from './workshop.ts';
 
-export type CheckFn = (lesson: Lesson, dir: string, signal: AbortSignal) => Promise<CheckResult>;
+/** `onEvent` hears the check's timeline as it is recorded (the live faces: the terminal and the page). */
+export type CheckFn = (lesson: Lesson, dir: string, signal: AbortSignal, onEvent?: (e: TimelineEvent) => void) => Promise<CheckResult>;
 
 export interface WatchOptions {
   readonly bus: WorkshopBus;
@@ -33,6 +35,8 @@ export interface WatchOptions {
   readonly runAtStart?: boolean;
   /** Called once every lesson has passed (after the loop has said so). */
   readonly onAllDone?: () => void;
+  /** Show the running check in the terminal (npm start: a redrawn block on a TTY, lines otherwise). */
+  readonly live?: LiveStatus;
 }
 
 export const keyLine = pc.dim('  h hint · c compare with the solution · r run again · l list · q quit');
@@ -128,12 +132,22 @@ export class WatchLoop {
     const time = new Date().toTimeString().slice(0, 8);
     this.print(pc.dim(`── ${time} · ${reason} · checking ${lesson.id}…`));
     this.opts.bus.emit({ type: 'check-started', lesson: lesson.id });
+    const live = this.opts.live;
+    live?.start(lesson.id);
+    const onEvent = (event: TimelineEvent): void => {
+      if (controller.signal.aborted) return; // a cancelled run's last moments belong to no face
+      live?.event(event);
+      this.opts.bus.emit({ type: 'check-event', lesson: lesson.id, event });
+    };
     let result: CheckResult;
     try {
-      result = await this.check(lesson, this.ws.learnerDir(lesson), controller.signal);
+      result = await this.check(lesson, this.ws.learnerDir(lesson), controller.signal, onEvent);
     } catch (err) {
+      live?.stop(); // before the message, so it is not erased with the block
       this.print(pc.red(`✖ the check could not run: ${(err as Error).message}`));
       return;
+    } finally {
+      live?.stop();
     }
     if (controller.signal.aborted) {
       if (!this.closed) this.print(pc.dim('   (stopped: a newer run replaces it)'));

@@ -8,6 +8,7 @@ import { lessons, type Lesson } from '../course.ts';
 import { checkLesson, type CheckResult } from '../checks/lib/runner.ts';
 import { isAlive } from '../checks/lib/index.ts';
 import { WorkshopBus, type WorkshopEvent } from '../scripts/bus.ts';
+import { LiveStatus } from '../scripts/views/live.ts';
 import { WatchLoop, type CheckFn } from '../scripts/watch-loop.ts';
 import { openWorkshop, type Workshop } from '../scripts/workshop.ts';
 import { solutionOf } from './helpers.ts';
@@ -111,6 +112,36 @@ describe('the watch loop', () => {
     await loop.idle();
     expect(kinds(events), 'a cancelled run reports no result').toEqual(['progress', 'check-started', 'check-started', 'check-finished']);
     expect(out.join('\n')).toContain('stopped: a newer run replaces it');
+  });
+
+  it('passes the running check\'s timeline to the bus and the terminal as it is recorded, not after', async () => {
+    const lines: string[] = [];
+    const live = new LiveStatus({ tty: false, write: (t) => lines.push(t) });
+    const bus = new WorkshopBus(ws);
+    const events: WorkshopEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    let seenDuring: number | undefined;
+    loop = new WatchLoop({
+      bus,
+      workshop: ws,
+      live,
+      print: () => {},
+      runAtStart: false,
+      check: async (lesson, _dir, _signal, onEvent) => {
+        onEvent?.({ atMs: 0, kind: 'expectation', name: 'the first one' });
+        onEvent?.({ atMs: 5, kind: 'spawn', pid: 4242, tree: 4242, role: 'program', expectation: 'the first one' });
+        seenDuring = events.filter((e) => e.type === 'check-event').length;
+        expect(bus.live).toHaveLength(2); // a page joining now gets them
+        return fakeResult(lesson, false);
+      },
+    });
+    await loop.start();
+    await loop.runNow('test');
+    expect(seenDuring).toBe(2);
+    expect(kinds(events)).toEqual(['progress', 'check-started', 'check-event', 'check-event', 'check-finished']);
+    expect(events[3]).toMatchObject({ type: 'check-event', lesson: '01-single-thread', event: { kind: 'spawn', pid: 4242 } });
+    expect(bus.live).toEqual([]);
+    expect(lines).toEqual(['  [ 0.00 s] the first one…\n']);
   });
 
   it('records a pass and moves on to the next lesson, watching its files', async () => {

@@ -176,6 +176,43 @@ describe.skipIf(skip)(title, () => {
     expect(errors).toEqual([]);
   }, 240_000);
 
+  it('draws the timeline of a real check, live while it runs: a lane for each pid that answered', async () => {
+    // Lesson 02's solution: a primary and two workers taking turns. The check runs here, its
+    // events going to the bus as npm start's watch loop sends them.
+    const l = lesson('02');
+    const tab = await context.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (err) => errors.push(err.message));
+    await tab.goto(`${web.url}lessons/${l.id}`);
+    await tab.locator('#status').waitFor();
+    let liveSeen = false;
+    const watching = tab
+      .locator('#timeline.live svg.timeline.live g.lane')
+      .first()
+      .waitFor({ timeout: 60_000 })
+      .then(() => (liveSeen = true), () => {});
+    bus.emit({ type: 'check-started', lesson: l.id });
+    const result = await checkLesson(l, solutionOf('02'), undefined, (event) => bus.emit({ type: 'check-event', lesson: l.id, event }));
+    await watching;
+    bus.emit({ type: 'check-finished', result });
+    expect(result.ok, JSON.stringify(result.expectations)).toBe(true);
+    expect(liveSeen, 'the timeline was drawn while the check ran').toBe(true);
+
+    await tab.locator('#timeline:not(.live) svg.timeline:not(.live)').waitFor({ timeout: 10_000 });
+    const answered = [...new Set((result.timeline ?? []).flatMap((e) => (e.kind === 'request' && e.pid !== undefined && !e.failure ? [e.pid] : [])))];
+    expect(answered.length, 'two workers answered').toBeGreaterThanOrEqual(2);
+    const lanes = await tab.locator('#timeline svg g.lane').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-pid')));
+    for (const pid of answered) expect(lanes, `a lane for pid ${pid}`).toContain(String(pid));
+    for (const pid of answered) expect(await tab.locator(`#timeline svg g.lane[data-pid="${pid}"] rect.answered`).count(), `answers on ${pid}'s lane`).toBeGreaterThan(0);
+    // Hover details: every mark carries its sentence.
+    expect(await tab.locator('#timeline svg g.lane rect.answered title').first().textContent()).toMatch(/answered by pid \d+/);
+    const shot = join(artifacts, 'web-timeline-02.png');
+    await tab.locator('aside.check').screenshot({ path: shot });
+    console.log(`web.e2e: the timeline of a real lesson 02 check: ${shot}`);
+    expect(errors).toEqual([]);
+    await tab.close();
+  }, 240_000);
+
   it('works the same behind the real npm start', async () => {
     // npm start itself, on a copy of the lessons and a fresh progress file; CI would make it check once and exit.
     const home = mkdtempSync(join(artifacts, 'home-'));

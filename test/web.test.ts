@@ -12,6 +12,7 @@ import { startWeb, type WebServer } from '../scripts/web/server.ts';
 import { resultView } from '../scripts/views/result.ts';
 import { openWorkshop } from '../scripts/workshop.ts';
 import type { CheckResult } from '../checks/lib/runner.ts';
+import { lesson04, resultWith } from './views-timelines.ts';
 
 interface Answer {
   readonly status: number;
@@ -134,6 +135,7 @@ describe('the page server', () => {
       const page = await raw(port, `/lessons/${l.id}`);
       expect(page.status, l.id).toBe(200);
       expect(page.body).toContain('aria-current="page"');
+      expect(page.body).toContain('<figure id="timeline" class="timeline-box" hidden>'); // filled by app.js from the events
     }
     const css = await raw(port, '/assets/style.css');
     expect(css.headers['content-type']).toMatch(/^text\/css/);
@@ -254,6 +256,57 @@ describe('the page server', () => {
     expect(seen).toContain(`event: progress\ndata: ${JSON.stringify({ type: 'progress', passed: ['01-single-thread'], current: '02-cluster-fork', rows })}`);
     // The page renders progress it has heard about since.
     expect((await raw(port, '/')).body).toContain('class="lesson passed" data-lesson="01-single-thread"');
+  });
+
+  it('draws the running check\'s timeline live, and the finished one with its result', async () => {
+    /** Read /events until `until` holds of what arrived. */
+    const listen = (until: (text: string) => boolean, onState: () => void): Promise<string> =>
+      new Promise<string>((resolve, reject) => {
+        let stated = false;
+        const req = request({ host: '127.0.0.1', port, path: '/events', agent: false, headers: { host: `127.0.0.1:${port}` } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            text += c;
+            if (!stated && text.includes('event: state')) {
+              stated = true;
+              onState();
+            }
+            if (until(text)) {
+              req.destroy();
+              resolve(text);
+            }
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const events = lesson04();
+    const half = events.filter((e) => e.atMs < 3700);
+    const lesson = '04-restart-on-exit';
+    const live = await listen(
+      (t) => /event: timeline\ndata: .*data-pid=\\"52030\\"/.test(t),
+      () => {
+        bus.emit({ type: 'check-started', lesson });
+        for (const event of half) bus.emit({ type: 'check-event', lesson, event });
+      },
+    );
+    const data = JSON.parse(/event: timeline\ndata: (.*)/.exec(live)?.[1] ?? '{}') as { lesson: string; svg: string; expectation?: string };
+    expect(data.lesson).toBe(lesson);
+    expect(data.expectation).toBe('a worker killed with SIGKILL is replaced');
+    expect(data.svg).toContain('class="timeline live"');
+    expect([...data.svg.matchAll(/data-pid="(\d+)"/g)].map((m) => m[1])).toEqual(['52001', '52010', '52011', '52030']);
+
+    // A page opened during the run gets the timeline so far with the state.
+    const late = await listen((t) => t.includes('event: state'), () => {});
+    expect(late).toMatch(/"live":\{"lesson":"04-restart-on-exit","svg":"<svg/);
+
+    const result = resultWith(lesson, events, { name: 'a worker killed with SIGKILL is replaced' });
+    const done = await listen((t) => t.includes('event: check-finished'), () => bus.emit({ type: 'check-finished', result }));
+    const finished = JSON.parse(/event: check-finished\ndata: (.*)/.exec(done)?.[1] ?? '{}') as { view: { timeline?: string } };
+    expect(finished.view.timeline).toMatch(/^<svg [^>]*class="timeline"/);
+    expect(finished.view.timeline).toContain('data-pid="52030"');
+    expect(finished.view.timeline).toContain('the check sent SIGKILL to worker 52010');
   });
 
   it('takes another port when the asked-for one is busy', async () => {

@@ -221,6 +221,7 @@ export async function runCheck(
     timeline.clearRunning();
     timeline.add({ kind: 'expectation', name: `the check finishes within ${def.timeoutMs / 1000} s`, ok: false });
   }
+  timeline.cleaningUp = true;
   await withTimeline(timeline, async () => {
     for (const fn of deferred.reverse()) {
       try {

@@ -64,6 +64,8 @@ export class Timeline {
   /** Answering pids the tree was read for at once (see request()). */
   private readonly asked = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
+  /** Set once the check's body is over: signals sent from then on are its clean-up. */
+  cleaningUp = false;
   private requests = 0;
   /** Past FULL_REQUESTS: per pid, status and path, answers folded since that line's last recorded one. */
   private readonly folds = new Map<string, { since: number; count: number }>();
@@ -78,6 +80,7 @@ export class Timeline {
   add(entry: TimelineEntry): void {
     if (this.stopped) return; // a timed-out check's body may still run: its result is out already
     const expectation = entry.kind === 'expectation' ? undefined : this.running.at(-1); // an expectation event names itself
+    if (entry.kind === 'signal' && this.cleaningUp && !entry.cleanup) entry = { ...entry, cleanup: true };
     const event = { atMs: Math.max(0, Math.round(performance.now() - this.started)), ...(expectation === undefined ? {} : { expectation }), ...entry } as TimelineEvent;
     this.events.push(event);
     if (this.onEvent) {

@@ -84,7 +84,7 @@ export type TimelineEvent = TimelineBase &
         readonly pid: number;
         readonly signal: string;
         readonly group?: boolean;
-        /** Sent by the harness ending a program (Group.stop: TERM, then KILL), not by the check's test itself. */
+        /** Clean-up, not the check's test: sent by Group.stop (TERM, then KILL), or after the check's body ended (its deferred steps). */
         readonly cleanup?: boolean;
       }
     | {

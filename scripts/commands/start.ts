@@ -11,6 +11,7 @@ import { pc } from '../views/colors.ts';
 import { compareLesson, spoilerQuestion } from '../views/compare.ts';
 import { afterPass, finished, formatList, formatWhere, why } from '../views/course.ts';
 import { formatHintStep } from '../views/hints.ts';
+import { liveStatus } from '../views/live.ts';
 import { formatResult } from '../views/result.ts';
 import { WatchLoop } from '../watch-loop.ts';
 import type { Workshop } from '../workshop.ts';
@@ -60,7 +61,9 @@ async function once(ws: Workshop): Promise<number> {
     return 0;
   }
   console.log(`\n${formatWhere(ws, lesson)}\n\nChecking ${lesson.id}: ${why(ws, lesson, false)}…\n`);
-  const result = await checkLesson(lesson, ws.learnerDir(lesson));
+  const live = liveStatus(); // in CI logs: a line as each expectation starts
+  live.start(lesson.id);
+  const result = await checkLesson(lesson, ws.learnerDir(lesson), undefined, (e) => live.event(e)).finally(() => live.stop());
   console.log(formatResult(result));
   if (result.ok) {
     ws.pass(lesson);
@@ -114,7 +117,10 @@ async function watchMode(ws: Workshop, opts: { web: boolean; port: number }, ctx
     void quit(0);
   };
 
-  loop = new WatchLoop({ bus, workshop: ws, clear: process.stdout.isTTY === true, keys: interactive, onAllDone: allDone });
+  // The running check, live in the terminal; what keys print goes through it, so the block gives way.
+  const live = liveStatus();
+  const say = (text: string): void => live.print(text);
+  loop = new WatchLoop({ bus, workshop: ws, clear: process.stdout.isTTY === true, keys: interactive, onAllDone: allDone, live, print: say });
 
   // `c` on a lesson not passed yet asks first, and only `y` answers yes: one stray key spoils nothing.
   let askingCompare = false;
@@ -122,29 +128,29 @@ async function watchMode(ws: Workshop, opts: { web: boolean; port: number }, ctx
     const lesson = loop?.lesson;
     if (askingCompare) {
       askingCompare = false;
-      if (key === 'yes' && lesson) console.log(`\n${compareLesson(ws, lesson)}\n`);
-      else console.log(pc.dim('Nothing shown.'));
+      if (key === 'yes' && lesson) say(`\n${compareLesson(ws, lesson)}\n`);
+      else say(pc.dim('Nothing shown.'));
       return;
     }
     switch (key) {
       case 'quit':
-        console.log(pc.dim('Bye! Run npm start to carry on where you left off.'));
+        say(pc.dim('Bye! Run npm start to carry on where you left off.'));
         void quit(0);
         return;
       case 'run':
         void loop?.runNow('you pressed r');
         return;
       case 'list':
-        console.log(`\n${formatList(ws)}\n${lesson ? `\n${formatWhere(ws, lesson)}\n` : ''}`);
+        say(`\n${formatList(ws)}\n${lesson ? `\n${formatWhere(ws, lesson)}\n` : ''}`);
         return;
       case 'hint':
-        if (lesson) console.log(`\n${formatHintStep(lesson, ws.revealHint(lesson))}\n`);
+        if (lesson) say(`\n${formatHintStep(lesson, ws.revealHint(lesson))}\n`);
         return;
       case 'compare':
         if (!lesson) return;
-        if (ws.isPassed(lesson)) return void console.log(`\n${compareLesson(ws, lesson)}\n`);
+        if (ws.isPassed(lesson)) return void say(`\n${compareLesson(ws, lesson)}\n`);
         askingCompare = true;
-        console.log(`\n${pc.yellow(spoilerQuestion(lesson))} ${pc.bold('y')} shows it, any other key does not.`);
+        say(`\n${pc.yellow(spoilerQuestion(lesson))} ${pc.bold('y')} shows it, any other key does not.`);
         return;
       case 'yes':
       case 'other':
@@ -158,7 +164,7 @@ async function watchMode(ws: Workshop, opts: { web: boolean; port: number }, ctx
       try {
         onKey(key);
       } catch (err) {
-        console.log(pc.red(`✖ ${(err as Error).message}`)); // a failed key press must not end the session
+        say(pc.red(`✖ ${(err as Error).message}`)); // a failed key press must not end the session
       }
     });
   }

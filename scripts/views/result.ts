@@ -3,6 +3,7 @@
 // in the event) only paint it, so the two faces can never disagree about the same run.
 import type { CheckResult } from '../../checks/lib/runner.ts';
 import { pc } from './colors.ts';
+import { failureWindow, formatTimeline, timelineModel, timelineParts } from './timeline.ts';
 
 export interface ResultView {
   /** Set when the check stopped early: one sentence, the same on both faces. */
@@ -30,8 +31,20 @@ function block(label: string, text: string, paint: (s: string) => string): strin
   return [`      ${pc.dim(label.padEnd(9))}${paint(first)}`, ...rest.map((l) => pad + paint(l))].join('\n');
 }
 
+export interface FormatOptions {
+  /**
+   * The timeline chart: 'failures' (the default) under each ✗ whose time involved processes
+   * (see failureWindow), 'all' the whole run (--timeline), 'none' never.
+   */
+  readonly timeline?: 'failures' | 'all' | 'none';
+  /** The terminal's width (the chart never takes more than 80 columns). */
+  readonly columns?: number;
+}
+
 /** The terminal face: ✓/✗ per expectation, and for each ✗ expected / seen / hint. */
-export function formatResult(r: CheckResult, view: ResultView = resultView(r)): string {
+export function formatResult(r: CheckResult, view: ResultView = resultView(r), opts: FormatOptions = {}): string {
+  const timeline = opts.timeline ?? 'failures';
+  const width = Math.min(80, opts.columns ?? process.stdout.columns ?? 80);
   const lines = [`${pc.bold(`${r.lesson.id} · ${r.lesson.title}`)}  ${pc.dim(`(${r.dir})`)}`, ''];
   for (const e of r.expectations) {
     if (e.ok) {
@@ -42,8 +55,15 @@ export function formatResult(r: CheckResult, view: ResultView = resultView(r)): 
     if (e.expected && e.expected !== e.name) lines.push(block('expected', e.expected, (s) => s));
     if (e.seen) lines.push(block('seen', e.seen, pc.yellow));
     if (e.hint) lines.push(block('hint', e.hint, pc.cyan));
+    const window = timeline === 'failures' && r.timeline ? failureWindow(r.timeline, e.name) : undefined;
+    if (window && r.timeline) lines.push('', formatTimeline(timelineModel(r.timeline, window), { width, title: 'timeline of this expectation' }), '');
   }
   lines.push('');
+  if (timeline === 'all') {
+    const parts = timelineParts(r);
+    parts.forEach((part, i) => lines.push(formatTimeline(part.model, { width, title: part.title, legend: i === parts.length - 1 }), ''));
+    if (parts.length === 0) lines.push(pc.dim('  (no timeline was recorded for this run)'), '');
+  }
   if (view.stopped) lines.push(pc.dim(`  ${view.stopped}`));
   for (const note of r.notes ?? []) lines.push(pc.yellow(note.replace(/^/gm, '  ')));
   lines.push(r.ok ? pc.green(`  ${view.summary}`) : pc.red(`  ${view.summary}`));

@@ -51,6 +51,7 @@ ${courseList(p)}
 <aside class="check" aria-label="Check result">
   <div class="check-head"><h2>Check</h2><button id="run" type="button">Run check</button></div>
   <p id="status" class="status" role="status">Waiting for the first check…</p>
+  <figure id="timeline" class="timeline-box" hidden><div id="timeline-svg"></div><figcaption>What happened: a lane per process, time left to right. Hover a mark for details.</figcaption></figure>
   <div id="result" class="result" aria-live="polite"></div>
   <p class="howto">Edit the lesson's files in your editor: the check runs again every time you save.</p>
 </aside>

@@ -8,9 +8,11 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Lesson } from '../../course.ts';
+import type { CheckResult } from '../../checks/lib/runner.ts';
 import type { WorkshopBus, WorkshopEvent } from '../bus.ts';
 import { marks } from '../views/marks.ts';
 import { resultView } from '../views/result.ts';
+import { resultTimeline, timelineModel, timelineSvg } from '../views/timeline.ts';
 import type { Workshop } from '../workshop.ts';
 import { assets } from './assets.ts';
 import { benchFigure, homeBody, lessonBody, page } from './page.ts';
@@ -50,11 +52,50 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
   // A result travels with its view (the summary and the stopped-early note), decided once for both faces.
   // Progress travels with each lesson's state (✓ ▶ ·), decided by the workshop, not recomputed by the page.
   const rows = (): { id: string; state: string }[] => ws.rows().map((r) => ({ id: r.lesson.id, state: r.state }));
+  // The timeline travels as SVG text drawn here by scripts/views/timeline.ts (every string escaped
+  // there), the same model the terminal chart paints; the page parses it as XML, never as HTML.
+  const finalSvg = (r: CheckResult): string | undefined => {
+    const m = resultTimeline(r);
+    return m && timelineSvg(m);
+  };
+  const view = (r: CheckResult): unknown => ({ ...resultView(r), timeline: finalSvg(r) });
   const withView = (e: WorkshopEvent): unknown =>
-    e.type === 'check-finished' ? { ...e, view: resultView(e.result) } : e.type === 'progress' ? { ...e, rows: rows() } : e;
+    e.type === 'check-finished' ? { ...e, view: view(e.result) } : e.type === 'progress' ? { ...e, rows: rows() } : e;
+  // While a check runs: its timeline so far, redrawn at most a few times a second (a load test
+  // records thousands of requests; the page needs a picture, not every one of them).
+  let runStarted = 0;
+  let liveTimer: NodeJS.Timeout | undefined;
+  const liveView = (): { lesson: string; svg: string; expectation: string | undefined; elapsedMs: number } | undefined => {
+    if (!bus.running) return undefined;
+    const elapsedMs = Math.round(performance.now() - runStarted);
+    const events = bus.live;
+    let expectation: string | undefined;
+    for (const ev of events) if (ev.kind === 'expectation') expectation = ev.ok === undefined ? ev.name : expectation === ev.name ? undefined : expectation;
+    const svg = timelineSvg(timelineModel(events, { fromMs: 0, toMs: Math.max(elapsedMs, events.at(-1)?.atMs ?? 0, 1000) }), { live: true });
+    return { lesson: bus.running, svg, expectation, elapsedMs };
+  };
+  const sendLive = (): void => {
+    liveTimer = undefined;
+    const v = liveView();
+    if (v) for (const res of clients) send(res, 'timeline', v);
+  };
   const unsubscribe = bus.subscribe((e: WorkshopEvent) => {
+    if (e.type === 'check-started') runStarted = performance.now();
+    if (e.type === 'check-event') {
+      liveTimer ??= setTimeout(sendLive, 300);
+      return;
+    }
+    if (e.type === 'check-finished') {
+      clearTimeout(liveTimer);
+      liveTimer = undefined;
+    }
     for (const res of clients) send(res, e.type, withView(e));
   });
+  // The time so far moves on even when nothing is recorded (a 30 s expectation waiting): a tick a second.
+  const liveTick = setInterval(() => {
+    if (bus.running && clients.size > 0) liveTimer ??= setTimeout(sendLive, 0);
+  }, 1000);
+  liveTick.unref();
   // A comment now and then keeps idle connections (and proxies in between) from timing out.
   const keepAlive = setInterval(() => {
     for (const res of clients) res.write(': keep-alive\n\n');
@@ -81,7 +122,7 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
     res.writeHead(200, { ...securityHeaders, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
     clients.add(res);
     const latest = bus.latest;
-    send(res, 'state', { ...ws.progress(), rows: rows(), marks, latest, view: latest && resultView(latest), running: bus.running });
+    send(res, 'state', { ...ws.progress(), rows: rows(), marks, latest, view: latest && view(latest), running: bus.running, live: liveView() });
     res.on('close', () => clients.delete(res));
   }
 
@@ -138,6 +179,7 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || opts.port === 0) {
       unsubscribe();
       clearInterval(keepAlive);
+      clearInterval(liveTick);
       throw err;
     }
     await listen(0); // the asked-for port is taken: any free one, and the url says which
@@ -149,6 +191,8 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
     async close() {
       unsubscribe();
       clearInterval(keepAlive);
+      clearInterval(liveTick);
+      clearTimeout(liveTimer);
       for (const res of clients) res.end();
       clients.clear();
       await new Promise<void>((resolve) => {

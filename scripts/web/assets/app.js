@@ -8,6 +8,8 @@ const statusEl = document.getElementById('status');
 const resultEl = document.getElementById('result');
 const runButton = document.getElementById('run');
 const connectionEl = document.getElementById('connection');
+const timelineEl = document.getElementById('timeline');
+const timelineSvgEl = document.getElementById('timeline-svg');
 
 /** Create an element with a class and children (strings become text nodes). */
 function el(tag, className, ...children) {
@@ -49,8 +51,32 @@ function renderResult(r, view, when) {
   parts.push(el('p', `summary ${r.ok ? 'ok' : 'fail'}`, view.summary));
   resultEl.replaceChildren(...parts);
   resultEl.dataset.ok = String(r.ok);
+  showTimeline(view.timeline, false);
   statusEl.textContent = when ? `Checked at ${when.toLocaleTimeString()}` : 'The last check';
   statusEl.className = 'status';
+}
+
+/**
+ * The check's timeline: SVG text drawn on the server from the same result (scripts/views/timeline.ts
+ * escapes every string in it). It is parsed as XML, never as HTML, and anything that is not drawing
+ * is dropped on the way in; the page's CSP would not run a script anyway.
+ */
+function showTimeline(svgText, live) {
+  if (!svgText) {
+    timelineEl.hidden = true;
+    timelineSvgEl.replaceChildren();
+    return;
+  }
+  const doc = new DOMParser().parseFromString(svgText, 'image/svg+xml');
+  const svg = doc.documentElement;
+  if (svg.nodeName !== 'svg' || doc.getElementsByTagName('parsererror').length > 0) return;
+  for (const bad of svg.querySelectorAll('script, foreignObject, a, image, use, animate, set')) bad.remove();
+  for (const node of svg.querySelectorAll('*')) {
+    for (const attr of [...node.attributes]) if (/^on/i.test(attr.name) || /href$/i.test(attr.name)) node.removeAttribute(attr.name);
+  }
+  timelineSvgEl.replaceChildren(document.importNode(svg, true));
+  timelineEl.classList.toggle('live', live);
+  timelineEl.hidden = false;
 }
 
 let running = false;
@@ -61,6 +87,14 @@ function showRunning(lesson) {
   statusEl.className = 'status running';
   resultEl.classList.add('stale');
   runButton.disabled = true;
+}
+
+/** The running check so far: the time, the expectation in progress, the lanes growing. */
+function showLive(v) {
+  if (!running) showRunning(v.lesson);
+  const secs = (v.elapsedMs / 1000).toFixed(0);
+  statusEl.textContent = `Checking ${v.lesson}… ${secs} s${v.expectation ? ` · ${v.expectation}` : ''}`;
+  showTimeline(v.svg, true);
 }
 
 function showIdle() {
@@ -108,7 +142,9 @@ function connect() {
     else if (!s.running) statusEl.textContent = 'No check has run yet: save a file, or press Run check.';
     if (s.running) showRunning(s.running);
     else showIdle();
+    if (s.live) showLive(s.live);
   });
+  source.addEventListener('timeline', (m) => showLive(JSON.parse(m.data)));
   source.addEventListener('progress', (m) => {
     renderProgress(JSON.parse(m.data).rows);
   });
