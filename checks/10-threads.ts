@@ -131,24 +131,6 @@ function badReplies(b: Burst, pid: number, n: number): string | undefined {
   return undefined;
 }
 
-async function answers(port: number): Promise<boolean> {
-  try {
-    await request(port, '/', { timeoutMs: 1500 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitAnswering(program: Program, port: number, within: number): Promise<boolean> {
-  const deadline = Date.now() + within;
-  while (Date.now() < deadline && !program.exit) {
-    if (await answers(port)) return true;
-    await sleep(100);
-  }
-  return false;
-}
-
 async function until(cond: () => boolean, within: number): Promise<boolean> {
   const deadline = Date.now() + within;
   while (!cond()) {
@@ -190,10 +172,8 @@ export default defineCheck({
       })();
       refusals.push(refusal);
     }
-    const threePort = await freePort();
-    const three = await t.spawn({ env: { THREADS: '3' }, port: threePort });
-    const emptyPort = await freePort();
-    const empty = await t.spawn({ env: { THREADS: '' }, port: emptyPort });
+    const three = await t.spawnApp({ env: { THREADS: '3' } });
+    const empty = await t.spawnApp({ env: { THREADS: '' } });
 
     const app = await t.start({ env: { THREADS: undefined }, name: 'server.ts starts with THREADS unset and answers GET / on PORT', readyMs: 20_000 });
     const pid = app.pid;
@@ -385,14 +365,14 @@ export default defineCheck({
     });
 
     await t.expect('with THREADS=3, 4 concurrent /work requests run on exactly 3 threads', 'Read process.env.THREADS, turn it into a number, and start that many threads.', async () => {
-      if (!(await waitAnswering(three, threePort, 20_000))) unmet('THREADS=3 starts and answers GET /', three.exit ? `it exited. Its last output:\n${three.tail()}` : 'it never answered in 20 s');
-      const got = await spread({ pid: three.pid, port: threePort }, 4, 3);
+      if (!(await three.answering(20_000))) unmet('THREADS=3 starts and answers GET /', three.exit ? `it exited. Its last output:\n${three.program.tail()}` : 'it never answered in 20 s');
+      const got = await spread({ pid: three.pid, port: three.port }, 4, 3);
       if (!got.ok) unmet('3 threads computing, 3 of them at the same moment', got.said);
     });
 
     await t.expect('with THREADS= (empty) it uses the default and computes /work', 'An empty THREADS means "not set": Number("") is 0, so test for the empty string first.', async () => {
-      if (!(await waitAnswering(empty, emptyPort, 20_000))) unmet('THREADS= starts and answers GET /', empty.exit ? `it exited. Its last output:\n${empty.tail()}` : 'it never answered in 20 s');
-      const reply = await request(emptyPort, '/work?n=20', { timeoutMs: 20_000 }).catch((e: Error) => e);
+      if (!(await empty.answering(20_000))) unmet('THREADS= starts and answers GET /', empty.exit ? `it exited. Its last output:\n${empty.program.tail()}` : 'it never answered in 20 s');
+      const reply = await request(empty.port, '/work?n=20', { timeoutMs: 20_000 }).catch((e: Error) => e);
       if (reply instanceof Error || reply.status !== 200 || !reply.body.includes('6765')) unmet('GET /work?n=20 answers 200 with result 6765', reply instanceof Error ? reply.message : `status ${reply.status}, body ${reply.body.slice(0, 120)}`);
     });
 
