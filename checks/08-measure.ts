@@ -4,7 +4,9 @@
 // settings that are not the defaults, and compares. Nothing here asserts a speed: only that the
 // measurement happened as the contract says and is reported faithfully.
 //
-// Two conditions the check creates, because a wrong bench would pass without them:
+// Conditions the check creates, because a wrong bench would pass without them:
+// - BENCH_SECONDS=2, BENCH_CONNECTIONS=6, BENCH_N=24: none the default, none a value one writes in
+//   to try things out (1 s runs), so a bench that ignores one shows;
 // - its server answers every 3rd load request with 503, so `errors` must count non-2xx answers;
 // - its server pauses bench.ts (SIGSTOP) for 1.3 s early in one run, as a busy machine would
 //   (done by the server at a load request: proof that the run is going on). The run's
@@ -18,7 +20,10 @@ import { defineCheck, Fatal, isAlive, pidOf, sleep, unmet } from './lib/index.ts
 
 const cores = availableParallelism();
 const counts = [...Array.from({ length: cores }, (_, i) => i + 1), 2 * cores];
-const SECONDS = 1;
+// Not 1: autocannon ends a run only at its one-second sample tick (lib/run.js: the duration timer sets
+// `stop`, the tick ends the run), so 1 s is the shortest run and a check with BENCH_SECONDS=1 could not
+// tell a bench that reads it from one with `duration: 1` written in. 2 is the shortest that can.
+const SECONDS = 2;
 const N = 24; // not the default 25: a bench that hard-codes the route is caught
 const CONNECTIONS = 6; // not the default 20
 const PAUSE_MS = 1300; // as in the counting server
@@ -55,6 +60,13 @@ function parseRuns(text: string): Run[] {
   });
 }
 
+/** One load connection as a worker of the counting server wrote it down. */
+interface Connection {
+  requests: number;
+  firstAt: number;
+  lastAt: number;
+}
+
 /** One server the bench started, as the counting server wrote it down. */
 interface Server {
   primary: number;
@@ -65,7 +77,7 @@ interface Server {
   /** Load answers sent (200 and 503), 503s among them, load connections opened and closed. */
   answered: number;
   non2xx: number;
-  connections: number;
+  connections: Connection[];
   closed: number;
 }
 
@@ -86,7 +98,7 @@ function readServers(dir: string): Server[] {
     } catch {
       continue; // renamed into place whole, so only a file removed meanwhile lands here
     }
-    const server: Server = { primary, workers: info.workers, stillRunning: info.stillRunning, workerPids: [], answered: 0, non2xx: 0, connections: 0, closed: 0 };
+    const server: Server = { primary, workers: info.workers, stillRunning: info.stillRunning, workerPids: [], answered: 0, non2xx: 0, connections: [], closed: 0 };
     for (const g of files) {
       const m = new RegExp(`^served-${primary}-(\\d+)\\.log$`).exec(g);
       if (!m) continue;
@@ -97,16 +109,35 @@ function readServers(dir: string): Server[] {
       } catch {
         continue;
       }
-      for (const ch of log) {
-        if (ch === '.') server.answered++;
-        else if (ch === '!') (server.answered++, server.non2xx++);
-        else if (ch === 'c') server.connections++;
-        else if (ch === 'x') server.closed++;
+      const own = new Map<string, Connection>();
+      for (const line of log.split('\n').slice(0, -1)) {
+        const [what, id = '', at = ''] = line.split(' ');
+        const t = Number(at);
+        if (what === 'x') server.closed++;
+        else if (what === 'c') own.set(id, { requests: 0, firstAt: t, lastAt: t });
+        else if (what === '.' || what === '!') {
+          server.answered++;
+          if (what === '!') server.non2xx++;
+          const conn = own.get(id);
+          if (conn) (conn.requests++, (conn.firstAt = Math.min(conn.firstAt, t)), (conn.lastAt = Math.max(conn.lastAt, t)));
+        }
       }
+      server.connections.push(...own.values());
     }
     out.push(server);
   }
   return out;
+}
+
+/**
+ * How long the server saw load, in seconds: from the first to the last request on the CONNECTIONS
+ * busiest connections (a probe of the bench's own, one request on a connection, left out). Every one
+ * of those requests came while autocannon ran, so the run lasted at least this long.
+ */
+function loadSpan(servers: readonly Server[]): number {
+  const load = servers.flatMap((s) => s.connections).sort((a, b) => b.requests - a.requests).slice(0, CONNECTIONS).filter((c) => c.requests > 0);
+  if (load.length === 0) return 0;
+  return (Math.max(...load.map((c) => c.lastAt)) - Math.min(...load.map((c) => c.firstAt))) / 1000;
 }
 
 /** The pause the counting server put into one run (Date.now() values), if one counted. */
@@ -164,7 +195,7 @@ export default defineCheck({
     });
     await app.program.stop();
 
-    await t.expect(`bench.ts runs to the end and exits 0 (BENCH_SECONDS=${SECONDS}, within ${BENCH_BOUND_MS / 1000} s)`, 'Run it yourself: BENCH_SECONDS=1 node bench.ts (on Node 20: node --import tsx bench.ts)', async () => {
+    await t.expect(`bench.ts runs to the end and exits 0 (BENCH_SECONDS=${SECONDS}, within ${BENCH_BOUND_MS / 1000} s)`, 'Run it yourself: BENCH_SECONDS=2 BENCH_WARMUP=0 node bench.ts (on Node 20: node --import tsx bench.ts)', async () => {
       const exit = await Promise.race([bench.exited, new Promise<undefined>((r) => setTimeout(r, BENCH_BOUND_MS))]);
       if (!exit) throw new Fatal(`still running after ${BENCH_BOUND_MS / 1000} s. Its last output:`, bench.tail());
       if (exit.code !== 0) throw new Fatal(`it ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`}. Its last output:`, bench.tail(12));
@@ -218,7 +249,8 @@ export default defineCheck({
           const answered = serverOf(run).reduce((sum, s) => sum + s.answered, 0);
           const line = `${run.workers} workers: sent ${run.sent}, completed ${run.completed}; the server answered ${answered} GET /work?n=${N}`;
           // Answers in flight when autocannon stops were served but not counted as completed: sent bounds them.
-          if (run.completed <= 0 || answered < 0.95 * run.completed - 3 || answered > 1.05 * run.sent + 3 || run.sent < run.completed) problems.push(line);
+          // Every completed answer was written down by the server first (1 of slack for one in its last write).
+          if (run.completed <= 0 || answered < 0.95 * run.completed - 1 || answered > 1.05 * run.sent + 3 || run.sent < run.completed) problems.push(line);
         }
         if (problems.length > 0) unmet('completed ≤ what the server answered ≤ sent (5% slack), and more than 0', problems.join('\n'));
       },
@@ -230,11 +262,32 @@ export default defineCheck({
       async () => {
         const problems: string[] = [];
         for (const run of runs) {
-          const opened = serverOf(run).reduce((sum, s) => sum + s.connections, 0);
+          const opened = serverOf(run).reduce((sum, s) => sum + s.connections.length, 0);
           // One more is a probe of the bench's own on the load route.
           if (opened < CONNECTIONS || opened > CONNECTIONS + 1) problems.push(`${run.workers} workers: ${opened} connections sent GET /work?n=${N}${opened >= 2 * CONNECTIONS ? ' (a warm-up despite BENCH_WARMUP=0 would double them)' : ''}`);
         }
         if (problems.length > 0) unmet(`${CONNECTIONS} connections per worker count`, problems.join('\n'));
+      },
+    );
+
+    /** The paused run's window (first load request to the bench going on), in seconds, if this run was the paused one. */
+    const pausedWindow = (run: Run): number => (paused !== undefined && serverOf(run).some((s) => s.primary === paused.primary) ? (paused.resumedAt - paused.firstLoadAt) / 1000 : 0);
+
+    await t.expect(
+      `it loads each server for BENCH_SECONDS seconds (the check sets ${SECONDS})`,
+      'autocannon({ url, connections, duration: seconds }), with seconds from BENCH_SECONDS: a duration written into the code ignores it.',
+      async () => {
+        const problems: string[] = [];
+        for (const run of runs) {
+          const span = loadSpan(serverOf(run));
+          const duration = run.completed / run.reqPerSec; // result.duration, if reqPerSec is right
+          // autocannon never ends a run early (result.duration ≥ duration asked); the server's view
+          // covers a bench whose reqPerSec is wrong in another way (the next expectation names that).
+          const long = duration >= SECONDS - 0.05 || span >= SECONDS - 0.3;
+          const notTooLong = !(duration > SECONDS + 2.5) || span <= SECONDS + 0.5;
+          if (!long || !notTooLong) problems.push(`${run.workers} workers: the server saw load for ${span.toFixed(2)} s; ${run.completed} completed at ${run.reqPerSec} req/s is ${Number.isFinite(duration) ? duration.toFixed(2) : '∞'} s`);
+        }
+        if (problems.length > 0) unmet(`runs of ${SECONDS} s each`, problems.join('\n'));
       },
     );
 
@@ -245,13 +298,14 @@ export default defineCheck({
         const problems: string[] = [];
         for (const run of runs) {
           const duration = run.completed / run.reqPerSec; // what the bench divided by, if it divided
-          const pausedHere = paused !== undefined && serverOf(run).some((s) => s.primary === paused.primary);
-          // The run lasted at least from the first answer the check saw until it let bench.ts go on.
-          const least = pausedHere ? (paused.resumedAt - paused.firstLoadAt) / 1000 - 0.03 : SECONDS - 0.03;
-          const most = (pausedHere ? (paused.resumedAt - paused.firstLoadAt) / 1000 : SECONDS) + 2;
+          const window = pausedWindow(run);
+          // The run lasted at least as long as the server saw its load, and the paused one at least
+          // from its first request until the check let bench.ts go on (the pause included).
+          const least = Math.max(loadSpan(serverOf(run)), window) - 0.03;
+          const most = Math.max(SECONDS, least) + 2;
           if (!(run.reqPerSec > 0) || duration < least || duration > most) {
-            const why = pausedHere ? `; this run was paused ${PAUSE_MS / 1000} s and lasted at least ${least.toFixed(2)} s` : '';
-            problems.push(`${run.workers} workers: ${run.reqPerSec} req/s for ${run.completed} completed is ${Number.isFinite(duration) ? duration.toFixed(2) : '∞'} s${why}`);
+            const why = window > 0 ? `; this run was paused ${PAUSE_MS / 1000} s` : '';
+            problems.push(`${run.workers} workers: ${run.reqPerSec} req/s for ${run.completed} completed is ${Number.isFinite(duration) ? duration.toFixed(2) : '∞'} s; the run lasted at least ${least.toFixed(2)} s${why}`);
           }
           if (!(run.p50 >= 0 && run.p99 > 0 && run.p50 <= run.p99 && run.p99 < 60_000)) problems.push(`${run.workers} workers: p50 ${run.p50} ms, p99 ${run.p99} ms`);
         }
