@@ -1,13 +1,13 @@
 // Lesson 01: GET / answers {"pid"}; GET /work?n=N computes the naive fib(N) — a fixed amount of CPU
 // work — and the check shows the price of one thread: requests wait for each other.
-import { cpuTimeMs, defineCheck, exposedAddresses, Fatal, LOOPBACK_HINT, pidOf, unmet, type App } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, exposedAddresses, Fatal, LOOPBACK_HINT, pidOf, unmet, type App } from './lib/index.ts';
 
 /** CPU time the server burns (kernel-counted) and wall time taken, for one /work request. */
 async function measure(app: App, n: number): Promise<{ cpu: number; wall: number }> {
   const before = cpuTimeMs(app.pid) ?? 0;
   const reply = await app.get(`/work?n=${n}`, 10_000);
   const cpu = (cpuTimeMs(app.pid) ?? before) - before;
-  if (reply.status !== 200) unmet(`GET /work?n=${n} answers 200`, `it answered ${reply.status}: ${reply.body.slice(0, 200)}`);
+  if (reply.status !== 200) unmet(`GET /work?n=${n} answers 200`, `it answered ${describeReply(reply)}`);
   return { cpu, wall: reply.ms };
 }
 
@@ -29,7 +29,7 @@ export default defineCheck({
     await t.expect('GET / answers JSON {"pid": …} with the server\'s own pid', 'Answer with res.json({ pid: process.pid }).', async () => {
       const reply = await app.get('/');
       const pid = pidOf(reply);
-      if (pid !== app.pid) unmet(`{"pid": ${app.pid}}`, `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+      if (pid !== app.pid) unmet(`{"pid": ${app.pid}}`, describeReply(reply));
     });
 
     await t.expect('it listens on 127.0.0.1 only, not on every network interface', LOOPBACK_HINT, async () => {
@@ -40,7 +40,7 @@ export default defineCheck({
     await t.expect('GET /work?n=30 answers JSON with the pid', 'Keep the /work route answering res.json({ pid: process.pid, … }).', async () => {
       const reply = await app.get('/work?n=30', 10_000);
       if (reply.status !== 200 || pidOf(reply) !== app.pid) {
-        throw new Fatal(`GET /work?n=30 answered ${reply.status}: ${reply.body.slice(0, 200)}`, '', 'Answer /work with status 200 and JSON that includes "pid".');
+        throw new Fatal(`GET /work?n=30 answered ${describeReply(reply)}`, '', 'Answer /work with status 200 and JSON that includes "pid".');
       }
     });
 

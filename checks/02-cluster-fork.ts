@@ -2,7 +2,7 @@
 // 01's app), the primary serves nothing. Side by side is proven with what the scheduler counts:
 // while two /work requests run, each worker computes one and both are runnable the whole time
 // (wall time alone can't tell, when other programs crowd this machine's cores).
-import { cpuTimeMs, defineCheck, exposedAddresses, listeningPorts, LOOPBACK_HINT, pidOf, schedTimes, sleep, unmet, type App } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, exposedAddresses, listeningPorts, LOOPBACK_HINT, pidOf, schedTimes, sleep, unmet, type App } from './lib/index.ts';
 
 /** "pid 12 ×20, pid 13 ×20", with the primary named. */
 function tally(app: App, pids: readonly (number | undefined)[]): string {
@@ -55,21 +55,8 @@ export default defineCheck({
       'In the primary (cluster.isPrimary) call cluster.fork() twice and nothing else; only the workers call app.listen().',
       async () => {
         // The port answers as soon as the first worker listens; the others lag (by seconds, on a
-        // busy machine). Ask until every child of the primary, and at least two, have answered; or
-        // until every child answered and a second and a half passed (fewer than two were forked);
-        // or until the primary itself answered.
-        const seen = new Set<number>();
-        const since = Date.now();
-        const waiting = (): boolean => {
-          const children = app.workers();
-          const all = children.length > 0 && children.every((pid) => seen.has(pid));
-          return !seen.has(app.pid) && !(all && (children.length >= 2 || Date.now() - since > 1500));
-        };
-        while (waiting() && Date.now() - since < 10_000) {
-          const batch = await Promise.allSettled([1, 2, 3, 4].map(() => app.pidOnce(1500)));
-          for (const r of batch) if (r.status === 'fulfilled' && r.value !== undefined) seen.add(r.value);
-          if (waiting()) await sleep(50);
-        }
+        // busy machine): take the census first (App.census), then count.
+        await app.census({ want: 2, deadlineMs: 10_000 });
         const pids = await app.pids(40, 4); // each on a new connection: keep-alive would pin us to one worker
         answered.push(...pids);
         const distinct = new Set(pids.filter((p) => p !== undefined));
@@ -126,7 +113,7 @@ export default defineCheck({
       for (const reply of replies) {
         const pid = pidOf(reply);
         if (reply.status !== 200 || pid === undefined) {
-          unmet(`GET /work?n=${n} answers status 200 with JSON that includes "pid"`, `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+          unmet(`GET /work?n=${n} answers status 200 with JSON that includes "pid"`, describeReply(reply));
         }
       }
       return { wall, pids, primary: primary ?? none, perWorker };

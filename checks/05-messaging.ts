@@ -2,7 +2,7 @@
 // GET /stats → {"pid", "total"}, POST /broadcast {"message"} → 2xx, GET /message → {"pid", "message"}.
 // Answers may lag by IPC delay, so every look at shared state polls (within 1 s), asking each
 // worker by pid: an answer that merely looks plausible from one worker proves nothing.
-import { defineCheck, Fatal, pidOf, sleep, unmet, type App } from './lib/index.ts';
+import { defineCheck, describeReply, Fatal, pidOf, quote, sleep, unmet, type App } from './lib/index.ts';
 
 /** How long shared state may take to reach every worker (the contract's IPC delay). */
 const LAG_MS = 1000;
@@ -27,7 +27,7 @@ async function ask(app: App, path: string, count: number): Promise<Answer[]> {
   const replies = await Promise.all(Array.from({ length: count }, () => app.get(path, 3000)));
   return replies.map((reply) => {
     const pid = pidOf(reply);
-    const body = reply.body.slice(0, 200) || '(empty)';
+    const body = quote(reply.body) || '(empty)';
     if (reply.status !== 200) unmet(`GET ${path} answers status 200`, `status ${reply.status}, body ${body}`, `Add the route GET ${path} in the worker and answer it with res.json({ pid: process.pid, … }).`);
     if (typeof reply.json !== 'object' || reply.json === null || Array.isArray(reply.json)) {
       unmet(`GET ${path} answers a JSON object`, `body ${body}`, `Answer GET ${path} with res.json({ pid: process.pid, … }): an object, not text.`);
@@ -44,10 +44,10 @@ async function ask(app: App, path: string, count: number): Promise<Answer[]> {
 function totalOf(a: Answer): number {
   const total = a.body.total;
   if (!('total' in a.body)) {
-    unmet('GET /stats answers JSON {"pid": …, "total": <a whole number>}', `worker ${a.pid} answered ${JSON.stringify(a.body).slice(0, 200)} — no "total"`, 'Answer GET /stats with res.json({ pid: process.pid, total }): the key is "total" (and res.json leaves out a key whose value is undefined: start from 0).');
+    unmet('GET /stats answers JSON {"pid": …, "total": <a whole number>}', `worker ${a.pid} answered ${quote(JSON.stringify(a.body))} — no "total"`, 'Answer GET /stats with res.json({ pid: process.pid, total }): the key is "total" (and res.json leaves out a key whose value is undefined: start from 0).');
   }
   if (typeof total !== 'number' || !Number.isInteger(total) || total < 0) {
-    unmet('GET /stats answers JSON {"pid": …, "total": <a whole number>}', `worker ${a.pid} answered ${JSON.stringify(a.body).slice(0, 200)} — "total" is not a whole number`, 'Send "total" as a number (the count the primary keeps), not a string or an object.');
+    unmet('GET /stats answers JSON {"pid": …, "total": <a whole number>}', `worker ${a.pid} answered ${quote(JSON.stringify(a.body))} — "total" is not a whole number`, 'Send "total" as a number (the count the primary keeps), not a string or an object.');
   }
   return total;
 }
@@ -57,7 +57,7 @@ function messageOf(a: Answer): unknown {
   if (!('message' in a.body)) {
     unmet(
       'GET /message answers JSON {"pid": …, "message": …}',
-      `worker ${a.pid} answered ${JSON.stringify(a.body).slice(0, 200)} — no "message" key`,
+      `worker ${a.pid} answered ${quote(JSON.stringify(a.body))} — no "message" key`,
       'res.json() leaves out a key whose value is undefined: start from null.',
     );
   }
@@ -118,7 +118,7 @@ export default defineCheck({
     await t.expect('GET /message answers {"message": null} on every worker before any broadcast', 'Each worker starts with no message: let message: string | null = null.', async () => {
       const { ok, latest } = await untilEveryWorker(app, '/message', pids, (a) => {
         const message = messageOf(a);
-        if (message !== null) unmet('"message": null before any broadcast', `worker ${a.pid} answered ${JSON.stringify(a.body).slice(0, 200)}`);
+        if (message !== null) unmet('"message": null before any broadcast', `worker ${a.pid} answered ${quote(JSON.stringify(a.body))}`);
         return true;
       });
       if (!ok) unmet('every worker to answer GET /message', byWorker(pids, latest, 'message'));
@@ -203,7 +203,7 @@ export default defineCheck({
     ] as const) {
       const sent = await t.expect(`POST /broadcast {"message": …} answers 2xx${nth === 'a broadcast' ? '' : ' again'}`, 'Read the JSON body with express.json(), hand the message to the primary, and answer, e.g. res.status(202).json({ ok: true }).', async () => {
         const reply = await app.post('/broadcast', { message }, 3000);
-        if (reply.status < 200 || reply.status > 299) unmet('a 2xx status', `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+        if (reply.status < 200 || reply.status > 299) unmet('a 2xx status', describeReply(reply));
         return true;
       });
       if (!sent) return;

@@ -10,19 +10,22 @@ import { join } from 'node:path';
 import {
   defineCheck,
   describeFailures,
+  describeProcesses,
+  describeReply,
   Fatal,
   freePort,
   isAlive,
   pidOf,
-  request,
+  pm2Said,
+  pollPids,
   RequestFailed,
   sleep,
   startLoad,
   pm2TypeScript,
   startPm2,
   unmet,
-  type Pm2,
-  type Program,
+  type App,
+  type ExitInfo,
   type Pm2Process,
 } from './lib/index.ts';
 
@@ -41,34 +44,6 @@ const KILL_TIMEOUT_MS = 1600;
 /** The check wants the exit this soon after SIGINT: the linger plus a margin, under kill_timeout. */
 const EXIT_BY_MS = 1500;
 
-/** `pm_id 0 · pid 123 · cluster_mode · online`, one line per instance. */
-function describe(list: readonly Pm2Process[]): string {
-  if (list.length === 0) return 'pm2 lists no process at all';
-  return list
-    .map((p) => `${p.name} #${p.pmId} · pid ${p.pid || '-'} · ${p.execMode} · ${p.status}${p.restarts ? ` · restarted ${p.restarts}×` : ''} · interpreter ${p.interpreter} ${p.nodeArgs.join(' ')}`.trimEnd())
-    .join('\n');
-}
-
-/** What pm2 said when a command failed: its error lines, else its last lines. */
-function pm2Said(output: string): string {
-  const lines = output.split('\n').filter((l) => l.trim() !== '' && !/^[│┌└├]/.test(l.trim()));
-  const errors = lines.filter((l) => /ERROR|Error|not found|NOT AVAILABLE/i.test(l));
-  return (errors.length > 0 ? errors : lines.slice(-6)).join('\n');
-}
-
-async function jlist(pm2: Pm2): Promise<Pm2Process[]> {
-  try {
-    return await pm2.jlist();
-  } catch (err) {
-    throw new Fatal('pm2 jlist gave no process list', err instanceof Error ? err.message : String(err));
-  }
-}
-
-function logTail(pm2: Pm2): string {
-  const log = pm2.errorLog();
-  return log === '' ? '' : `\nThe apps' error log (npx pm2 logs --err):\n${log}`;
-}
-
 /**
  * How long the check must see a process alive with its port closed to call it lingering. A program
  * that exits right after close() is seen so only while Node tears it down, which on a crowded
@@ -79,7 +54,7 @@ const LINGER_SEEN_MS = 200;
 
 interface SigintLook {
   /** Undefined when it was still running 3 s after SIGINT. */
-  readonly exit: Program['exit'];
+  readonly exit: ExitInfo | undefined;
   readonly exitedAt: number;
   /** From the first to the last time the process was seen alive while its port refused. */
   readonly lingerMs: number;
@@ -94,7 +69,8 @@ interface SigintLook {
  * already refuses connections. A program that exits right after close() shows that only while
  * it is torn down.
  */
-async function sigint(program: Program, port: number): Promise<SigintLook> {
+async function sigint(app: App): Promise<SigintLook> {
+  const { program } = app;
   let exitedAt: number | undefined; // when Node saw it exit, not when the poll below noticed
   void program.exited.then(() => (exitedAt = performance.now()));
   const sent = performance.now();
@@ -103,7 +79,7 @@ async function sigint(program: Program, port: number): Promise<SigintLook> {
   let lastAccepted = 0;
   while (performance.now() - sent < 3000 && !program.exit) {
     try {
-      await request(port, '/', { timeoutMs: 300 });
+      await app.get('/', 300);
       lastAccepted = performance.now() - sent;
     } catch (err) {
       if (err instanceof RequestFailed && err.code === 'ECONNREFUSED' && isAlive(program.pid)) seen.push(performance.now());
@@ -117,20 +93,6 @@ async function sigint(program: Program, port: number): Promise<SigintLook> {
     sightings: seen.length,
     lastAccepted,
   };
-}
-
-/** Poll until the program answers GET / (true), exits or `ms` pass (false). */
-async function answers(port: number, program: Program, ms: number): Promise<boolean> {
-  const deadline = performance.now() + ms;
-  while (performance.now() < deadline && !program.exit) {
-    try {
-      await request(port, '/', { timeoutMs: 1500 });
-      return true;
-    } catch {
-      await sleep(100);
-    }
-  }
-  return false;
 }
 
 export default defineCheck({
@@ -166,21 +128,20 @@ export default defineCheck({
       if (children.length > 0) {
         unmet('no child processes', `server.ts started ${children.length} process(es) of its own (pids ${children.join(', ')})`, 'Remove cluster.fork() and the primary branch: in cluster mode pm2 forks the instances.');
       }
-      if (pidOf(reply) !== app.pid) unmet(`{"pid": ${app.pid}}`, `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+      if (pidOf(reply) !== app.pid) unmet(`{"pid": ${app.pid}}`, describeReply(reply));
     });
 
     await t.expect(
       `on SIGINT server.ts stops listening, lingers about 0.5 s, then exits with code 0 within ${EXIT_BY_MS / 1000} s`,
       "pm2 stops an instance with SIGINT. process.on('SIGINT', …): server.close(), then setTimeout(() => process.exit(0), 500).",
       async () => {
-        let look = await sigint(app.program, app.port);
+        let look = await sigint(app);
         const clean = (l: SigintLook): boolean => l.exit !== undefined && l.exit.signal === null && l.exit.code === 0;
         if (clean(look) && (look.lingerMs < LINGER_SEEN_MS || look.exitedAt > EXIT_BY_MS)) {
           // Too short a look, or a late exit, on a busy machine (the check itself waits for the
           // CPU): once more, with a fresh copy of server.ts.
-          const port = await freePort();
-          const again = await t.spawn({ port });
-          if (await answers(port, again, 15_000)) look = await sigint(again, port);
+          const again = await t.spawnApp();
+          if (await again.answering(15_000)) look = await sigint(again);
         }
         const { exit, exitedAt, lingerMs, lastAccepted, sightings } = look;
         const ms = (n: number): string => `${Math.round(n)} ms`;
@@ -245,7 +206,7 @@ export default defineCheck({
         let list: Pm2Process[] = [];
         const settling = performance.now();
         for (;;) {
-          list = await jlist(pm2);
+          list = await pm2.list();
           const settled = list.length > 0 && list.every((p) => p.status === 'online' && p.pid > 0);
           if (settled && list.every((p) => p.restarts === 0)) break;
           const launching = list.some((p) => p.status === 'launching') && list.every((p) => p.restarts === 0);
@@ -259,22 +220,22 @@ export default defineCheck({
           const interpreter = forked.find((p) => !/(^|\/)node$/.test(p.interpreter))?.interpreter;
           throw new Fatal(
             `pm2 runs it in fork mode, not cluster mode`,
-            describe(list),
+            describeProcesses(list),
             interpreter
               ? `Cluster mode forks Node itself: with interpreter '${interpreter}' and no exec_mode, pm2 falls back to fork mode. ${nativeTs ? `Leave the interpreter out (pm2 7 runs .ts natively on ${NODE})` : `Use ${TSX_LINES}`}, with exec_mode 'cluster'.`
               : "exec_mode: 'cluster' (or give instances, which implies it with the node interpreter).",
           );
         }
         if (list.length !== cores && list.length !== usable) {
-          throw new Fatal(`pm2 runs ${list.length} instance(s); this machine has ${cores} cores`, describe(list), "One per core: instances: 'max' (or 0). pm2 counts the cores itself.");
+          throw new Fatal(`pm2 runs ${list.length} instance(s); this machine has ${cores} cores`, describeProcesses(list), "One per core: instances: 'max' (or 0). pm2 counts the cores itself.");
         }
         if (!list.every((p) => p.status === 'online' && p.pid > 0) || list.some((p) => p.restarts > 0)) {
-          const log = logTail(pm2);
+          const log = pm2.logTail();
           const hint =
             !nativeTs && /Unknown file extension/.test(log)
               ? `${NODE} runs no .ts by itself: run it through tsx's loader in every instance, ${TSX_LINES}.`
               : 'The error log above says why the instances stop.';
-          throw new Fatal('the instances do not stay online: pm2 keeps restarting them', `${describe(list)}${log}`, hint);
+          throw new Fatal('the instances do not stay online: pm2 keeps restarting them', `${describeProcesses(list)}${log}`, hint);
         }
         return list;
       },
@@ -283,22 +244,12 @@ export default defineCheck({
     const listed = new Set(apps.map((p) => p.pid));
 
     const first = await t.expect(`${apps.length} distinct pids answer on PORT, and they are the pids pm2 lists`, 'Each instance answers GET / with its own process.pid, on Number(process.env.PORT).', async () => {
-      const seen = new Set<number>();
-      let lastError = '';
-      const deadline = performance.now() + 15_000;
-      while (seen.size < apps.length && performance.now() < deadline) {
-        const batch = await Promise.allSettled(Array.from({ length: 2 * apps.length }, () => request(port, '/', { timeoutMs: 1500 })));
-        for (const r of batch) {
-          if (r.status === 'rejected') lastError = r.reason instanceof Error ? r.reason.message : String(r.reason);
-          else if (pidOf(r.value) !== undefined) seen.add(pidOf(r.value) ?? 0);
-          else lastError = `status ${r.value.status}, body ${r.value.body.slice(0, 200)}`;
-        }
-        if (seen.size < apps.length) await sleep(100);
-      }
+      // Twice as many requests a round as instances: pm2's primary hands connections out in turn.
+      const { pids: seen, lastError } = await pollPids(port, { want: apps.length, deadlineMs: 15_000, perRound: 2 * apps.length, gapMs: 100 });
       if (seen.size === 0) {
-        const now = await jlist(pm2).catch(() => apps);
+        const now = await pm2.list().catch(() => apps);
         const ports = [...new Set(now.map((p) => p.port))].filter((p) => p !== String(port));
-        const log = logTail(pm2);
+        const log = pm2.logTail();
         const odd = now.find((p) => !/(^|\/)node$/.test(p.interpreter))?.interpreter;
         const hint =
           ports.length > 0
@@ -310,7 +261,7 @@ export default defineCheck({
                 : 'Listen on Number(process.env.PORT) in server.ts.';
         throw new Fatal(
           `nothing answered GET / on PORT=${port} within 15 s (${lastError})`,
-          `${ports.length > 0 ? `pm2 gave the instances PORT=${ports.join(', ')}: an env section in ${ECOSYSTEM} overrides the shell's PORT.\n` : ''}${describe(now)}${log}`,
+          `${ports.length > 0 ? `pm2 gave the instances PORT=${ports.join(', ')}: an env section in ${ECOSYSTEM} overrides the shell's PORT.\n` : ''}${describeProcesses(now)}${log}`,
           hint,
         );
       }
@@ -319,7 +270,7 @@ export default defineCheck({
         unmet(`answers from the pids pm2 lists (${[...listed].join(', ')})`, `answers came from pid ${strangers.join(', ')}, which pm2 does not list`, 'Answer with res.json({ pid: process.pid }), from the process pm2 started (no cluster code, no wrapper).');
       }
       if (seen.size < apps.length) {
-        unmet(`${apps.length} distinct pids`, `only pid ${[...seen].join(', ')} answered in 15 s (${lastError || 'no errors'})\n${describe(apps)}${logTail(pm2)}`);
+        unmet(`${apps.length} distinct pids`, `only pid ${[...seen].join(', ')} answered in 15 s (${lastError || 'no errors'})\n${describeProcesses(apps)}${pm2.logTail()}`);
       }
       return seen;
     });
@@ -342,7 +293,7 @@ export default defineCheck({
         await load.waitFor((s) => new Set(s.filter((x) => x.ok && x.endedAt > reloaded && x.pid !== undefined && !first.has(x.pid)).map((x) => x.pid)).size >= apps.length, 1500);
         const report = await load.stop();
         if (reload.code !== 0) {
-          unmet('pm2 reload all to succeed', `${reload.timedOut ? 'it did not finish within 75 s' : `it failed (exit code ${reload.code})`}:\n${pm2Said(reload.output)}${logTail(pm2)}`);
+          unmet('pm2 reload all to succeed', `${reload.timedOut ? 'it did not finish within 75 s' : `it failed (exit code ${reload.code})`}:\n${pm2Said(reload.output)}${pm2.logTail()}`);
         }
         const fresh = new Set<number>();
         for (const s of report.samples) if (s.ok && s.endedAt > reloaded && s.pid !== undefined && !first.has(s.pid)) fresh.add(s.pid);
@@ -354,17 +305,9 @@ export default defineCheck({
           );
         }
         // The loop may have missed one (a loaded machine serves few requests a second): ask.
-        const deadline = performance.now() + 15_000;
-        while (fresh.size < apps.length && performance.now() < deadline) {
-          const batch = await Promise.allSettled(Array.from({ length: 2 * apps.length }, () => request(port, '/', { timeoutMs: 1500 })));
-          for (const r of batch) {
-            const pid = r.status === 'fulfilled' ? pidOf(r.value) : undefined;
-            if (pid !== undefined && !first.has(pid)) fresh.add(pid);
-          }
-          if (fresh.size < apps.length) await sleep(100);
-        }
+        await pollPids(port, { want: apps.length, deadlineMs: 15_000, perRound: 2 * apps.length, gapMs: 100, keep: (pid) => !first.has(pid), seen: fresh });
         if (fresh.size < apps.length) {
-          unmet(`${apps.length} new pids answering after the reload`, `new pids that answered: ${[...fresh].join(', ') || 'none'}${logTail(pm2)}`);
+          unmet(`${apps.length} new pids answering after the reload`, `new pids that answered: ${[...fresh].join(', ') || 'none'}${pm2.logTail()}`);
         }
       },
     );

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import {
   defineCheck,
   describeFailures,
+  describeReply,
   Fatal,
   fillTemplate,
   freePort,
-  isToolchainHelper,
+  inParallel,
   request,
-  RequestFailed,
   requireNginx,
   requireRedis,
   sleep,
@@ -25,9 +25,6 @@ import {
 
 const WORKERS = 2;
 
-/** What the check needs of a host: host a is the App t.start() returned, host b is built alike. */
-type Host = Pick<App, 'port' | 'program' | 'workers' | 'get'>;
-
 /** `{"pid": N, "host": "a", …}` → its pid and host, or undefined. */
 function identify(reply: Reply): { pid: number; host: string } | undefined {
   const json = reply.json;
@@ -37,21 +34,7 @@ function identify(reply: Reply): { pid: number; host: string } | undefined {
   return { pid, host };
 }
 
-const show = (reply: Reply): string => `status ${reply.status}, body ${reply.body.slice(0, 160).trim() || '(empty)'}`;
-
-/** `count` calls of `fn`, `concurrency` at a time. */
-async function inParallel<T>(count: number, concurrency: number, fn: () => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < count) {
-      next++;
-      out.push(await fn());
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
-  return out;
-}
+const show = (reply: Reply): string => describeReply(reply, 160);
 
 export default defineCheck({
   timeoutMs: 120_000, // a bound for a program that hangs; at load average 115 the solution took up to 97 s
@@ -74,31 +57,14 @@ export default defineCheck({
     // judged after that, so a type error is reported alone.
     const readyMs = 30_000;
     const env = (host: string): Record<string, string> => ({ HOST_ID: host, REDIS_URL: redis.url, WORKERS: String(WORKERS) });
-    const bPort = await freePort();
-    const bProgram = await t.spawn({ env: env('b'), port: bPort });
+    const b = await t.spawnApp({ env: env('b') });
     const a = await t.start({ env: env('a'), readyMs, name: `host a (HOST_ID=a, WORKERS=${WORKERS}, REDIS_URL) starts and answers GET / on its PORT` });
-    const b: Host = {
-      port: bPort,
-      program: bProgram,
-      workers: () => bProgram.children().filter((pid) => !isToolchainHelper(pid)),
-      get: (path, timeoutMs) => request(bPort, path, { timeoutMs }),
-    };
     await t.expect(`host b (HOST_ID=b, the same program on another PORT) starts and answers GET /`, 'Host b runs the same server.ts as host a: see its output.', async () => {
-      const deadline = Date.now() + readyMs;
-      for (;;) {
-        const exit = bProgram.exit;
-        if (exit) throw new Fatal(`host b ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`} before it answered. Its last output:`, bProgram.tail());
-        try {
-          await b.get('/', 3000);
-          return;
-        } catch (err) {
-          if (!(err instanceof RequestFailed)) throw err;
-        }
-        if (Date.now() >= deadline) throw new Fatal(`host b did not answer on 127.0.0.1:${bPort} within ${readyMs / 1000} s. Its last output:`, bProgram.tail());
-        await sleep(50);
-      }
+      if (await b.answering(readyMs, 3000)) return;
+      if (b.exit) throw new Fatal(`host b ${b.exitText()} before it answered. Its last output:`, b.program.tail());
+      throw new Fatal(`host b did not answer on 127.0.0.1:${b.port} within ${readyMs / 1000} s. Its last output:`, b.program.tail());
     });
-    const hosts = new Map<string, Host>([['a', a], ['b', b]]);
+    const hosts = new Map<string, App>([['a', a], ['b', b]]);
 
     const lb = await t.expect('nginx starts with your nginx.conf in front of both hosts', `Start from the lesson's nginx.conf: it must listen on 127.0.0.1:{{LISTEN_PORT}}.`, async () => {
       const port = await freePort();
@@ -118,16 +84,7 @@ export default defineCheck({
         // First every worker of each host must be up (asked directly): nginx 1.29.7 and later keeps
         // its first connections to a host open and reuses them, and a connection stays with the
         // worker that took it. Sent before the second worker listens, they would all stay on one.
-        for (const app of hosts.values()) {
-          const pids = new Set<number>();
-          while (pids.size < WORKERS && Date.now() < deadline) {
-            for (const reply of await inParallel(4, 4, () => app.get('/', 8000))) {
-              const who = identify(reply);
-              if (who) pids.add(who.pid);
-            }
-            if (pids.size < WORKERS) await sleep(50);
-          }
-        }
+        for (const app of hosts.values()) await app.pollPids({ want: WORKERS, deadlineMs: deadline - Date.now(), perRound: 4, timeoutMs: 8000 });
         while (!complete() && Date.now() < deadline) {
           // Concurrent, each on a new connection: nginx opens a new connection to the host for each
           // (unless the upstream has `keepalive`), and each host's primary hands those out in turn.
@@ -187,7 +144,7 @@ export default defineCheck({
       'GET / waits for its count in Redis (with Redis paused, no host answers; then every one does)',
       'await redis.incr(TOTAL_KEY) before res.json(…): answer once the count is stored, so that every client that got an answer was counted.',
       async () => {
-        const fourEach = <T>(fn: (app: Host) => Promise<T>): Promise<T>[] => [...hosts.values()].flatMap((app) => [0, 1, 2, 3].map(() => fn(app)));
+        const fourEach = <T>(fn: (app: App) => Promise<T>): Promise<T>[] => [...hosts.values()].flatMap((app) => [0, 1, 2, 3].map(() => fn(app)));
         const probed = performance.now();
         await Promise.all(fourEach((app) => app.get('/', 8000)));
         const pauseMs = Math.min(3000, Math.max(300, 3 * (performance.now() - probed)));

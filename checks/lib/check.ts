@@ -38,6 +38,8 @@ export interface CheckContext {
   start(opts?: StartOptions): Promise<App>;
   /** Start a program without waiting for it to listen (for programs that must refuse to start). */
   spawn(opts?: StartOptions & { readonly port?: number }): Promise<Program>;
+  /** Start a program on a free port without waiting or type-checking: an App with app.ts's helpers. */
+  spawnApp(opts?: StartOptions): Promise<App>;
   /** Run on every exit path, before the programs are killed (e.g. stop a pm2 daemon). */
   defer(fn: () => Promise<void> | void): void;
 }
@@ -133,6 +135,11 @@ export async function runCheck(
       const program = new Program({ cwd: dir, entry, env });
       programs.push(program);
       return program;
+    },
+
+    async spawnApp(opts: StartOptions = {}): Promise<App> {
+      const port = await freePort();
+      return new App(await t.spawn({ ...opts, port }), port);
     },
 
     async start(opts: StartOptions = {}): Promise<App> {

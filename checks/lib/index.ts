@@ -3,7 +3,7 @@
 export { defineCheck, type CheckContext } from './check.ts';
 export { unmet, Fatal } from './errors.ts';
 export { sleep, request, pidOf, freePort, RequestFailed, type Reply } from './http.ts';
-export { quote } from './quote.ts';
+export { quote, describeReply } from './quote.ts';
 export { cpuTimeMs, childrenOf, groupMembers, isAlive, listeningPorts, listProcesses } from './proc.ts';
 export { schedTimes, type SchedTimes } from './schedstat.ts';
 export { isToolchainHelper } from './command-name.ts';
@@ -12,8 +12,8 @@ export { exposedAddresses, listenAddresses, LOOPBACK_HINT, type ListenAddress } 
 export { startLoad, summarize, describeFailures, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
 export { startNginx, requireNginx, fillTemplate, type Nginx } from './nginx.ts';
 export { startRedis, requireRedis, type Redis } from './redis.ts';
-export { startPm2, pm2TypeScript, parseJlist, Pm2, type Pm2Process, type Pm2Run } from './pm2.ts';
-export { describeExit, type Program } from './program.ts';
-export type { App } from './app.ts';
+export { startPm2, pm2TypeScript, parseJlist, describeProcesses, pm2Said, Pm2, type Pm2Process, type Pm2Run } from './pm2.ts';
+export { describeExit, type ExitInfo, type Program } from './program.ts';
+export { inParallel, pidRound, pollPids, type App, type Census, type CensusOptions, type PidRound, type PollOptions, type PollResult } from './app.ts';
 export type { CheckResult, Expectation } from './types.ts';
 

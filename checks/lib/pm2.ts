@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import type { CheckContext } from './check.ts';
+import { Fatal } from './errors.ts';
 import { processesCarrying, reaper } from './group.ts';
 import { sleep } from './http.ts';
 import { isAlive } from './proc.ts';
@@ -188,6 +189,21 @@ export class Pm2 {
     return list;
   }
 
+  /** `pm2 jlist` for a check: without a list there is nothing left to judge, so a Fatal. */
+  async list(): Promise<Pm2Process[]> {
+    try {
+      return await this.jlist();
+    } catch (err) {
+      throw new Fatal('pm2 jlist gave no process list', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** errorLog() as a paragraph to append to a ✗'s seen: '' when the apps wrote nothing to stderr. */
+  logTail(): string {
+    const log = this.errorLog();
+    return log === '' ? '' : `\nThe apps' error log (npx pm2 logs --err):\n${log}`;
+  }
+
   /**
    * The last lines the apps wrote to stderr (pm2 keeps them in PM2_HOME/logs), stack frames
    * dropped: what to show when an app does not come up. '' when there are none.
@@ -270,6 +286,21 @@ export class Pm2 {
     reaper.untrackMarker(`PM2_HOME=${this.home}`);
     reaper.untrackDir(this.home);
   }
+}
+
+/** `pm_id 0 · pid 123 · cluster_mode · online`, one line per instance, for a ✗. */
+export function describeProcesses(list: readonly Pm2Process[]): string {
+  if (list.length === 0) return 'pm2 lists no process at all';
+  return list
+    .map((p) => `${p.name} #${p.pmId} · pid ${p.pid || '-'} · ${p.execMode} · ${p.status}${p.restarts ? ` · restarted ${p.restarts}×` : ''} · interpreter ${p.interpreter} ${p.nodeArgs.join(' ')}`.trimEnd())
+    .join('\n');
+}
+
+/** What pm2 said when a command failed: its error lines, else its last lines (its tables left out). */
+export function pm2Said(output: string): string {
+  const lines = output.split('\n').filter((l) => l.trim() !== '' && !/^[│┌└├]/.test(l.trim()));
+  const errors = lines.filter((l) => /ERROR|Error|not found|NOT AVAILABLE/i.test(l));
+  return (errors.length > 0 ? errors : lines.slice(-6)).join('\n');
 }
 
 function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {

@@ -12,3 +12,8 @@ export function quote(body: string, max = 200): string {
   const space = cut.lastIndexOf(' ');
   return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
 }
+
+/** "status 500, body Cannot GET /x" (or "body (empty)"): an answer, quoted for a ✗. */
+export function describeReply(reply: { readonly status: number; readonly body: string }, max = 200): string {
+  return `status ${reply.status}, body ${quote(reply.body, max) || '(empty)'}`;
+}
