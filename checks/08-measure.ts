@@ -16,7 +16,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineCheck, Fatal, isAlive, pidOf, sleep, unmet } from './lib/index.ts';
+import { defineCheck, describeExit, describeReply, Fatal, isAlive, pidOf, sleep, unmet } from './lib/index.ts';
 
 const cores = availableParallelism();
 const counts = [...Array.from({ length: cores }, (_, i) => i + 1), 2 * cores];
@@ -191,14 +191,16 @@ export default defineCheck({
     const app = await t.start({ env: { WORKERS: '1' }, readyMs: 30_000 });
     await t.expect(`server.ts answers GET /work?n=${N}`, 'server.ts is given: restore it from git if it was changed.', async () => {
       const reply = await app.get(`/work?n=${N}`, 10_000);
-      if (reply.status !== 200 || pidOf(reply) === undefined) unmet('status 200 and JSON with "pid"', `status ${reply.status}: ${reply.body.slice(0, 200)}`);
+      if (reply.status !== 200 || pidOf(reply) === undefined) unmet('status 200 and JSON with "pid"', describeReply(reply));
     });
     await app.program.stop();
 
     await t.expect(`bench.ts runs to the end and exits 0 (BENCH_SECONDS=${SECONDS}, within ${BENCH_BOUND_MS / 1000} s)`, 'Run it yourself: BENCH_SECONDS=2 BENCH_WARMUP=0 node bench.ts (on Node 20: node --import tsx bench.ts)', async () => {
-      const exit = await Promise.race([bench.exited, new Promise<undefined>((r) => setTimeout(r, BENCH_BOUND_MS))]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const exit = await Promise.race([bench.exited, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), BENCH_BOUND_MS)))]);
+      clearTimeout(timer);
       if (!exit) throw new Fatal(`still running after ${BENCH_BOUND_MS / 1000} s. Its last output:`, bench.tail());
-      if (exit.code !== 0) throw new Fatal(`it ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`}. Its last output:`, bench.tail(12));
+      if (exit.code !== 0) throw new Fatal(`it ${describeExit(exit)}. Its last output:`, bench.tail(12));
     });
     const paused = readPause(work);
 
