@@ -109,7 +109,7 @@ export const lessons: readonly Lesson[] = [
       'autocannon({ url, connections, duration }) returns a promise of the result when you pass no callback. Which route keeps a CPU busy?',
       'In the result, requests.sent and requests.total count requests; result.duration is in seconds; latency.p50 and latency.p99 are in ms. Why requests.total / result.duration, and not requests.average?',
       'errors: result.errors counts connections that failed or timed out. Where does a 503 answer go? Add result.non2xx.',
-      'Every setting comes from the environment: the check runs with BENCH_N=24 and BENCH_CONNECTIONS=6 and counts the connections its server sees. Is any of them written into your code?',
+      'Every setting comes from the environment: the check runs with BENCH_SECONDS=2, BENCH_N=24 and BENCH_CONNECTIONS=6, and its server sees how long, on which route and over how many connections you load it. Is any of them written into your code?',
       'The check compares "completed" with what its server answered: completed is requests.total (answers received), sent is requests.sent.',
     ],
   },

@@ -1,7 +1,5 @@
-// Lesson 08 — the server to measure: lesson 03's cluster, one worker per core unless WORKERS says
-// otherwise, with the CPU-bound route GET /work?n=N (the naive fib). Nothing to change here.
-// Run it:  PORT=3000 WORKERS=2 node lessons/08-measure/server.ts      (Node 22.18+, 24, 26)
-//          PORT=3000 WORKERS=2 node --import tsx lessons/08-measure/server.ts      (Node 20)
+// wrong: keeps every server running and stops them all at the end. (see bench.ts; this server is the given one)
+// fails: it stops each server before it starts the next
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import express from 'express';
