@@ -34,6 +34,10 @@ const HINT_STICKY =
   "Every request of a session must reach the worker that opened it. Let the primary own the port and route by session: setupMaster(httpServer) from @socket.io/sticky in the primary (then httpServer.listen(PORT, '127.0.0.1')), setupWorker(io) in the workers instead of listen().";
 const HINT_ADAPTER =
   "io.emit() reaches the clients of this worker only. io.adapter(createAdapter()) from @socket.io/cluster-adapter in each worker, and setupPrimary() in the primary, which relays every broadcast to the other workers.";
+const HINT_READY =
+  "Workers answer GET / with {\"pid\": process.pid}. With @socket.io/sticky the primary listens on PORT (host '127.0.0.1') and hands each connection to a worker; the workers call setupWorker(io) and never listen; and sticky's Buffers need cluster.setupPrimary({ serialization: 'advanced' }) before the first fork.";
+const HINT_TRANSPORTS =
+  "Accept the default transports (long-polling first, then WebSocket): leave transports out of new Server(…). WebSocket only is the clients' choice, io(url, { transports: ['websocket'] }); a server that refuses polling refuses every default client.";
 const HINT_EMIT = "On 'say', emit 'said' to everyone, the sender included: io.emit('said', { text, from: process.pid }). socket.emit answers the sender only; socket.broadcast.emit leaves the sender out.";
 
 interface Said {
@@ -53,10 +57,13 @@ class Client {
   readonly refusals: string[] = [];
   /** The last connect_error of any kind (a lost handshake times out: not a refusal). */
   lastError = '';
+  /** Set when the upgrade probe failed without a refusal: this session stays on polling. */
+  upgradeFailed: string | undefined;
   readonly socket: Socket;
   /** Connections so far, and the one the last hello came on: ready needs a hello on this one. */
   private connections = 0;
   private greetedAt = -1;
+  readonly trace: string[] = [];
 
   constructor(
     readonly n: number,
@@ -79,10 +86,35 @@ class Client {
       this.lastError = `${err.message}${typeof err.description === 'number' ? ` (status ${err.description})` : ''}${body}`;
       if (typeof err.description === 'number' && err.description >= 400) this.refusals.push(`${err.message}: status ${err.description}${body}`);
     });
+    // After the connection, a refused poll ends it: 'disconnect' with the failed request's status.
+    this.socket.on('disconnect', (_reason, description) => {
+      const d = description as { description?: unknown; context?: { responseText?: unknown } } | undefined;
+      const body = typeof d?.context?.responseText === 'string' ? ` ${d.context.responseText.slice(0, 80)}` : '';
+      if (typeof d?.description === 'number' && d.description >= 400) this.refusals.push(`a polling request of the session: status ${d.description}${body}`);
+    });
+    // The upgrade request refused (a 400 instead of 101) is "websocket error"; a probe that opened
+    // and then closed ("transport closed") is no refusal: on a crowded machine the server's 10 s
+    // upgradeTimeout can pass first. The check replaces such a client with a new one.
     this.socket.io.on('open', () => {
-      this.socket.io.engine.on('upgradeError', (err: Error) => this.refusals.push(`the upgrade to WebSocket failed (${err.message})`));
+      this.socket.io.engine.on('upgradeError', (err: Error) => {
+        if (/websocket error/.test(err.message)) this.refusals.push(`the upgrade to WebSocket was refused (${err.message})`);
+        else this.upgradeFailed = err.message;
+      });
     });
     this.socket.on('connect', () => this.connections++);
+    if (process.env.WS11_DEBUG) {
+      const t0 = Date.now();
+      const note = (what: string): void => void this.trace.push(`${Date.now() - t0}ms ${what}`);
+      this.socket.on('connect', () => note(`connect ${this.socket.io.engine.transport.name}`));
+      this.socket.on('disconnect', (r, d) => note(`disconnect ${r} ${d instanceof Error ? d.message : JSON.stringify(d)?.slice(0, 120)}`));
+      this.socket.on('hello', (p: unknown) => note(`hello ${JSON.stringify(p)}`));
+      this.socket.on('connect_error', (e) => note(`connect_error ${e.message}`));
+      this.socket.io.on('open', () => {
+        this.socket.io.engine.on('upgrade', () => note('upgrade'));
+        this.socket.io.engine.on('upgrading', () => note('upgrading'));
+        this.socket.io.engine.on('close', (r: string, d: unknown) => note(`engine close ${r} ${d instanceof Error ? d.message : JSON.stringify(d)?.slice(0, 160)}`));
+      });
+    }
     this.socket.on('hello', () => (this.greetedAt = this.connections));
   }
 
@@ -106,7 +138,11 @@ class Client {
   }
 
   describe(): string {
-    const state = this.upgraded ? 'on WebSocket' : this.socket.connected ? `connected over ${this.socket.io.engine?.transport?.name ?? '?'}, not upgraded` : 'not connected';
+    const state = this.upgraded
+      ? 'on WebSocket'
+      : this.socket.connected
+        ? `connected over ${this.socket.io.engine?.transport?.name ?? '?'}, not upgraded${this.upgradeFailed ? ` (${this.upgradeFailed})` : ''}`
+        : 'not connected';
     const hello = this.hellos.length ? `hello from ${this.hellos.at(-1)}` : this.badHellos.length ? `hello was ${this.badHellos.at(-1)}` : 'no hello';
     return `client ${this.n}: ${state}, ${hello}${this.lastError && !this.socket.connected ? `, last error "${this.lastError}"` : ''}`;
   }
@@ -119,8 +155,9 @@ async function allReady(clients: readonly Client[], app: App, ms: number): Promi
     if (app.program.exit) return clients.filter((c) => !c.ready);
     const lagging = clients.filter((c) => !c.ready);
     if (lagging.length === 0 || Date.now() >= deadline) return lagging;
-    // A refused session will not heal: the verdict need not wait for the deadline.
+    // A refused session will not heal, nor a failed upgrade: no need to wait for the deadline.
     if (clients.some((c) => c.refusals.length > 0) && Date.now() >= deadline - ms + 3000) return lagging;
+    if (lagging.some((c) => c.upgradeFailed && c.socket.connected && c.refusals.length === 0)) return lagging;
     await sleep(25);
   }
 }
@@ -153,7 +190,9 @@ function delivery(clients: readonly Client[], sender: Client, text: string): str
 export default defineCheck({
   timeoutMs: 120_000, // about 6 s on a quiet machine; room for a crowded one
   async run(t) {
-    const app = await t.start({ env: { WORKERS: String(WORKERS) }, readyMs: 20_000 });
+    // @socket.io/sticky's primary accepts connections at once and may hand the first ones to a
+    // worker still loading its code, where they are lost: a few unanswered GET / are no verdict.
+    const app = await t.start({ env: { WORKERS: String(WORKERS) }, readyMs: 30_000, hungAfter: 10, readyHint: HINT_READY });
     const clients: Client[] = [];
     t.defer(() => {
       for (const c of clients) c.socket.close();
@@ -170,18 +209,25 @@ export default defineCheck({
       async () => {
         // One by one: a router that counts each worker's sessions sees the earlier ones.
         for (let n = 1; n <= MAX_CLIENTS; n++) {
-          const client = new Client(n, app.port);
+          let client = new Client(n, app.port);
           clients.push(client);
-          const lagging = await allReady([client], app, CLIENT_MS);
+          let lagging = await allReady([client], app, CLIENT_MS);
+          // A probe that failed for no refusal: the session stays on polling. A new client, twice.
+          for (let retry = 0; retry < 2 && lagging.length > 0 && client.upgradeFailed && client.refusals.length === 0; retry++) {
+            client.socket.close();
+            client = new Client(n, app.port);
+            clients[clients.length - 1] = client;
+            lagging = await allReady([client], app, CLIENT_MS);
+          }
           // Nothing later can be judged without connected clients: a failure here ends the check.
           const refused = clients.find((c) => c.refusals.length > 0);
           if (refused) {
             const why = [...new Set(refused.refusals)].slice(0, 3).join('; ');
-            throw new Fatal(`client ${refused.n} of ${clients.length}: ${why}`, '', HINT_STICKY);
+            throw new Fatal(`client ${refused.n} of ${clients.length}: ${why}`, refused.trace.join('\n'), /Transport unknown/.test(why) ? HINT_TRANSPORTS : HINT_STICKY);
           }
           if (lagging.length > 0) {
             const hint = client.badHellos.length ? "On connection, emit hello with the worker's pid: socket.emit('hello', { pid: process.pid })." : HINT_STICKY;
-            throw new Fatal(`client ${n} did not connect, get a hello {"pid": …} and upgrade to WebSocket within ${CLIENT_MS / 1000} s`, lagging.map((c) => c.describe()).join('\n'), hint);
+            throw new Fatal(`client ${n} did not connect, get a hello {"pid": …} and upgrade to WebSocket within ${CLIENT_MS / 1000} s`, [...lagging.map((c) => c.describe()), ...client.trace].join('\n'), hint);
           }
           const pids = new Set(clients.map((c) => c.pid));
           if (clients.length >= MIN_CLIENTS && pids.size >= 2) break;
