@@ -22,6 +22,8 @@ const MAX_CLIENTS = 12;
 const CONNECT_TIMEOUT_MS = 2500;
 /** How long one client may take to connect and upgrade, retries included (a loaded machine). */
 const CLIENT_MS = 20_000;
+/** How long a hello may take after the connection: the server emits it on 'connection'. */
+const HELLO_MS = 5000;
 /** How long a said message may take to reach everyone; then how long we wait for duplicates. */
 const DELIVER_MS = 5000;
 const DUPLICATE_MS = 400;
@@ -61,9 +63,10 @@ class Client {
   upgradeFailed: string | undefined;
   readonly socket: Socket;
   /** Connections so far, and the one the last hello came on: ready needs a hello on this one. */
-  private connections = 0;
-  private greetedAt = -1;
-  readonly trace: string[] = [];
+  connections = 0;
+  greetedAt = -1;
+  /** When the last connection was made: a hello comes right after it, or never. */
+  connectedAt = 0;
 
   constructor(
     readonly n: number,
@@ -101,20 +104,10 @@ class Client {
         else this.upgradeFailed = err.message;
       });
     });
-    this.socket.on('connect', () => this.connections++);
-    if (process.env.WS11_DEBUG) {
-      const t0 = Date.now();
-      const note = (what: string): void => void this.trace.push(`${Date.now() - t0}ms ${what}`);
-      this.socket.on('connect', () => note(`connect ${this.socket.io.engine.transport.name}`));
-      this.socket.on('disconnect', (r, d) => note(`disconnect ${r} ${d instanceof Error ? d.message : JSON.stringify(d)?.slice(0, 120)}`));
-      this.socket.on('hello', (p: unknown) => note(`hello ${JSON.stringify(p)}`));
-      this.socket.on('connect_error', (e) => note(`connect_error ${e.message}`));
-      this.socket.io.on('open', () => {
-        this.socket.io.engine.on('upgrade', () => note('upgrade'));
-        this.socket.io.engine.on('upgrading', () => note('upgrading'));
-        this.socket.io.engine.on('close', (r: string, d: unknown) => note(`engine close ${r} ${d instanceof Error ? d.message : JSON.stringify(d)?.slice(0, 160)}`));
-      });
-    }
+    this.socket.on('connect', () => {
+      this.connections++;
+      this.connectedAt = Date.now();
+    });
     this.socket.on('hello', () => (this.greetedAt = this.connections));
   }
 
@@ -158,6 +151,7 @@ async function allReady(clients: readonly Client[], app: App, ms: number): Promi
     // A refused session will not heal, nor a failed upgrade: no need to wait for the deadline.
     if (clients.some((c) => c.refusals.length > 0) && Date.now() >= deadline - ms + 3000) return lagging;
     if (lagging.some((c) => c.upgradeFailed && c.socket.connected && c.refusals.length === 0)) return lagging;
+    if (lagging.some((c) => c.socket.connected && c.greetedAt !== c.connections && Date.now() - c.connectedAt > HELLO_MS)) return lagging;
     await sleep(25);
   }
 }
@@ -223,11 +217,11 @@ export default defineCheck({
           const refused = clients.find((c) => c.refusals.length > 0);
           if (refused) {
             const why = [...new Set(refused.refusals)].slice(0, 3).join('; ');
-            throw new Fatal(`client ${refused.n} of ${clients.length}: ${why}`, refused.trace.join('\n'), /Transport unknown/.test(why) ? HINT_TRANSPORTS : HINT_STICKY);
+            throw new Fatal(`client ${refused.n} of ${clients.length}: ${why}`, '', /Transport unknown/.test(why) ? HINT_TRANSPORTS : HINT_STICKY);
           }
           if (lagging.length > 0) {
             const hint = client.badHellos.length ? "On connection, emit hello with the worker's pid: socket.emit('hello', { pid: process.pid })." : HINT_STICKY;
-            throw new Fatal(`client ${n} did not connect, get a hello {"pid": …} and upgrade to WebSocket within ${CLIENT_MS / 1000} s`, [...lagging.map((c) => c.describe()), ...client.trace].join('\n'), hint);
+            throw new Fatal(`client ${n} did not connect, get a hello {"pid": …} and upgrade to WebSocket within ${CLIENT_MS / 1000} s`, lagging.map((c) => c.describe()).join('\n'), hint);
           }
           const pids = new Set(clients.map((c) => c.pid));
           if (clients.length >= MIN_CLIENTS && pids.size >= 2) break;
