@@ -77,8 +77,10 @@ class Client {
     this.socket = io(`http://127.0.0.1:${port}`, { reconnectionDelay: 100, reconnectionDelayMax: 500, timeout: CONNECT_TIMEOUT_MS });
     this.socket.on('hello', (payload: unknown) => {
       const pid = (payload as { pid?: unknown } | null)?.pid;
-      if (typeof pid === 'number' && Number.isInteger(pid)) this.hellos.push(pid);
-      else this.badHellos.push(JSON.stringify(payload) ?? String(payload));
+      if (typeof pid === 'number' && Number.isInteger(pid)) {
+        this.hellos.push(pid);
+        this.greetedAt = this.connections;
+      } else this.badHellos.push(JSON.stringify(payload) ?? String(payload));
     });
     this.socket.on('said', (payload: unknown) => {
       const p = (payload ?? {}) as { text?: unknown; from?: unknown };
@@ -108,7 +110,6 @@ class Client {
       this.connections++;
       this.connectedAt = Date.now();
     });
-    this.socket.on('hello', () => (this.greetedAt = this.connections));
   }
 
   /** The worker this client is connected to now: the pid of its last hello. */
@@ -220,8 +221,11 @@ export default defineCheck({
             throw new Fatal(`client ${refused.n} of ${clients.length}: ${why}`, '', /Transport unknown/.test(why) ? HINT_TRANSPORTS : HINT_STICKY);
           }
           if (lagging.length > 0) {
-            const hint = client.badHellos.length ? "On connection, emit hello with the worker's pid: socket.emit('hello', { pid: process.pid })." : HINT_STICKY;
-            throw new Fatal(`client ${n} did not connect, get a hello {"pid": …} and upgrade to WebSocket within ${CLIENT_MS / 1000} s`, lagging.map((c) => c.describe()).join('\n'), hint);
+            if (client.socket.connected && client.greetedAt !== client.connections) {
+              const got = client.badHellos.length ? `hello was ${client.badHellos.at(-1)}` : `no hello within ${HELLO_MS / 1000} s`;
+              throw new Fatal(`client ${n} connected, but ${got}`, '', "On connection, emit hello with the worker's pid: socket.emit('hello', { pid: process.pid }).");
+            }
+            throw new Fatal(`client ${n} did not connect, get its hello and upgrade to WebSocket within ${CLIENT_MS / 1000} s`, lagging.map((c) => c.describe()).join('\n'), HINT_STICKY);
           }
           const pids = new Set(clients.map((c) => c.pid));
           if (clients.length >= MIN_CLIENTS && pids.size >= 2) break;
