@@ -1,5 +1,5 @@
 // Sticky sessions over the default JSON IPC channel: the first bytes of a connection reach the worker as {type, data}, not a Buffer.
-// fails: every client connects
+// fails: answers GET / on PORT
 import cluster from 'node:cluster';
 import http from 'node:http';
 import os from 'node:os';
