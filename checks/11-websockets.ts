@@ -8,7 +8,7 @@
 // so a cluster that deals out connections in turn sends a session's second request to another
 // worker every time: no luck is needed to see the 400.
 import { io, type Socket } from 'socket.io-client';
-import { defineCheck, exposedAddresses, Fatal, LOOPBACK_HINT, sleep, unmet, type App } from './lib/index.ts';
+import { defineCheck, exposedAddresses, Fatal, LOOPBACK_HINT, pidOf, sleep, unmet, type App, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 /** Clients connect one by one until they span two workers, at least this many … */
@@ -196,6 +196,26 @@ export default defineCheck({
     await t.expect('PORT is bound to 127.0.0.1 only, not to every network interface', LOOPBACK_HINT, async () => {
       const exposed = exposedAddresses(app.program.members(), app.port);
       if (exposed.length > 0) unmet(`port ${app.port} bound to 127.0.0.1`, `port ${app.port} is bound to ${exposed.map((h) => `"${h}"`).join(' and ')}: every network interface`);
+    });
+
+    await t.expect('GET / answers JSON {"pid"} with the pid of one of the workers', "Keep lesson 03's route in the workers: app.get('/', (_req, res) => res.json({ pid: process.pid })).", async () => {
+      // A connection lost to a worker still starting times out: ask again, a few times.
+      let seen = '';
+      for (let attempt = 0; attempt < 4; attempt++) {
+        let reply: Reply;
+        try {
+          reply = await app.get('/', 5000);
+        } catch (err) {
+          seen = err instanceof Error ? err.message : String(err);
+          continue;
+        }
+        const pid = pidOf(reply);
+        const workers = app.workers();
+        if (reply.status === 200 && pid !== undefined && workers.includes(pid)) return;
+        seen = `status ${reply.status}, body ${reply.body.slice(0, 200)}${pid === app.pid ? ': the primary answered itself' : ''}; the workers are ${workers.join(', ') || 'none'}`;
+        break;
+      }
+      unmet('status 200 and JSON whose "pid" is one of the workers\'', seen);
     });
 
     await t.expect(
