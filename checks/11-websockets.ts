@@ -183,7 +183,7 @@ function delivery(clients: readonly Client[], sender: Client, text: string): str
 }
 
 export default defineCheck({
-  timeoutMs: 120_000, // about 6 s on a quiet machine; room for a crowded one
+  timeoutMs: 120_000, // about 9 s on a quiet machine (Node 24), 10-25 s at a load average of 30; room for worse
   async run(t) {
     // @socket.io/sticky's primary accepts connections at once and may hand the first ones to a
     // worker still loading its code, where they are lost: a few unanswered GET / are no verdict.

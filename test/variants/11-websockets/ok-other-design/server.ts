@@ -1,6 +1,5 @@
 // Right, but different: no cluster adapter. A worker hands each message to the primary over IPC
 // (lesson 05), the primary sends it to every worker, and each worker emits it to its own clients.
-// Random sticky routing; the workers are forked from a list of environments.
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import os from 'node:os';
@@ -25,7 +24,7 @@ if (cluster.isPrimary) {
   cluster.on('exit', () => cluster.fork());
   for (let i = 0; i < count; i++) cluster.fork();
   const router = http.createServer();
-  setupMaster(router, { loadBalancingMethod: 'random' });
+  setupMaster(router, { loadBalancingMethod: 'least-connection' });
   router.listen(Number(process.env.PORT), '127.0.0.1');
 } else {
   const app = express();

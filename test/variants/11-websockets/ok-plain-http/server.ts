@@ -1,5 +1,5 @@
-// Right, but different: node:http instead of Express, round-robin sticky routing, the worker count
-// read in one line, and a room every client joins.
+// Right, but different: node:http instead of Express, the worker count read in one line, and a
+// room every client joins.
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
@@ -13,7 +13,7 @@ if (cluster.isPrimary) {
   const workers = process.env.WORKERS ? Number(process.env.WORKERS) : availableParallelism();
   cluster.setupPrimary({ serialization: 'advanced' });
   const server = createServer();
-  setupMaster(server, { loadBalancingMethod: 'round-robin' });
+  setupMaster(server);
   setupPrimary();
   server.listen(port, '127.0.0.1');
   for (let i = 0; i < workers; i++) cluster.fork();

@@ -25,7 +25,7 @@ if (cluster.isPrimary) {
   cluster.on('exit', () => cluster.fork());
   for (let i = 0; i < count; i++) cluster.fork();
   const router = http.createServer();
-  setupMaster(router, { loadBalancingMethod: 'random' });
+  setupMaster(router, { loadBalancingMethod: 'least-connection' });
   router.listen(Number(process.env.PORT), '127.0.0.1');
 } else {
   const app = express();
