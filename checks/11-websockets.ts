@@ -11,9 +11,13 @@ import { io, type Socket } from 'socket.io-client';
 import { defineCheck, exposedAddresses, Fatal, LOOPBACK_HINT, pidOf, sleep, unmet, type App, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
-/** Clients connect one by one until they span two workers, at least this many … */
-const MIN_CLIENTS = 4;
-/** … and at most this many (a random router puts 12 in a row on one of two workers once in 2048). */
+/**
+ * Clients connect one by one until they span two workers, at least this many (without sticky
+ * routing a client connected cleanly about once in ten here: six, with one refusal forgiven,
+ * about once in 100 000 runs) …
+ */
+const MIN_CLIENTS = 6;
+/** … and at most this many. */
 const MAX_CLIENTS = 12;
 /**
  * A connection the primary hands to a worker that is still loading its code is lost (nothing
@@ -191,7 +195,35 @@ export default defineCheck({
     const clients: Client[] = [];
     t.defer(() => {
       for (const c of clients) c.socket.close();
+      for (const c of spent) c.socket.close();
     });
+    /** Clients given up and closed (a failed upgrade probe, a forgiven refusal). */
+    const spent: Client[] = [];
+    /**
+     * The refusals of the one refused session forgiven in a run: @socket.io/sticky's primary may
+     * route a session's second request before the worker's IPC report of its sid has arrived, and
+     * pick another worker (a race, seen on a crowded machine even with least-connection). A
+     * cluster without sticky routing refuses nearly every session: it cannot pass on one.
+     */
+    const forgiven: string[] = [];
+
+    /**
+     * A new client n, connected, greeted and upgraded (or not, when it gives up). A failed upgrade
+     * probe (no refusal) gets a new client, twice; one refused session per run gets a new client.
+     */
+    const connect = async (n: number): Promise<Client> => {
+      let client = new Client(n, app.port);
+      for (let probes = 0; ; ) {
+        await allReady([client], app, CLIENT_MS);
+        const retryProbe = !client.ready && client.upgradeFailed !== undefined && client.refusals.length === 0 && probes++ < 2;
+        const forgive = client.refusals.length > 0 && forgiven.length === 0;
+        if (!retryProbe && !forgive) return client;
+        if (forgive) forgiven.push(...client.refusals);
+        client.socket.close();
+        spent.push(client);
+        client = new Client(n, app.port);
+      }
+    };
 
     await t.expect('PORT is bound to 127.0.0.1 only, not to every network interface', LOOPBACK_HINT, async () => {
       const exposed = exposedAddresses(app.program.members(), app.port);
@@ -224,28 +256,20 @@ export default defineCheck({
       async () => {
         // One by one: a router that counts each worker's sessions sees the earlier ones.
         for (let n = 1; n <= MAX_CLIENTS; n++) {
-          let client = new Client(n, app.port);
+          const client = await connect(n);
           clients.push(client);
-          let lagging = await allReady([client], app, CLIENT_MS);
-          // A probe that failed for no refusal: the session stays on polling. A new client, twice.
-          for (let retry = 0; retry < 2 && lagging.length > 0 && client.upgradeFailed && client.refusals.length === 0; retry++) {
-            client.socket.close();
-            client = new Client(n, app.port);
-            clients[clients.length - 1] = client;
-            lagging = await allReady([client], app, CLIENT_MS);
-          }
           // Nothing later can be judged without connected clients: a failure here ends the check.
-          const refused = clients.find((c) => c.refusals.length > 0);
-          if (refused) {
-            const why = [...new Set(refused.refusals)].slice(0, 3).join('; ');
-            throw new Fatal(`client ${refused.n} of ${clients.length}: ${why}`, '', /Transport unknown/.test(why) ? HINT_TRANSPORTS : HINT_STICKY);
+          if (client.refusals.length > 0) {
+            const why = [...new Set([...forgiven, ...client.refusals])].slice(0, 3).join('; ');
+            const times = forgiven.length > 0 ? ` (a second refused session in this run: one is forgiven, see the README)` : '';
+            throw new Fatal(`client ${n} of ${clients.length}: ${why}${times}`, '', /Transport unknown/.test(why) ? HINT_TRANSPORTS : HINT_STICKY);
           }
-          if (lagging.length > 0) {
+          if (!client.ready) {
             if (client.socket.connected && client.greetedAt !== client.connections) {
               const got = client.badHellos.length ? `hello was ${client.badHellos.at(-1)}` : `no hello within ${HELLO_MS / 1000} s`;
               throw new Fatal(`client ${n} connected, but ${got}`, '', "On connection, emit hello with the worker's pid: socket.emit('hello', { pid: process.pid }).");
             }
-            throw new Fatal(`client ${n} did not connect, get its hello and upgrade to WebSocket within ${CLIENT_MS / 1000} s`, lagging.map((c) => c.describe()).join('\n'), HINT_STICKY);
+            throw new Fatal(`client ${n} did not connect, get its hello and upgrade to WebSocket within ${CLIENT_MS / 1000} s`, client.describe(), HINT_STICKY);
           }
           const pids = new Set(clients.map((c) => c.pid));
           if (clients.length >= MIN_CLIENTS && pids.size >= 2) break;
@@ -322,6 +346,16 @@ export default defineCheck({
           const live = app.workers();
           lagging = clients.filter((c) => !(c.ready && c.pid !== undefined && c.pid !== victim && live.includes(c.pid)));
           if (lagging.length === 0 || Date.now() >= deadline) break;
+          // A client whose upgrade probe failed, or the one forgiven refusal: a new client instead.
+          const stuck = lagging.find((c) => (c.socket.connected && c.upgradeFailed !== undefined && c.refusals.length === 0) || (c.refusals.length > 0 && forgiven.length === 0));
+          if (stuck) {
+            const i = clients.indexOf(stuck);
+            clients[i] = await connect(stuck.n);
+            if (stuck.refusals.length > 0 && forgiven.length === 0) forgiven.push(...stuck.refusals);
+            stuck.socket.close();
+            spent.push(stuck);
+            continue;
+          }
           await sleep(40);
         }
         if (lagging.length > 0) unmet(`every client (${orphans.length} of them were on worker ${victim}) reconnected to a live worker and upgraded within ${REPLACE_MS / 1000} s`, lagging.map((c) => c.describe()).join('\n'));
@@ -332,7 +366,7 @@ export default defineCheck({
         const wrong = delivery(clients, sender, text);
         if (wrong) unmet(`every client hears said {"text": "${text}", "from": ${sender.pid}} exactly once`, wrong, HINT_ADAPTER);
         const refused = clients.find((c) => c.refusals.length > 0);
-        if (refused) unmet('no request refused after the reconnection', `client ${refused.n}: ${[...new Set(refused.refusals)].slice(0, 3).join('; ')}`, HINT_STICKY);
+        if (refused) unmet('no request refused after the reconnection (one refused session in a run is forgiven)', `client ${refused.n}: ${[...new Set(refused.refusals)].slice(0, 3).join('; ')}`, HINT_STICKY);
       },
     );
   },
