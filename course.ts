@@ -139,7 +139,19 @@ export const lessons: readonly Lesson[] = [
       'THREADS is read like WORKERS in lesson 03: unset or empty means os.availableParallelism(); Number.isInteger(size) && size >= 1, else console.error a message naming THREADS and process.exit(1).',
     ],
   },
-
+  {
+    id: '11-websockets',
+    title: 'WebSockets in a cluster',
+    summary: 'Socket.IO on every worker: sticky sessions, and a broadcast that reaches the clients of every worker.',
+    hints: [
+      'Run the starter and connect: "Session ID unknown", 400. The polling requests of one session arrive on new connections, and the primary deals connections out in turn. Which worker knows the session, and which one got the request?',
+      "Who should pick the worker for a request: the cluster's round-robin, or something that reads the sid in the query string? In the primary: const httpServer = http.createServer(); setupMaster(httpServer); httpServer.listen(port, '127.0.0.1'). In the workers: setupWorker(io), and no listen().",
+      "setupMaster sends the first bytes of each connection to the worker as a Buffer. What does the default JSON IPC channel make of a Buffer? cluster.setupPrimary({ serialization: 'advanced' }) before the first fork.",
+      'A client on worker A says something; io.emit reaches the clients of A only. Who could carry it to B? io.adapter(createAdapter()) in each worker, setupPrimary() from @socket.io/cluster-adapter in the primary.',
+      "Every client, the sender included, hears said once: io.emit, not socket.emit (the sender only) nor socket.broadcast.emit (everyone but the sender).",
+      "The check kills a worker with SIGKILL: cluster.on('exit', () => cluster.fork()) brings its replacement, and socket.io-client reconnects by itself.",
+    ],
+  },
 ];
 
 /** A lesson by what a learner types: `3`, `03`, `03-cpu-count`. */

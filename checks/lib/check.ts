@@ -22,6 +22,13 @@ export interface StartOptions {
   readonly entry?: string;
   /** How long it may take to answer at all; default 10 s (a cold tsx start is about 1 s). */
   readonly readyMs?: number;
+  /**
+   * GET / timeouts (2 s each) before "the route hangs"; default 3. A primary that hands out
+   * connections itself may lose the first ones to workers still loading their code.
+   */
+  readonly hungAfter?: number;
+  /** The hint when nothing answers or GET / hangs; default: listen on PORT, answer every route. */
+  readonly readyHint?: string;
 }
 
 export interface CheckContext {
@@ -168,7 +175,7 @@ export async function runCheck(
       const entry = opts.entry ?? 'server.ts';
       const name = opts.name ?? `${entry} starts and answers GET / on PORT`;
       await t.expect(name, `Listen on Number(process.env.PORT) and answer GET / with JSON {"pid": process.pid}.`, () =>
-        waitUntilAnswering(app, entry, startCommand(dir, join(shownDir, entry)), opts.readyMs ?? 10_000),
+        waitUntilAnswering(app, entry, startCommand(dir, join(shownDir, entry)), opts.readyMs ?? 10_000, opts),
       );
       return app;
     },
@@ -266,7 +273,8 @@ function runnableCopy(dir: string): string {
   return copy;
 }
 
-async function waitUntilAnswering(app: App, entry: string, byHand: string, readyMs: number): Promise<void> {
+async function waitUntilAnswering(app: App, entry: string, byHand: string, readyMs: number, opts: StartOptions = {}): Promise<void> {
+  const hungAfter = opts.hungAfter ?? 3;
   const { program, port } = app;
   const deadline = Date.now() + readyMs;
   let lastPortLook = 0;
@@ -283,8 +291,8 @@ async function waitUntilAnswering(app: App, entry: string, byHand: string, ready
       if (!(err instanceof RequestFailed)) throw err;
       // Connected but no answer, three times: it listens and the route hangs. (A first answer can
       // be slow on a busy machine, so one timeout is not a verdict.)
-      if (err.code === 'TIMEOUT' && ++hung >= 3) {
-        throw new Fatal(`it accepts connections on port ${port}, but GET / got no answer within 2 s, three times`, '', 'Every route must send a response: res.json({ pid: process.pid }).');
+      if (err.code === 'TIMEOUT' && ++hung >= hungAfter) {
+        throw new Fatal(`it accepts connections on port ${port}, but GET / got no answer within 2 s, ${hungAfter === 3 ? 'three' : hungAfter} times`, '', opts.readyHint ?? 'Every route must send a response: res.json({ pid: process.pid }).');
       }
     }
     if (Date.now() - lastPortLook > 400) {
@@ -295,7 +303,7 @@ async function waitUntilAnswering(app: App, entry: string, byHand: string, ready
       }
     }
     if (Date.now() >= deadline) {
-      throw new Fatal(`nothing answered on 127.0.0.1:${port} within ${readyMs / 1000} s`, `Its last output:\n${program.tail()}`, 'Call app.listen(Number(process.env.PORT), …) (in the workers, once you have a cluster).');
+      throw new Fatal(`nothing answered on 127.0.0.1:${port} within ${readyMs / 1000} s`, `Its last output:\n${program.tail()}`, opts.readyHint ?? 'Call app.listen(Number(process.env.PORT), …) (in the workers, once you have a cluster).');
     }
     await sleep(50);
   }

@@ -1,0 +1,375 @@
+// Lesson 11: Socket.IO in a cluster. Real socket.io-client clients with the default transports
+// (HTTP long-polling first, then the upgrade to WebSocket) connect to the learner's cluster one by
+// one: each must connect and upgrade without a 400, learn its worker's pid from `hello`, and the
+// clients must span two workers. A `say` from a client on each worker must reach every client
+// exactly once, as `said` {text, from: the sender's worker}. Then one worker is SIGKILLed: the
+// primary must replace it, its clients must come back, and the next `say` must reach everyone.
+// The Node client opens a new connection for every polling request (xmlhttprequest-ssl, no agent),
+// so a cluster that deals out connections in turn sends a session's second request to another
+// worker every time: no luck is needed to see the 400.
+import { io, type Socket } from 'socket.io-client';
+import { defineCheck, exposedAddresses, Fatal, LOOPBACK_HINT, pidOf, sleep, unmet, type App, type Reply } from './lib/index.ts';
+
+const WORKERS = 2;
+/**
+ * Clients connect one by one until they span two workers, at least this many (without sticky
+ * routing a client connected cleanly about once in ten here: six, with one refusal forgiven,
+ * about once in 100 000 runs) …
+ */
+const MIN_CLIENTS = 6;
+/** … and at most this many. */
+const MAX_CLIENTS = 12;
+/**
+ * A connection the primary hands to a worker that is still loading its code is lost (nothing
+ * listens for it yet): the client gives up on it after this long and tries again. Not shorter: a
+ * connect abandoned on a crowded machine leaves a session behind whose close, a moment later,
+ * changes sticky's counts under the next session (its registration race, see the README).
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** How long one client may take to connect and upgrade, retries included (a loaded machine). */
+const CLIENT_MS = 30_000;
+/** How long a hello may take after the connection: the server emits it on 'connection'. */
+const HELLO_MS = 5000;
+/** How long a said message may take to reach everyone; then how long we wait for duplicates. */
+const DELIVER_MS = 5000;
+const DUPLICATE_MS = 400;
+/** The primary forks a replacement as soon as it hears of the death: the new process shows at once. */
+const FORK_MS = 8000;
+/** A replacement loads node, tsx and socket.io before it takes clients: 16 s seen on a very busy machine. */
+const REPLACE_MS = 45_000;
+
+const HINT_STICKY =
+  "Every request of a session must reach the worker that opened it. Let the primary own the port and route by session: setupMaster(httpServer) from @socket.io/sticky in the primary (then httpServer.listen(PORT, '127.0.0.1')), setupWorker(io) in the workers instead of listen().";
+const HINT_ADAPTER =
+  "io.emit() reaches the clients of this worker only. io.adapter(createAdapter()) from @socket.io/cluster-adapter in each worker, and setupPrimary() in the primary, which relays every broadcast to the other workers.";
+const HINT_READY =
+  "Workers answer GET / with {\"pid\": process.pid}. With @socket.io/sticky the primary listens on PORT (host '127.0.0.1') and hands each connection to a worker; the workers call setupWorker(io) and never listen; and sticky's Buffers need cluster.setupPrimary({ serialization: 'advanced' }) before the first fork.";
+const HINT_TRANSPORTS =
+  "Accept the default transports (long-polling first, then WebSocket): leave transports out of new Server(…). WebSocket only is the clients' choice, io(url, { transports: ['websocket'] }); a server that refuses polling refuses every default client.";
+const HINT_EMIT = "On 'say', emit 'said' to everyone, the sender included: io.emit('said', { text, from: process.pid }). socket.emit answers the sender only; socket.broadcast.emit leaves the sender out.";
+
+interface Said {
+  readonly text: unknown;
+  readonly from: unknown;
+}
+
+/** One socket.io-client connection and what it saw. */
+class Client {
+  /** The pid of every `hello`, in order: one per (re)connection. */
+  readonly hellos: number[] = [];
+  /** Bad `hello` payloads, as JSON. */
+  readonly badHellos: string[] = [];
+  /** Every `said` payload, in order. */
+  readonly said: Said[] = [];
+  /** Requests refused (400 …) and failed upgrades: a broken session. */
+  readonly refusals: string[] = [];
+  /** The last connect_error of any kind (a lost handshake times out: not a refusal). */
+  lastError = '';
+  /** Set when the upgrade probe failed without a refusal: this session stays on polling. */
+  upgradeFailed: string | undefined;
+  readonly socket: Socket;
+  /** Connections so far, and the one the last hello came on: ready needs a hello on this one. */
+  connections = 0;
+  greetedAt = -1;
+  /** When the last connection was made: a hello comes right after it, or never. */
+  connectedAt = 0;
+
+  constructor(
+    readonly n: number,
+    port: number,
+  ) {
+    // Default transports: polling, then the upgrade to WebSocket. Quick retries: the check waits
+    // for verdicts, not for the browser-friendly default delays (1 s and more).
+    this.socket = io(`http://127.0.0.1:${port}`, { reconnectionDelay: 100, reconnectionDelayMax: 500, timeout: CONNECT_TIMEOUT_MS });
+    this.socket.on('hello', (payload: unknown) => {
+      const pid = (payload as { pid?: unknown } | null)?.pid;
+      if (typeof pid === 'number' && Number.isInteger(pid)) {
+        this.hellos.push(pid);
+        this.greetedAt = this.connections;
+      } else this.badHellos.push(JSON.stringify(payload) ?? String(payload));
+    });
+    this.socket.on('said', (payload: unknown) => {
+      const p = (payload ?? {}) as { text?: unknown; from?: unknown };
+      this.said.push({ text: p.text, from: p.from });
+    });
+    this.socket.on('connect_error', (err: Error & { description?: unknown; context?: { responseText?: unknown } }) => {
+      const body = typeof err.context?.responseText === 'string' ? ` ${err.context.responseText.slice(0, 80)}` : '';
+      this.lastError = `${err.message}${typeof err.description === 'number' ? ` (status ${err.description})` : ''}${body}`;
+      if (typeof err.description === 'number' && err.description >= 400) this.refusals.push(`${err.message}: status ${err.description}${body}`);
+    });
+    // After the connection, a refused poll ends it: 'disconnect' with the failed request's status.
+    this.socket.on('disconnect', (_reason, description) => {
+      const d = description as { description?: unknown; context?: { responseText?: unknown } } | undefined;
+      const body = typeof d?.context?.responseText === 'string' ? ` ${d.context.responseText.slice(0, 80)}` : '';
+      if (typeof d?.description === 'number' && d.description >= 400) this.refusals.push(`a polling request of the session: status ${d.description}${body}`);
+    });
+    // The upgrade request refused (a 400 instead of 101) is "websocket error"; a probe that opened
+    // and then closed ("transport closed") is no refusal: on a crowded machine the server's 10 s
+    // upgradeTimeout can pass first. The check replaces such a client with a new one.
+    this.socket.io.on('open', () => {
+      this.socket.io.engine.on('upgradeError', (err: Error) => {
+        if (/websocket error/.test(err.message)) this.refusals.push(`the upgrade to WebSocket was refused (${err.message})`);
+        else this.upgradeFailed = err.message;
+      });
+    });
+    this.socket.on('connect', () => {
+      this.connections++;
+      this.connectedAt = Date.now();
+    });
+  }
+
+  /** The worker this client is connected to now: the pid of its last hello. */
+  get pid(): number | undefined {
+    return this.socket.connected ? this.hellos.at(-1) : undefined;
+  }
+
+  get upgraded(): boolean {
+    return this.socket.connected && this.socket.io.engine?.transport?.name === 'websocket';
+  }
+
+  /** Connected, greeted since the last (re)connection, upgraded. */
+  get ready(): boolean {
+    return this.upgraded && this.hellos.length > 0 && this.greetedAt === this.connections;
+  }
+
+
+  saidTimes(text: string): Said[] {
+    return this.said.filter((s) => s.text === text);
+  }
+
+  describe(): string {
+    const state = this.upgraded
+      ? 'on WebSocket'
+      : this.socket.connected
+        ? `connected over ${this.socket.io.engine?.transport?.name ?? '?'}, not upgraded${this.upgradeFailed ? ` (${this.upgradeFailed})` : ''}`
+        : 'not connected';
+    const hello = this.hellos.length ? `hello from ${this.hellos.at(-1)}` : this.badHellos.length ? `hello was ${this.badHellos.at(-1)}` : 'no hello';
+    return `client ${this.n}: ${state}, ${hello}${this.lastError && !this.socket.connected ? `, last error "${this.lastError}"` : ''}`;
+  }
+}
+
+/** Wait until every client is ready (connected, greeted, upgraded) or `ms` pass; the laggards. */
+async function allReady(clients: readonly Client[], app: App, ms: number): Promise<Client[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (app.program.exit) return clients.filter((c) => !c.ready);
+    const lagging = clients.filter((c) => !c.ready);
+    if (lagging.length === 0 || Date.now() >= deadline) return lagging;
+    // A refused session will not heal, nor a failed upgrade: no need to wait for the deadline.
+    if (clients.some((c) => c.refusals.length > 0) && Date.now() >= deadline - ms + 3000) return lagging;
+    if (lagging.some((c) => c.upgradeFailed && c.socket.connected && c.refusals.length === 0)) return lagging;
+    if (lagging.some((c) => c.socket.connected && c.greetedAt !== c.connections && Date.now() - c.connectedAt > HELLO_MS)) return lagging;
+    await sleep(25);
+  }
+}
+
+/** Say `text` from `sender`, wait until every client heard it (or DELIVER_MS), then a little more. */
+async function sayAndListen(clients: readonly Client[], sender: Client, text: string): Promise<void> {
+  sender.socket.emit('say', text);
+  const deadline = Date.now() + DELIVER_MS;
+  while (Date.now() < deadline && clients.some((c) => c.saidTimes(text).length === 0)) await sleep(20);
+  await sleep(DUPLICATE_MS);
+}
+
+/** What went wrong with one `say`, or undefined: each client heard it once, from the sender's worker. */
+function delivery(clients: readonly Client[], sender: Client, text: string): string | undefined {
+  const from = sender.pid;
+  const missing = clients.filter((c) => c.saidTimes(text).length === 0);
+  const twice = clients.filter((c) => c.saidTimes(text).length > 1);
+  const wrongFrom = clients.flatMap((c) => c.saidTimes(text)).filter((s) => s.from !== from);
+  if (missing.length === 0 && twice.length === 0 && wrongFrom.length === 0) return undefined;
+  const parts = [`client ${sender.n} (on worker ${from}) said "${text}"`];
+  const byWorker = (list: readonly Client[]): string => list.map((c) => `${c.n} (worker ${c.pid ?? '?'})`).join(', ');
+  if (missing.length) parts.push(`never heard by client${missing.length === 1 ? '' : 's'} ${byWorker(missing)}`);
+  if (twice.length) parts.push(`heard more than once by ${twice.map((c) => `${c.n} (${c.saidTimes(text).length} times)`).join(', ')}`);
+  if (wrongFrom.length) parts.push(`"from" was ${JSON.stringify(wrongFrom[0]?.from)}, not the sender's worker pid ${from}`);
+  const heard = clients.filter((c) => c.saidTimes(text).length > 0);
+  if (heard.length) parts.push(`heard by ${byWorker(heard)}`);
+  return parts.join('; ');
+}
+
+export default defineCheck({
+  timeoutMs: 180_000, // about 9 s on a quiet machine (Node 24), 10-25 s at a load average of 30; room for worse
+  async run(t) {
+    // @socket.io/sticky's primary accepts connections at once and may hand the first ones to a
+    // worker still loading its code, where they are lost: a few unanswered GET / are no verdict.
+    const app = await t.start({ env: { WORKERS: String(WORKERS) }, readyMs: 45_000, hungAfter: 10, readyHint: HINT_READY });
+    const clients: Client[] = [];
+    t.defer(() => {
+      for (const c of clients) c.socket.close();
+      for (const c of spent) c.socket.close();
+    });
+    /** Clients given up and closed (a failed upgrade probe, a forgiven refusal). */
+    const spent: Client[] = [];
+    /**
+     * The refusals of the one refused session forgiven in a run: @socket.io/sticky's primary may
+     * route a session's second request before the worker's IPC report of its sid has arrived, and
+     * pick another worker (a race, seen on a crowded machine even with least-connection). A
+     * cluster without sticky routing refuses nearly every session: it cannot pass on one.
+     */
+    const forgiven: string[] = [];
+
+    /**
+     * A new client n, connected, greeted and upgraded (or not, when it gives up). A failed upgrade
+     * probe (no refusal) gets a new client, twice; one refused session per run gets a new client.
+     */
+    const connect = async (n: number): Promise<Client> => {
+      let client = new Client(n, app.port);
+      for (let probes = 0; ; ) {
+        await allReady([client], app, CLIENT_MS);
+        const retryProbe = !client.ready && client.upgradeFailed !== undefined && client.refusals.length === 0 && probes++ < 2;
+        const forgive = client.refusals.length > 0 && forgiven.length === 0;
+        if (!retryProbe && !forgive) return client;
+        if (forgive) forgiven.push(...client.refusals);
+        client.socket.close();
+        spent.push(client);
+        client = new Client(n, app.port);
+      }
+    };
+
+    await t.expect('PORT is bound to 127.0.0.1 only, not to every network interface', LOOPBACK_HINT, async () => {
+      const exposed = exposedAddresses(app.program.members(), app.port);
+      if (exposed.length > 0) unmet(`port ${app.port} bound to 127.0.0.1`, `port ${app.port} is bound to ${exposed.map((h) => `"${h}"`).join(' and ')}: every network interface`);
+    });
+
+    await t.expect('GET / answers JSON {"pid"} with the pid of one of the workers', "Keep lesson 03's route in the workers: app.get('/', (_req, res) => res.json({ pid: process.pid })).", async () => {
+      // A connection lost to a worker still starting times out: ask again, a few times.
+      let seen = '';
+      for (let attempt = 0; attempt < 4; attempt++) {
+        let reply: Reply;
+        try {
+          reply = await app.get('/', 5000);
+        } catch (err) {
+          seen = err instanceof Error ? err.message : String(err);
+          continue;
+        }
+        const pid = pidOf(reply);
+        const workers = app.workers();
+        if (reply.status === 200 && pid !== undefined && workers.includes(pid)) return;
+        seen = `status ${reply.status}, body ${reply.body.slice(0, 200)}${pid === app.pid ? ': the primary answered itself' : ''}; the workers are ${workers.join(', ') || 'none'}`;
+        break;
+      }
+      unmet('status 200 and JSON whose "pid" is one of the workers\'', seen);
+    });
+
+    await t.expect(
+      'every client connects with the default transports and upgrades to WebSocket, with no request refused (400)',
+      HINT_STICKY,
+      async () => {
+        // One by one: a router that counts each worker's sessions sees the earlier ones.
+        for (let n = 1; n <= MAX_CLIENTS; n++) {
+          const client = await connect(n);
+          clients.push(client);
+          // Nothing later can be judged without connected clients: a failure here ends the check.
+          if (client.refusals.length > 0) {
+            const why = [...new Set([...forgiven, ...client.refusals])].slice(0, 3).join('; ');
+            const times = forgiven.length > 0 ? ` (a second refused session in this run: one is forgiven, see the README)` : '';
+            throw new Fatal(`client ${n} of ${clients.length}: ${why}${times}`, '', /Transport unknown/.test(why) ? HINT_TRANSPORTS : HINT_STICKY);
+          }
+          if (!client.ready) {
+            if (client.socket.connected && client.greetedAt !== client.connections) {
+              const got = client.badHellos.length ? `hello was ${client.badHellos.at(-1)}` : `no hello within ${HELLO_MS / 1000} s`;
+              throw new Fatal(`client ${n} connected, but ${got}`, '', "On connection, emit hello with the worker's pid: socket.emit('hello', { pid: process.pid }).");
+            }
+            throw new Fatal(`client ${n} did not connect, get its hello and upgrade to WebSocket within ${CLIENT_MS / 1000} s`, client.describe(), HINT_STICKY);
+          }
+          const pids = new Set(clients.map((c) => c.pid));
+          if (clients.length >= MIN_CLIENTS && pids.size >= 2) break;
+        }
+      },
+    );
+
+    await t.expect(
+      `each hello names a worker of the primary, never the primary itself, and the clients land on at least two of the ${WORKERS} workers`,
+      'Only the workers run Socket.IO; the primary routes connections and serves nothing. New sessions go to the worker with the fewest (setupMaster\'s default, least-connection).',
+      async () => {
+        const workers = app.workers();
+        const pids = [...new Set(clients.map((c) => c.pid))];
+        const strangers = pids.filter((p) => p === undefined || !workers.includes(p));
+        if (workers.length !== WORKERS) unmet(`${WORKERS} live workers (WORKERS=${WORKERS})`, `the primary (${app.pid}) has ${workers.length}: ${workers.join(', ') || 'none'}`, 'Fork WORKERS workers, as in lesson 03.');
+        if (strangers.includes(app.pid)) unmet('hello {"pid": <a worker\'s pid>}', `a client got hello from the primary itself (${app.pid}); the workers are ${workers.join(', ')}`, 'The primary must not run a Socket.IO server or serve HTTP: only route connections to the workers.');
+        if (strangers.length) unmet(`hello pids among the primary's workers (${workers.join(', ')})`, `hello named ${strangers.join(', ')}`);
+        if (pids.length < 2) unmet(`${clients.length} clients, connected one after the other, on at least two workers`, `all ${clients.length} are on worker ${pids[0]}; the primary's workers: ${workers.join(', ')}`);
+      },
+    );
+
+    // One sender on each of two workers: the second proves the way back too.
+    const senders = [...new Map(clients.map((c) => [c.pid, c])).values()].slice(0, 2);
+    await t.expect(
+      'a message said by a client reaches every client on every worker exactly once, as said {text, from: the pid of the sender\'s worker}',
+      HINT_ADAPTER,
+      async () => {
+        for (const [i, sender] of senders.entries()) {
+          const text = `hello from client ${sender.n}, #${i + 1}`;
+          await sayAndListen(clients, sender, text);
+          const wrong = delivery(clients, sender, text);
+          if (!wrong) continue;
+          const local = clients.filter((c) => c.pid === sender.pid);
+          const heardLocal = clients.filter((c) => c.saidTimes(text).length > 0);
+          const hint =
+            heardLocal.length === 1 && heardLocal[0] === sender
+              ? HINT_EMIT
+              : heardLocal.every((c) => c.pid === sender.pid) && heardLocal.length === local.length && heardLocal.length > 0
+                ? HINT_ADAPTER
+                : !heardLocal.includes(sender) && heardLocal.length > 0
+                  ? HINT_EMIT
+                  : clients.some((c) => c.saidTimes(text).length > 1)
+                    ? 'Each said must arrive once: broadcast through one path only (the adapter already relays to the other workers).'
+                    : undefined;
+          unmet(`every one of the ${clients.length} clients hears said {"text": "${text}", "from": ${sender.pid}} exactly once`, wrong, hint);
+        }
+      },
+    );
+
+    await t.expect(
+      'after a worker is killed with SIGKILL, the primary forks a replacement, its clients reconnect, and the next message reaches every client once',
+      "Replace a worker that dies: cluster.on('exit', () => cluster.fork()) in the primary (lesson 04). Its clients reconnect by themselves; the primary routes their new sessions to a live worker.",
+      async () => {
+        const before = app.workers();
+        const victim = senders.map((c) => c.pid).find((p) => p !== undefined && before.includes(p));
+        if (victim === undefined) unmet('a worker with clients, to kill', `no client is on one of the primary's workers (${before.join(', ') || 'none'})`, 'Only the workers run Socket.IO; the primary routes connections.');
+        process.kill(victim, 'SIGKILL');
+        const orphans = clients.filter((c) => c.hellos.at(-1) === victim);
+        const killedAt = Date.now();
+        // The replacement: a new child of the primary, beside the survivors. A fork shows at once
+        // (the process exists before it loads any code), so this bound can be short.
+        let fresh: number[] = [];
+        while (Date.now() - killedAt < FORK_MS) {
+          if (app.program.exit) throw new Fatal(`the primary ${app.program.exit.signal ? `was killed by ${app.program.exit.signal}` : `exited with code ${app.program.exit.code}`} after a worker died`, app.program.tail(), "The primary must outlive its workers: fork a replacement in cluster.on('exit').");
+          fresh = app.workers().filter((p) => !before.includes(p));
+          if (fresh.length > 0) break;
+          await sleep(40);
+        }
+        if (fresh.length === 0) unmet(`a new worker within ${FORK_MS / 1000} s of worker ${victim}'s death`, `the primary's workers: ${app.workers().join(', ') || 'none'}`);
+        // Its clients come back: a new hello, from a live worker, over WebSocket.
+        const deadline = killedAt + REPLACE_MS;
+        let lagging: Client[] = [];
+        for (;;) {
+          const live = app.workers();
+          lagging = clients.filter((c) => !(c.ready && c.pid !== undefined && c.pid !== victim && live.includes(c.pid)));
+          if (lagging.length === 0 || Date.now() >= deadline) break;
+          // A client whose upgrade probe failed, or the one forgiven refusal: a new client instead.
+          const stuck = lagging.find((c) => (c.socket.connected && c.upgradeFailed !== undefined && c.refusals.length === 0) || (c.refusals.length > 0 && forgiven.length === 0));
+          if (stuck) {
+            const i = clients.indexOf(stuck);
+            clients[i] = await connect(stuck.n);
+            if (stuck.refusals.length > 0 && forgiven.length === 0) forgiven.push(...stuck.refusals);
+            stuck.socket.close();
+            spent.push(stuck);
+            continue;
+          }
+          await sleep(40);
+        }
+        if (lagging.length > 0) unmet(`every client (${orphans.length} of them were on worker ${victim}) reconnected to a live worker and upgraded within ${REPLACE_MS / 1000} s`, lagging.map((c) => c.describe()).join('\n'));
+        const sender = orphans[0] ?? clients[0];
+        if (!sender) throw new Fatal('no client is connected');
+        const text = `after worker ${victim} died`;
+        await sayAndListen(clients, sender, text);
+        const wrong = delivery(clients, sender, text);
+        if (wrong) unmet(`every client hears said {"text": "${text}", "from": ${sender.pid}} exactly once`, wrong, HINT_ADAPTER);
+        const refused = clients.find((c) => c.refusals.length > 0);
+        if (refused) unmet('no request refused after the reconnection (one refused session in a run is forgiven)', `client ${refused.n}: ${[...new Set(refused.refusals)].slice(0, 3).join('; ')}`, HINT_STICKY);
+      },
+    );
+  },
+});

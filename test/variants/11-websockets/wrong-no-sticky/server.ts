@@ -1,0 +1,29 @@
+// The cluster adapter, but no sticky routing: every worker listens and the primary deals out
+// connections in turn, so a session's next request lands on a worker that never opened it (400).
+// fails: every client connects
+import cluster from 'node:cluster';
+import os from 'node:os';
+import express from 'express';
+import { Server } from 'socket.io';
+import { createAdapter, setupPrimary } from '@socket.io/cluster-adapter';
+
+const port = Number(process.env.PORT ?? 3000);
+
+if (cluster.isPrimary) {
+  setupPrimary();
+  const count = Number(process.env.WORKERS || os.availableParallelism());
+  for (let i = 0; i < count; i++) cluster.fork();
+  cluster.on('exit', () => cluster.fork());
+} else {
+  const app = express();
+  app.get('/', (_req, res) => {
+    res.json({ pid: process.pid });
+  });
+  const httpServer = app.listen(port, '127.0.0.1');
+  const io = new Server(httpServer);
+  io.adapter(createAdapter());
+  io.on('connection', (socket) => {
+    socket.emit('hello', { pid: process.pid });
+    socket.on('say', (text: string) => io.emit('said', { text, from: process.pid }));
+  });
+}
