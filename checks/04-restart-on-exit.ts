@@ -26,6 +26,8 @@ const TERM_AFTER = 3;
 /** The contract: each wait at least 50 ms longer than the last, so 100 ms over two tries; judged with half as room (a wait is seen a little short, never long). */
 const GROWTH_MS = 100;
 const GROWTH_SEEN_MS = GROWTH_MS / 2;
+/** Unstable deaths before the stable one in the reset test: one more in all and a primary that never resets gives up. */
+const RESET_BEFORE = MAX_UNSTABLE - 1;
 /** Values of WORKERS lesson 03 refuses: each must end the primary with a non-zero code, nothing forked. */
 const INVALID = ['0', 'abc'];
 /** The steady loop around the kill: 4 requests at a time, each on a fresh connection. */
@@ -356,6 +358,99 @@ async function watchCrashLoop(program: Program): Promise<CrashLoop> {
   }
 }
 
+/** How long ago a process started, from the kernel's record (/proc); undefined where there is none. */
+function ageMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return uptime * 1000 - startTicks * 10; // /proc counts in USER_HZ, 100 a second on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** A copy with WORKERS=1: unstable deaths, a stable one, one more unstable; what it did, or why it failed. */
+interface Reset {
+  readonly app: App;
+  /** Why the primary failed the contract; undefined when it forked after the last death. */
+  readonly failed?: string;
+  /** The check could not keep its own timing (a very busy machine): judged on another copy. */
+  readonly unsure?: boolean;
+}
+
+/**
+ * With WORKERS=1: kill RESET_BEFORE new workers at once (each dies long before 1 s has passed
+ * since its process started, so before it listens or right after: unstable for certain, and cheap:
+ * no start to wait for), let the next one answer for STABLE_MS and kill it (stable for certain),
+ * kill the one after at once, and want one more fork. A primary that never resets its count has
+ * met RESET_BEFORE + 1 = 5 unstable deaths and gives up; one that counts every death gave up before.
+ */
+async function watchReset(t: CheckContext): Promise<Reset> {
+  const app = await t.spawnApp({ env: { WORKERS: '1', CRASH_ON_START: undefined } });
+  const known = new Set<number>();
+  const story: string[] = [];
+  let unsure = false;
+  const fail = async (why: string): Promise<Reset> => {
+    const said = app.program.tail(4);
+    if (!app.exit) await app.program.stop(200);
+    return { app, failed: `${story.join(', ')}; then ${why}. Its last output:\n${said}`, ...(unsure ? { unsure } : {}) };
+  };
+  /** The next worker the primary forks, or why none came. */
+  const nextWorker = async (): Promise<number | string> => {
+    const deadline = performance.now() + 15_000;
+    let idleSince: number | undefined;
+    for (;;) {
+      const fresh = app.workers().filter((pid) => !known.has(pid));
+      if (fresh[0] !== undefined) {
+        for (const pid of fresh) known.add(pid);
+        return fresh[0];
+      }
+      if (app.exit) return `it ${app.exitText()} instead of forking a new worker`;
+      if (app.workers().length === 0 && idleForGood(app.pid)) idleSince ??= performance.now();
+      else idleSince = undefined;
+      if ((idleSince !== undefined && performance.now() - idleSince > 500) || performance.now() > deadline) {
+        return `it forked no new worker (${app.workers().length === 0 ? 'none is left' : `workers: ${app.workers().join(', ')}`})`;
+      }
+      await sleep(3);
+    }
+  };
+  const killUnstable = async (): Promise<string | undefined> => {
+    const pid = await nextWorker();
+    if (typeof pid === 'string') return pid;
+    const age = ageMs(pid);
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // It died by itself: still a death before it listened.
+    }
+    if (age !== undefined && age > 800) unsure = true; // the check looked away too long: maybe it listened a second ago
+    story.push(`killed ${pid} ${Math.round(age ?? 0)} ms after it started`);
+    return undefined;
+  };
+  for (let i = 0; i < RESET_BEFORE; i++) {
+    const why = await killUnstable();
+    if (why) return fail(why);
+  }
+  const stable = await nextWorker();
+  if (typeof stable === 'string') return fail(stable);
+  const answered = await app.pollPids({ want: 1, keep: (pid) => pid === stable, deadlineMs: REPLACE_MS });
+  if (answered.pids.size === 0) return fail(`worker ${stable} never answered GET /${answered.lastError ? ` (${answered.lastError})` : ''}`);
+  await sleep(STABLE_MS);
+  try {
+    process.kill(stable, 'SIGKILL');
+  } catch {
+    // Gone by itself.
+  }
+  story.push(`killed ${stable} after it had answered for ${STABLE_MS / 1000} s (a stable death)`);
+  const why = await killUnstable();
+  if (why) return fail(why);
+  const last = await nextWorker();
+  if (typeof last === 'string') return fail(last);
+  if (!app.exit) await app.program.stop(200);
+  return { app, ...(unsure ? { unsure } : {}) };
+}
+
 interface Refusal {
   readonly value: string;
   readonly program: Program;
@@ -400,6 +495,7 @@ export default defineCheck({
     // The bad-deploy and refusal programs start now and run beside the serving one. A refusal is a
     // primary's start alone: three times this program's start (at least 3 s) is plenty.
     const refusals = Promise.all(INVALID.map((value) => watchRefusal(t, value, () => Math.max(3000, 3 * startMs))));
+    const resetDone = watchReset(t).then(async (first) => (first.unsure ? watchReset(t) : first));
     const loopDone = t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1' } }).then(watchCrashLoop);
     // A moment that could not be made certain (a busy machine) gets one more copy.
     // (Only if it did wait: a program that forks again at once has no such moment to give.)
@@ -546,6 +642,15 @@ export default defineCheck({
         if (r.program.exit.code === 0 || r.program.exit.code === null) unmet(`WORKERS=${r.value}: a non-zero exit code`, `it ${describeExit(r.program.exit)}. Its last output:\n${said}`);
       }
     });
+
+    await t.expect(
+      `a stable death resets the count: after ${RESET_BEFORE} unstable deaths, a stable one and one more unstable, the primary still forks`,
+      "In cluster.on('exit'): unstableInARow = uptime < 1000 ? unstableInARow + 1 : 0, where uptime counts from the worker's 'listening' (0 if it never listened).",
+      async () => {
+        const reset = await resetDone;
+        if (reset.failed) unmet(`with WORKERS=1, a new worker after each death (the unstable count is 1 after the stable death)`, reset.failed);
+      },
+    );
 
     const loop = await loopDone;
     const tail = loop.program.tail(6);
