@@ -13,7 +13,7 @@
 // exited loses it and the client hangs.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { defineCheck, describeFailures, isAlive, pidOf, RequestFailed, sleep, startLoad, unmet, type App, type Reply } from './lib/index.ts';
+import { defineCheck, describeFailures, isAlive, pidOf, RequestFailed, sleep, startLoad, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
@@ -21,6 +21,9 @@ const DRAIN_BOUND_MS = 8000; // the primary must be gone this long after SIGTERM
 const HELD_MS = 800; // the request a worker holds when it gets SIGTERM
 const SOLO_GET_MS = 6000; // a connection lost on its way to a dead worker hangs: this long (a bounced one can take seconds at load 100+)
 const SIGTERM_BIT = 1n << 14n; // signal 15 in /proc/PID/status's pending masks
+const KILL_MS = 5000; // the contract's kill timer
+const LONG_MS = 9000; // a request that outlasts the kill timer: only SIGKILL ends its worker in time
+const KILLED_BY_MS = KILL_MS + 1500; // the worker must be gone by then (room for a busy machine)
 
 /** Sample app.workers() every 20 ms until stopped: the most and fewest live workers seen. */
 function sampleWorkers(app: App): { stop(): { max: number; min: number; seen: Set<number> } } {
@@ -107,6 +110,45 @@ function openGet(port: number, path: string, timeoutMs: number): { connected: Pr
   return { connected, reply };
 }
 
+interface KillTimer {
+  readonly app: App;
+  /** Why the set-up failed (the copy never answered, or its worker never took the request). */
+  readonly setup?: string;
+  readonly worker?: number;
+  /** When the worker was gone, in ms after SIGTERM; undefined if it still ran at KILLED_BY_MS. */
+  readonly goneMs?: number;
+  readonly exitMs?: number;
+}
+
+/**
+ * A second copy (WORKERS=1), run beside the main one: a GET /slow?ms=LONG_MS in flight when the
+ * primary gets SIGTERM. disconnect() waits for that request, so only the kill timer ends the
+ * worker within 5 s; without one the primary waits out the request (9 s).
+ */
+async function watchKillTimer(t: CheckContext): Promise<KillTimer> {
+  const app = await t.spawnApp({ env: { WORKERS: '1' } });
+  if (!(await app.answering(30_000))) return { app, setup: `a second copy (WORKERS=1) ${app.exit ? app.exitText() : 'never answered GET /'}` };
+  const worker = app.workers()[0];
+  if (worker === undefined) return { app, setup: 'a second copy (WORKERS=1) has no worker' };
+  const held = openGet(app.port, `/slow?ms=${LONG_MS}`, LONG_MS + 5000);
+  await held.connected;
+  await quiet(app, [worker]); // the request is with the worker now
+  const termAt = performance.now();
+  app.program.signal('SIGTERM');
+  let goneMs: number | undefined;
+  while (performance.now() - termAt < KILLED_BY_MS) {
+    if (!isAlive(worker)) {
+      goneMs = Math.round(performance.now() - termAt);
+      break;
+    }
+    await sleep(20);
+  }
+  if (goneMs !== undefined) await Promise.race([app.program.exited, sleep(Math.max(0, termAt + DRAIN_BOUND_MS - performance.now()))]);
+  const exitMs = app.exit ? Math.round(performance.now() - termAt) : undefined;
+  if (!app.exit) await app.program.stop(200);
+  return { app, worker, ...(goneMs === undefined ? {} : { goneMs }), ...(exitMs === undefined ? {} : { exitMs }) };
+}
+
 const why = (r: Reply | RequestFailed): string => (r instanceof RequestFailed ? r.code : `status ${r.status}`);
 
 export default defineCheck({
@@ -114,6 +156,8 @@ export default defineCheck({
   async run(t) {
     // A cold start is about 1 s; a machine busy with other checks can take ten times that.
     const app = await t.start({ env: { WORKERS: String(WORKERS) }, readyMs: 30_000 });
+    // The kill timer's copy runs beside this one: it must wait 5 s, the rest need not wait for it.
+    const killTimer = watchKillTimer(t);
     // Sent now, judged below: the timer runs while the check counts the workers.
     const timed = app.get('/slow?ms=300', 5000).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
 
@@ -325,6 +369,19 @@ export default defineCheck({
       if (!exit) return;
       if (leftAtExit.length > 0) unmet('no live worker when the primary exits', `worker(s) ${leftAtExit.join(', ')} still ran when the primary exited, ${exitMs} ms after SIGTERM`);
       if (!(await app.program.waitGroupGone(2000))) unmet('no process left', `still running 2 s after the primary exited: ${app.program.members().join(', ')}`);
+    });
+
+    await t.expect(`a worker that has not finished ${KILL_MS / 1000} s after the primary's SIGTERM is killed`, `In stopWorker(): const timer = setTimeout(() => worker.process.kill('SIGKILL'), ${KILL_MS}); clear it on the worker's 'exit'. disconnect() waits for every request, however long.`, async () => {
+      const k = await killTimer;
+      if (k.setup !== undefined) unmet('a second copy with a request in flight', k.setup);
+      if (k.goneMs === undefined) {
+        unmet(
+          `worker ${k.worker} gone within ${KILLED_BY_MS / 1000} s of SIGTERM`,
+          `with a GET /slow?ms=${LONG_MS} in flight on it, it still ran ${KILLED_BY_MS / 1000} s after SIGTERM: nothing killed it`,
+        );
+      }
+      if (k.exitMs === undefined) unmet(`the primary to exit within ${DRAIN_BOUND_MS / 1000} s of SIGTERM`, `its worker was gone after ${k.goneMs} ms, but the primary ${k.app.exitText()} ${DRAIN_BOUND_MS / 1000} s after SIGTERM`);
+      if (k.app.exit?.code !== 0) unmet('exit code 0', `the primary ${k.app.exitText()}`);
     });
   },
 });
