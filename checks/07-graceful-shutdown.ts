@@ -13,7 +13,7 @@
 // exited loses it and the client hangs.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { defineCheck, describeFailures, isAlive, pidOf, RequestFailed, sleep, startLoad, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
+import { defineCheck, describeExit, describeFailures, isAlive, pidOf, RequestFailed, sleep, startLoad, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
@@ -194,7 +194,7 @@ export default defineCheck({
         finished = true;
         break;
       }
-      if (app.program.exit) break;
+      if (app.exit) break;
       await sleep(50);
     }
     const rollMs = Math.round(performance.now() - hupAt);
@@ -203,9 +203,9 @@ export default defineCheck({
     const during = sampler.stop();
 
     await t.expect('the primary survives SIGHUP', 'Handle SIGHUP in the primary: process.on(\'SIGHUP\', …). Without a handler, SIGHUP ends the process.', async () => {
-      if (app.program.exit) unmet('the primary still running after SIGHUP', `it exited (code ${app.program.exit.code}, signal ${app.program.exit.signal}). Its last output:\n${app.program.tail()}`);
+      if (app.exit) unmet('the primary still running after SIGHUP', app.died('it'));
     });
-    if (app.program.exit) return;
+    if (app.exit) return;
 
     await t.expect(`after SIGHUP every worker is replaced by a new one, within ${ROLL_MS / 1000} s`, 'For each worker that runs now: fork a new one, wait for its \'listening\' event, then worker.disconnect() the old one.', async () => {
       if (!finished) {
@@ -331,7 +331,7 @@ export default defineCheck({
     // The primary may replace that worker or not (the lesson leaves it to you): let a replacement
     // start before the primary's own SIGTERM.
     await sleep(50);
-    const fresh = app.workers().filter((p) => !after.includes(p));
+    const fresh = app.newWorkers(after);
     if (fresh.length > 0) await app.waitForPids(app.workers().length, 10_000);
 
     // SIGTERM: a request in flight must complete, and the primary leaves last, with code 0.
@@ -362,7 +362,7 @@ export default defineCheck({
 
     await t.expect(`the primary exits with code 0 within ${DRAIN_BOUND_MS / 1000} s of SIGTERM`, 'When every worker has exited, process.exit(0) in the primary.', async () => {
       if (!exit) unmet(`an exit within ${DRAIN_BOUND_MS / 1000} s`, `the primary was still running after ${DRAIN_BOUND_MS / 1000} s. Its last output:\n${app.program.tail()}`);
-      if (exit.code !== 0) unmet('exit code 0', `${exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`} after ${exitMs} ms`);
+      if (exit.code !== 0) unmet('exit code 0', `it ${describeExit(exit)} ${exitMs} ms after SIGTERM`);
     });
 
     await t.expect('the primary exits only after its last worker is gone, and nothing is left', 'Wait for every worker\'s \'exit\' event (not just disconnect()) before the primary exits.', async () => {
