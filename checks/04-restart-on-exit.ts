@@ -6,7 +6,8 @@
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { loopState, procState } from './lib/event-loop.ts';
-import { defineCheck, describeExit, describeFailures, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { childrenWithZombies as procChildren } from './lib/proc.ts';
+import { defineCheck, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** The worker the check kills has been answering at least this long: a stable one (the contract's 1 s, plus room). */
 const STABLE_MS = 1200;
@@ -30,6 +31,8 @@ const GROWTH_MS = 100;
 const GROWTH_SEEN_MS = GROWTH_MS / 2;
 /** Unstable deaths before the stable one in the reset test: one more in all and a primary that never resets gives up. */
 const RESET_BEFORE = MAX_UNSTABLE - 1;
+/** A new worker killed with less CPU time than this cannot have listened yet (Node alone needs more to start). */
+const KILL_BEFORE_CPU_MS = 20;
 /** Values of WORKERS lesson 03 refuses: each must end the primary with a non-zero code, nothing forked. */
 const INVALID = ['0', 'abc'];
 /** The steady loop around the kill: 4 requests at a time, each on a fresh connection. */
@@ -83,14 +86,8 @@ async function replacement(app: App, before: readonly number[], since: number): 
 /** Reaped by its parent: no longer even a zombie. The primary's 'exit' event has fired by then. */
 const reaped = (pid: number): boolean => (existsSync('/proc/self') ? !existsSync(`/proc/${pid}`) : !isAlive(pid));
 
-/** The children of `pid`, zombies included: /proc's list is one read; elsewhere ps (no zombies). */
-function childrenWithZombies(pid: number, fallback: () => number[]): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return fallback();
-  }
-}
+/** The children of `pid`, zombies included: /proc's lists, one read a thread; elsewhere ps (no zombies). */
+const childrenWithZombies = (pid: number, fallback: () => number[]): number[] => procChildren(pid) ?? fallback();
 
 /**
  * Half a request on its own connection: the worker that took it cannot finish server.close()
@@ -203,6 +200,7 @@ async function watchTries(t: CheckContext): Promise<Tries> {
   let lastAlive = 0; // the last time the check saw a worker alive (not yet a zombie)
   let lastLook = performance.now();
   let blind = false; // the check looked away (a gap between two looks) since the last death
+  const paused = new Set<number>(); // workers whose death the primary met only once the check let it go on
   const done = async (ended: Tries['ended']): Promise<Tries> => {
     if (!program.exit) await program.stop(200);
     return { program, waits, deaths, forks: forks.size, ended };
@@ -231,7 +229,30 @@ async function watchTries(t: CheckContext): Promise<Tries> {
     }
     prev = kids;
     if (forks.size > MAX_UNSTABLE + 1) return done('too many forks'); // a fork bomb: stop it now
-    if (kids.some((pid) => procState(pid) !== 'Z')) lastAlive = now;
+    const alive = kids.filter((pid) => procState(pid) !== 'Z');
+    if (alive.length > 0) lastAlive = now;
+    // The worker whose death opens the wait for SIGTERM: stop the primary until it has died, so its
+    // 'exit' (and the timer it sets) runs no sooner than SIGCONT, a moment the check knows exactly,
+    // however late a busy machine lets it look afterwards.
+    const first = alive[0];
+    if (first !== undefined && !paused.has(first) && deaths + 1 >= TERM_AFTER && waitOf(waits[deaths + 1 - TERM_AFTER]) !== undefined) {
+      paused.add(first);
+      try {
+        program.signal('SIGSTOP');
+        for (const until = performance.now() + 5000; performance.now() < until && present().some((pid) => procState(pid) !== 'Z'); ) await sleep(2);
+      } catch {
+        // It exited.
+      } finally {
+        try {
+          program.signal('SIGCONT');
+        } catch {
+          // Gone.
+        }
+      }
+      lastAlive = performance.now();
+      lastLook = lastAlive;
+      continue;
+    }
     if (kids.length > 0 || deathAt === undefined) {
       await sleep(1);
       continue;
@@ -424,12 +445,16 @@ async function watchReset(t: CheckContext): Promise<Reset> {
     const pid = await nextWorker();
     if (typeof pid === 'string') return pid;
     const age = ageMs(pid);
+    const cpu = schedTimes(pid)?.runMs;
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // It died by itself: still a death before it listened.
     }
-    if (age !== undefined && age > 800) unsure = true; // the check looked away too long: maybe it listened a second ago
+    // Before it could listen: Node needs more CPU than this to start and load a server. (The
+    // primary may handle the death late on a busy machine: a worker that had listened could then
+    // look stable to it.) Otherwise the check looked away too long: another copy.
+    if (cpu === undefined ? age !== undefined && age > 300 : cpu > KILL_BEFORE_CPU_MS) unsure = true;
     story.push(`killed ${pid} ${Math.round(age ?? 0)} ms after it started`);
     return undefined;
   };
@@ -500,7 +525,11 @@ export default defineCheck({
     // The bad-deploy and refusal programs start now and run beside the serving one. A refusal is a
     // primary's start alone: three times this program's start (at least 3 s) is plenty.
     const refusals = Promise.all(INVALID.map((value) => watchRefusal(t, value, () => Math.max(3000, 3 * startMs))));
-    const resetDone = watchReset(t).then(async (first) => (first.unsure ? watchReset(t) : first));
+    const resetDone = (async (): Promise<Reset> => {
+      let r = await watchReset(t);
+      for (let copy = 2; r.unsure && copy <= 3; copy++) r = await watchReset(t);
+      return r;
+    })();
     const loopDone = t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1' } }).then(watchCrashLoop);
     // A moment that could not be made certain (a busy machine) gets one more copy.
     // More copies, within TRIES_MS, until one gives both (a busy machine can keep the check from

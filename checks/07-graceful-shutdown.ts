@@ -22,8 +22,8 @@ const HELD_MS = 800; // the request a worker holds when it gets SIGTERM
 const SOLO_GET_MS = 6000; // a connection lost on its way to a dead worker hangs: this long (a bounced one can take seconds at load 100+)
 const SIGTERM_BIT = 1n << 14n; // signal 15 in /proc/PID/status's pending masks
 const KILL_MS = 5000; // the contract's kill timer
-const LONG_MS = 9000; // a request that outlasts the kill timer: only SIGKILL ends its worker in time
-const KILLED_BY_MS = KILL_MS + 1500; // the worker must be gone by then (room for a busy machine)
+const LONG_MS = 10_000; // a request that outlasts the kill timer (the contract's largest N): only SIGKILL ends its worker in time
+const KILLED_BY_MS = LONG_MS - 500; // after the request was sent: gone by then, or nothing killed it (its own timer fires no sooner)
 
 /** Sample app.workers() every 20 ms until stopped: the most and fewest live workers seen. */
 function sampleWorkers(app: App): { stop(): { max: number; min: number; seen: Set<number> } } {
@@ -115,7 +115,7 @@ interface KillTimer {
   /** Why the set-up failed (the copy never answered, or its worker never took the request). */
   readonly setup?: string;
   readonly worker?: number;
-  /** When the worker was gone, in ms after SIGTERM; undefined if it still ran at KILLED_BY_MS. */
+  /** When the worker was gone, in ms after SIGTERM; undefined if it still ran KILLED_BY_MS after its request. */
   readonly goneMs?: number;
   readonly exitMs?: number;
 }
@@ -130,20 +130,22 @@ async function watchKillTimer(t: CheckContext): Promise<KillTimer> {
   if (!(await app.answering(30_000))) return { app, setup: `a second copy (WORKERS=1) ${app.exit ? app.exitText() : 'never answered GET /'}` };
   const worker = app.workers()[0];
   if (worker === undefined) return { app, setup: 'a second copy (WORKERS=1) has no worker' };
+  const sentAt = performance.now();
   const held = openGet(app.port, `/slow?ms=${LONG_MS}`, LONG_MS + 5000);
   await held.connected;
-  await quiet(app, [worker]); // the request is with the worker now
+  await quiet(app, [worker], 1000); // the request is with the worker now
   const termAt = performance.now();
   app.program.signal('SIGTERM');
   let goneMs: number | undefined;
-  while (performance.now() - termAt < KILLED_BY_MS) {
+  while (performance.now() - sentAt < KILLED_BY_MS) {
     if (!isAlive(worker)) {
       goneMs = Math.round(performance.now() - termAt);
       break;
     }
     await sleep(20);
   }
-  if (goneMs !== undefined) await Promise.race([app.program.exited, sleep(Math.max(0, termAt + DRAIN_BOUND_MS - performance.now()))]);
+  // The 8 s bound itself is judged on the first copy; here the exit only has to come.
+  if (goneMs !== undefined) await Promise.race([app.program.exited, sleep(Math.max(0, termAt + 2 * DRAIN_BOUND_MS - performance.now()))]);
   const exitMs = app.exit ? Math.round(performance.now() - termAt) : undefined;
   if (!app.exit) await app.program.stop(200);
   return { app, worker, ...(goneMs === undefined ? {} : { goneMs }), ...(exitMs === undefined ? {} : { exitMs }) };
@@ -376,11 +378,11 @@ export default defineCheck({
       if (k.setup !== undefined) unmet('a second copy with a request in flight', k.setup);
       if (k.goneMs === undefined) {
         unmet(
-          `worker ${k.worker} gone within ${KILLED_BY_MS / 1000} s of SIGTERM`,
-          `with a GET /slow?ms=${LONG_MS} in flight on it, it still ran ${KILLED_BY_MS / 1000} s after SIGTERM: nothing killed it`,
+          `worker ${k.worker} killed ${KILL_MS / 1000} s after SIGTERM, before its request could end`,
+          `with a GET /slow?ms=${LONG_MS} in flight on it, it still ran ${KILLED_BY_MS / 1000} s after that request was sent: nothing killed it`,
         );
       }
-      if (k.exitMs === undefined) unmet(`the primary to exit within ${DRAIN_BOUND_MS / 1000} s of SIGTERM`, `its worker was gone after ${k.goneMs} ms, but the primary ${k.app.exitText()} ${DRAIN_BOUND_MS / 1000} s after SIGTERM`);
+      if (k.exitMs === undefined) unmet('the primary to exit once its worker is gone', `its worker was gone ${k.goneMs} ms after SIGTERM, but the primary ${k.app.exitText()} ${(2 * DRAIN_BOUND_MS) / 1000} s after SIGTERM`);
       if (k.app.exit?.code !== 0) unmet('exit code 0', `the primary ${k.app.exitText()}`);
     });
   },
