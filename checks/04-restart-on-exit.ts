@@ -376,7 +376,9 @@ async function watchCrashLoop(program: Program): Promise<CrashLoop> {
     if (forked && !alive && idleForGood(program.pid)) idleSince ??= performance.now();
     else idleSince = undefined;
     if (idleSince !== undefined && performance.now() - idleSince > 400) return done('idle');
-    if (forked && performance.now() - lastAlive > 5000) return done('idle');
+    // 5 s with no worker while it sleeps (a primary still busy with their deaths is given longer:
+    // at a load of 100 one took more than 5 s to get there).
+    if (forked && performance.now() - lastAlive > 5000 && loopState(program.pid)?.asleep !== false) return done('idle');
     // Only a safety net: the fork count and the 5 s with no worker are the real limits (about 5 s
     // in all on a quiet machine; a load of 100+ seen here stretched it past a minute).
     if (performance.now() - started > 90_000) return done('deadline');
