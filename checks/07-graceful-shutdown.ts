@@ -158,8 +158,6 @@ export default defineCheck({
   async run(t) {
     // A cold start is about 1 s; a machine busy with other checks can take ten times that.
     const app = await t.start({ env: { WORKERS: String(WORKERS) }, readyMs: 30_000 });
-    // The kill timer's copy runs beside this one: it must wait 5 s, the rest need not wait for it.
-    const killTimer = watchKillTimer(t);
     // Sent now, judged below: the timer runs while the check counts the workers.
     const timed = app.get('/slow?ms=300', 5000).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
 
@@ -200,6 +198,9 @@ export default defineCheck({
       await sleep(50);
     }
     const rollMs = Math.round(performance.now() - hupAt);
+    // The kill timer's copy runs beside the rest: it must wait 5 s, the rest need not wait for it.
+    // Started only now: its process starts would slow the rolling restart's (30 s bound, at load 100+).
+    const killTimer = watchKillTimer(t);
     await sleep(200); // the new workers serve for a while before the loop stops
     const report = await load.stop();
     const during = sampler.stop();
