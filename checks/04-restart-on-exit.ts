@@ -211,7 +211,10 @@ async function watchTries(t: CheckContext): Promise<Tries> {
     const now = performance.now();
     const gap = now - lastLook > 25;
     lastLook = now;
-    const kids = present();
+    // A child missed by one read of /proc's list (it can skip entries while it changes) is not
+    // dead: a worker dies when it is gone from /proc (reaped), its pid with it.
+    const read = present();
+    const kids = [...read, ...prev.filter((pid) => !read.includes(pid) && parentOf(pid) === program.pid)];
     if (gap) blind = true;
     for (const pid of prev) {
       if (!kids.includes(pid)) {
@@ -383,6 +386,16 @@ async function watchCrashLoop(program: Program): Promise<CrashLoop> {
     // in all on a quiet machine; a load of 100+ seen here stretched it past a minute).
     if (performance.now() - started > 90_000) return done('deadline');
     await sleep(25);
+  }
+}
+
+/** The parent of a process (zombies included), from /proc; undefined when it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
   }
 }
 
