@@ -59,7 +59,8 @@ export const lessons: readonly Lesson[] = [
       'worker.disconnect() marks the worker: worker.exitedAfterDisconnect is true in its exit listener. The primary\'s worker.kill() does not (since Node 18 it is a plain signal). What should the primary do then?',
       'On SIGTERM: set a flag, disconnect every worker in Object.values(cluster.workers ?? {}), and call process.exit(0) from the exit listener when none is left — or at once when none is alive. A retry you scheduled earlier must fork nothing once the flag is set.',
       "Remember Date.now() in cluster.on('listening'). A worker that died before that, or less than 1000 ms after, is unstable; a stable death sets the count back to 0.",
-      'After 5 unstable deaths in a row fork no more; in between, wait a little longer each time: setTimeout(fork, 50 * unstable). When no worker is left, console.error why and process.exit(1).',
+      'After 5 unstable deaths in a row (not fewer) fork no more; before each new try wait longer than the last time, at least 50 ms more: setTimeout(fork, 100 * unstable) waits 100, 200, 300 ms. When no worker is left, console.error why and process.exit(1).',
+      "WORKERS as in lesson 03: refuse anything that is not a whole number of at least 1 before you fork — Number(raw) || default lets 0 and 'abc' through.",
     ],
   },
   {

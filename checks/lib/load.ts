@@ -42,6 +42,8 @@ export interface LoadReport {
 
 export class Load {
   private readonly samples: LoadSample[] = [];
+  /** When each request now in flight started. */
+  private readonly pending = new Set<number>();
   private stopping = false;
   private readonly lanes: Promise<void>[];
   private readonly startedAt = performance.now();
@@ -60,6 +62,7 @@ export class Load {
     const accept = this.opts.accept ?? ((r: Reply) => r.status >= 200 && r.status < 300);
     while (!this.stopping) {
       const startedAt = performance.now();
+      this.pending.add(startedAt);
       let sample: LoadSample;
       try {
         const reply = await request(this.port, path, { timeoutMs });
@@ -70,6 +73,7 @@ export class Load {
         const reason = err instanceof RequestFailed ? err.code : err instanceof Error ? err.message : String(err);
         sample = { startedAt, endedAt: performance.now(), ok: false, reason };
       }
+      this.pending.delete(startedAt);
       this.samples.push(sample);
       if (!sample.ok) await sleep(10); // a refused connection comes back at once: don't spin
       else if (this.opts.gapMs) await sleep(this.opts.gapMs);
@@ -96,11 +100,16 @@ export class Load {
     return true;
   }
 
-  /** Stop sending; requests in flight finish (at most `timeoutMs` more). */
-  async stop(): Promise<LoadReport> {
+  /**
+   * Stop sending; requests in flight finish (at most `timeoutMs` more). With `waitMs`, wait no
+   * longer than that: the requests still in flight then (a connection lost on its way to a killed
+   * worker hangs until its timeout) are left out of the report and listed in `unfinished`.
+   */
+  async stop(waitMs?: number): Promise<LoadReport & { readonly unfinished: readonly number[] }> {
     this.stopping = true;
-    await Promise.all(this.lanes);
-    return summarize(this.samples, performance.now() - this.startedAt);
+    if (waitMs === undefined) await Promise.all(this.lanes);
+    else await Promise.race([Promise.all(this.lanes), sleep(waitMs)]);
+    return { ...summarize([...this.samples], performance.now() - this.startedAt), unfinished: [...this.pending] };
   }
 }
 

@@ -126,8 +126,33 @@ export function groupMembers(pgid: number): number[] {
     .map((p) => p.pid);
 }
 
+/**
+ * Every child of a process, zombies included, from its threads' /proc/PID/task/TID/children (a few
+ * small reads, where a scan of /proc reads every process's stat); undefined where that file is
+ * missing (no /proc, or a kernel without CONFIG_PROC_CHILDREN).
+ */
+export function childrenWithZombies(pid: number): number[] | undefined {
+  if (!hasProc) return undefined;
+  try {
+    const kids: number[] = [];
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      for (const k of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (k.trim() !== '') kids.push(Number(k));
+    }
+    return kids;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Live (non-zombie) children of a process. */
 export function childrenOf(pid: number): number[] {
+  const kids = childrenWithZombies(pid);
+  if (kids !== undefined) {
+    return kids.filter((k) => {
+      const state = readStat(k)?.state;
+      return state !== undefined && state !== 'Z';
+    });
+  }
   return listProcesses()
     .filter((p) => p.ppid === pid && p.state !== 'Z')
     .map((p) => p.pid);

@@ -26,8 +26,9 @@ if (cluster.isPrimary) {
     // TODO: log why it died: the exit code, or the signal that killed it.
     console.log(`worker ${worker.process.pid} died`);
     // TODO: don't replace a worker that left on purpose (worker.exitedAfterDisconnect).
-    // TODO: count unstable deaths in a row (a stable death resets the count), wait a little longer
-    // before each new try, and after 5 stop forking: once no worker is left, print why and exit 1.
+    // TODO: count unstable deaths in a row (a stable death resets the count), wait longer before
+    // each new try (100, 200, 300 ms…), and after 5 stop forking: once no worker is left, print why
+    // and exit 1.
     cluster.fork();
   });
 

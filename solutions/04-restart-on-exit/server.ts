@@ -52,8 +52,9 @@ if (cluster.isPrimary) {
       console.log(`worker ${worker.process.pid} died (${why}) after serving for ${uptime} ms`);
       unstable = uptime < MIN_UPTIME_MS ? unstable + 1 : 0;
       if (unstable >= MAX_UNSTABLE) gaveUp = true;
-      // Back off a little more after each unstable death; a stable death is replaced at once.
-      else setTimeout(fork, 50 * unstable);
+      // Back off a little more after each unstable death (100, 200, 300, 400 ms); a stable death is
+      // replaced at once.
+      else setTimeout(fork, 100 * unstable);
     }
     if (alive > 0) return;
     if (stopping) process.exit(0);

@@ -1,0 +1,116 @@
+// wrong: no kill timer: disconnect() waits for every request, so a worker holding a long one (or a
+// client that never lets go) keeps the primary from exiting long after the 5 s the contract allows.
+// fails: is killed
+// Lesson 07 — graceful shutdown and rolling restart.
+// A cluster that never drops a request: SIGTERM drains every worker and exits 0, SIGHUP replaces
+// the workers one at a time. GET /slow?ms=N answers after N ms, so there is something in flight.
+// Run it:  PORT=3000 node lessons/07-graceful-shutdown/server.ts               (Node 22.18+, 24, 26)
+//          PORT=3000 node --import tsx lessons/07-graceful-shutdown/server.ts  (Node 20)
+//          then, in another terminal:  kill -HUP <primary pid>   or   kill -TERM <primary pid>
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import express from 'express';
+
+const port = Number(process.env.PORT ?? 3000); // Don't change this line: the check picks the port.
+
+function workerCount(): number {
+  const raw = process.env.WORKERS ?? '';
+  if (raw === '') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`WORKERS must be a whole number of at least 1, not "${raw}"`);
+    process.exit(1);
+  }
+  return n;
+}
+
+if (cluster.isPrimary) {
+  const count = workerCount();
+  let stopping = false;
+  let rolling = false;
+
+  /** Ask one worker to leave gracefully; resolves once it has exited. */
+  function stopWorker(worker: Worker): Promise<void> {
+    return new Promise((resolve) => {
+      // disconnect() closes the worker's server (no new connections come to it), lets the requests
+      // it holds finish, then the worker exits 0 by itself. The timer is for one that never finishes.
+      worker.once('exit', () => resolve());
+      worker.disconnect();
+    });
+  }
+
+  /** Fork one worker; resolves when it listens, so it can take connections. */
+  function forkListening(): Promise<Worker> {
+    return new Promise((resolve, reject) => {
+      const worker = cluster.fork();
+      worker.once('listening', () => resolve(worker));
+      worker.once('exit', () => reject(new Error(`worker ${worker.process.pid} exited before it listened`)));
+    });
+  }
+
+  async function rollingRestart(): Promise<void> {
+    if (rolling || stopping) return;
+    rolling = true;
+    console.log(`primary ${process.pid}: rolling restart of ${count} workers`);
+    try {
+      // One at a time, the new one first: there are always `count` workers taking connections.
+      for (const old of Object.values(cluster.workers ?? {})) {
+        if (!old || stopping) continue;
+        await forkListening();
+        await stopWorker(old);
+      }
+    } catch (err) {
+      console.error(`primary ${process.pid}: rolling restart stopped: ${(err as Error).message}`);
+    }
+    rolling = false;
+  }
+
+  async function shutdown(): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    console.log(`primary ${process.pid}: draining ${Object.keys(cluster.workers ?? {}).length} workers`);
+    // No new work is coming, so all of them drain at once; exit only when the last one is gone.
+    await Promise.all(Object.values(cluster.workers ?? {}).flatMap((w) => (w ? [stopWorker(w)] : [])));
+    console.log(`primary ${process.pid}: every worker has exited, bye`);
+    process.exit(0);
+  }
+
+  cluster.on('exit', (worker, code, signal) => {
+    // A worker we asked to leave (disconnect) is not replaced; one that crashed is (lesson 04).
+    if (stopping || worker.exitedAfterDisconnect) return;
+    console.log(`worker ${worker.process.pid} died (${signal ?? code}), starting a new one`);
+    cluster.fork();
+  });
+
+  process.on('SIGHUP', () => void rollingRestart());
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+
+  for (let i = 0; i < count; i++) cluster.fork();
+  console.log(`primary ${process.pid} started ${count} workers on http://127.0.0.1:${port}`);
+} else {
+  const app = express();
+
+  app.get('/', (_req, res) => {
+    res.json({ pid: process.pid });
+  });
+
+  app.get('/slow', (req, res) => {
+    const ms = Number(req.query.ms ?? 1000);
+    if (!Number.isInteger(ms) || ms < 0 || ms > 10_000) {
+      res.status(400).json({ error: 'ms must be a whole number from 0 to 10000' });
+      return;
+    }
+    setTimeout(() => res.json({ pid: process.pid, ms }), ms);
+  });
+
+  app.listen(port, '127.0.0.1');
+
+  // SIGTERM sent to a worker itself (kill <pid>, an orchestrator, a primary's worker.kill()): the
+  // same graceful path as the primary's worker.disconnect(). It closes the server, finishes the
+  // requests held, then waits for the primary's acknowledgement before it lets go, so a connection
+  // handed to it meanwhile is sent back, not lost; and the primary learns the exit was planned.
+  process.on('SIGTERM', () => cluster.worker?.disconnect());
+  // Ctrl-C signals the whole group: let the primary decide, so in-flight requests still finish.
+  process.on('SIGINT', () => {});
+}
