@@ -215,8 +215,13 @@ export default defineCheck({
         while (!refusal.program.exit && Date.now() < deadline) {
           try {
             const reply = await request(port, '/', { timeoutMs: 1000 });
-            refusal.answeredWith ??= `status ${reply.status}, body ${reply.body.slice(0, 100)}`;
-            break; // It serves: the verdict is in, no need to wait for an exit.
+            // Only an answer from this program counts: once it has exited, or when the answer
+            // names another pid, the port was free again and another process took it.
+            const from = pidOf(reply);
+            if (!refusal.program.exit && (from === undefined || from === refusal.program.pid)) {
+              refusal.answeredWith ??= `status ${reply.status}, body ${reply.body.slice(0, 100)}`;
+              break; // It serves: the verdict is in, no need to wait for an exit.
+            }
           } catch {
             // Nothing serving, as it should be.
           }
