@@ -38,10 +38,13 @@ export const repeat = defineCommand({
       const r = await checkLesson(target.lesson, target.dir);
       durations.push(r.durationMs);
       if (r.ok) passed++;
-      const first = r.expectations.find((e) => !e.ok)?.name ?? (r.ok ? undefined : `(stopped: ${r.stoppedEarly ?? 'no expectation failed'})`);
+      const failed = r.expectations.find((e) => !e.ok);
+      const first = failed?.name ?? (r.ok ? undefined : `(stopped: ${r.stoppedEarly ?? 'no expectation failed'})`);
       if (first !== undefined) firsts.set(first, (firsts.get(first) ?? 0) + 1);
       if (named && first?.includes(named)) atNamed++;
       console.log(`${r.ok ? '✓' : '✗'} ${String(i).padStart(String(times).length)}/${times} ${s(r.durationMs)} s${first ? `  first ✗: ${first}` : ''}`);
+      // What it saw, where a run fails that should not differ from the others: the clue to a flake.
+      if (failed?.seen && (r.ok || !named || !failed.name.includes(named))) console.log(`    seen: ${failed.seen.split('\n').slice(0, 4).join('\n          ')}`);
     }
     const sorted = [...durations].sort((a, b) => a - b);
     console.log(`\n${target.lesson.id} on ${target.dir}: passed ${passed}/${times}, failed ${times - passed}/${times}`);
