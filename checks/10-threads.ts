@@ -200,7 +200,7 @@ interface Refusal {
 }
 
 export default defineCheck({
-  timeoutMs: 240_000, // 45 s median here under load 50 to 130 on 2 cores; one run in 4 took 196 s with 12 checks at once
+  timeoutMs: 480_000, // 45 s median here under load 50 to 130 on 2 cores; at load 107 (Node 20, tsx) right programs took 150-256 s, 2 runs in 5 beyond the old 240 s bound
   async run(t) {
     const cores = os.availableParallelism();
 
