@@ -9,7 +9,7 @@ export default defineConfig({
     setupFiles: ['test/setup.ts'],
     // Checks measure timing and count cores: one test file at a time, or they would disturb each other.
     fileParallelism: false,
-    testTimeout: 300_000, // above every check's own bound (lesson 10: 240 s), so the check, not vitest, gives the verdict on a loaded machine
+    testTimeout: 540_000, // above every check's own bound (lesson 10: 480 s), so the check, not vitest, gives the verdict on a loaded machine
     hookTimeout: 60_000,
     reporters: ['default'],
   },
