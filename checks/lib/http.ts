@@ -35,7 +35,7 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const started = performance.now();
   const timeline = currentTimeline(); // the check run this request belongs to, if any
-  const shown = method === 'GET' ? {} : { method };
+  const shown = method === 'GET' ? { port } : { port, method };
   return new Promise((resolve, reject) => {
     let settled = false; // a destroyed request still emits 'error': one outcome per request
     const req = http.request(

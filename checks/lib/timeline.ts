@@ -125,7 +125,7 @@ export class Timeline {
       if (this.programs.size > 0 || this.pm2Homes.size > 0) this.poll();
     }
     if (++this.requests > FULL_REQUESTS && entry.failure === undefined) {
-      const key = `${entry.pid} ${entry.status} ${entry.method ?? 'GET'} ${entry.path}`;
+      const key = `${entry.port} ${entry.pid} ${entry.status} ${entry.method ?? 'GET'} ${entry.path}`;
       const now = performance.now();
       const fold = this.folds.get(key);
       if (fold && now - fold.since < FOLD_MS) {

@@ -42,6 +42,8 @@ export type TimelineEvent = TimelineBase &
         /** A request the check sent (each on its own connection unless said otherwise). */
         readonly kind: 'request';
         readonly path: string;
+        /** The port it went to: which of the check's programs (or nginx) it asked. */
+        readonly port?: number;
         /** Only when not GET. */
         readonly method?: string;
         /** The pid that answered (from the JSON body's `pid`), when it said one. */
