@@ -92,5 +92,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-// Exit explicitly: nothing a learner's program left open may keep us waiting.
-process.exit(await main(process.argv.slice(2)));
+// Exit explicitly: nothing a learner's program left open may keep us waiting. But first let stdout
+// drain: to a pipe it is asynchronous, and process.exit() would cut a large --json (a timeline is
+// 100+ KB) at the pipe's 64 KB.
+const code = await main(process.argv.slice(2));
+await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+process.exit(code);

@@ -197,6 +197,15 @@ describe('npm run check', () => {
     const named = npm('check', ['1', '--solution']);
     expect(named.out).toContain('Checking 01-single-thread: its solution…');
   });
+
+  it('--json to a pipe is whole, however long: a timeline of lesson 07 is over 64 KB', () => {
+    const r = npm('check', ['7', '--solution', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.length, 'longer than a pipe holds').toBeGreaterThan(65_536);
+    const result = JSON.parse(r.out) as { ok: boolean; timeline: unknown[] };
+    expect(result.ok).toBe(true);
+    expect(result.timeline.length).toBeGreaterThan(0);
+  });
 });
 
 describe('the state file', () => {
