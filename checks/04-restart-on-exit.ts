@@ -5,9 +5,7 @@
 // run beside the serving one: they mostly wait, and a learner waits for the verdict.
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-import { loopState, procState } from './lib/event-loop.ts';
-import { childrenWithZombies as procChildren } from './lib/proc.ts';
-import { defineCheck, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { childrenWithZombies as procChildren, defineCheck, describeReply, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** The worker the check kills has been answering at least this long: a stable one (the contract's 1 s, plus room). */
 const STABLE_MS = 1200;
@@ -390,22 +388,15 @@ async function watchCrashLoop(program: Program): Promise<CrashLoop> {
 }
 
 /** The parent of a process (zombies included), from /proc; undefined when it is gone. */
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
+const parentOf = (pid: number): number | undefined => procStat(pid)?.ppid;
 
 /** How long ago a process started, from the kernel's record (/proc); undefined where there is none. */
 function ageMs(pid: number): number | undefined {
+  const start = procStat(pid)?.start;
+  if (start === undefined) return undefined;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
     const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-    return uptime * 1000 - startTicks * 10; // /proc counts in USER_HZ, 100 a second on Linux
+    return uptime * 1000 - Number(start) * 10; // /proc counts in USER_HZ, 100 a second on Linux
   } catch {
     return undefined;
   }
@@ -572,7 +563,7 @@ export default defineCheck({
         const workers = app.workers();
         if (seen.size === 0) {
           const reply = await app.get('/', 3000);
-          unmet('GET / answers JSON {"pid": <pid of the worker>}', `status ${reply.status}, body ${reply.body.slice(0, 200) || '(empty)'} — no "pid"`, 'Answer GET / with res.json({ pid: process.pid }): the check tells the workers apart by "pid".');
+          unmet('GET / answers JSON {"pid": <pid of the worker>}', `${describeReply(reply)} — no "pid"`, 'Answer GET / with res.json({ pid: process.pid }): the check tells the workers apart by "pid".');
         }
         if (seen.size < WORKERS || workers.length !== WORKERS) {
           unmet(`${WORKERS} workers, each answering with its own pid`, `pids that answered: ${[...seen].join(', ') || 'none'}; the primary's workers: ${workers.join(', ') || 'none'}`);
@@ -596,7 +587,7 @@ export default defineCheck({
           if (gone !== undefined) return { pid: gone, at: performance.now(), logFrom };
           if (app.exit) throw primaryDied(app);
           if (performance.now() >= deadline) {
-            const said = reply ? `it answered ${reply.status} ${reply.body.slice(0, 120)}` : 'it got no answer';
+            const said = reply ? `it answered ${describeReply(reply, 120)}` : 'it got no answer';
             unmet('one of the workers to exit', `GET /crash: ${said}, and workers ${originals.join(' and ')} were both still running ${reply?.status === 404 ? '1.5' : '10'} s later`);
           }
           await sleep(20);

@@ -13,7 +13,7 @@
 // exited loses it and the client hangs.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { defineCheck, describeExit, describeFailures, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
+import { defineCheck, describeExit, describeReply, procStat, describeFailures, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
@@ -174,7 +174,7 @@ export default defineCheck({
     await t.expect('GET /slow?ms=300 answers after about 300 ms', 'Answer /slow from a timer: setTimeout(() => res.json({ pid: process.pid, ms }), ms).', async () => {
       const reply = await timed;
       if (reply instanceof Error) unmet('status 200 and JSON with "pid"', reply.message);
-      if (reply.status !== 200 || pidOf(reply) === undefined) unmet('status 200 and JSON with "pid"', `status ${reply.status}: ${reply.body.slice(0, 200)}`);
+      if (reply.status !== 200 || pidOf(reply) === undefined) unmet('status 200 and JSON with "pid"', describeReply(reply));
       if (reply.ms < 280 || reply.ms > 2300) unmet('an answer after 300 ms (timer, not a busy loop)', `it answered after ${Math.round(reply.ms)} ms`);
     });
 
@@ -352,15 +352,15 @@ export default defineCheck({
     // A worker that outlived the primary was handed to another parent (alive, or a zombie where
     // nobody reaps orphans): that stays true however late a busy machine lets the check look.
     const outlived = (pid: number): boolean => {
-      const stat = readProc(pid, 'stat');
-      return stat !== undefined && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== app.pid;
+      const ppid = procStat(pid)?.ppid;
+      return ppid !== undefined && ppid !== app.pid;
     };
     const leftAtExit = exit ? [...new Set([...workersAtTerm, ...watched])].filter((pid) => isAlive(pid) || outlived(pid)) : [];
     const reply = await inFlight.reply;
 
     await t.expect('a request in flight when SIGTERM arrives still gets its answer', 'On SIGTERM, worker.disconnect() each worker: it stops taking connections and finishes the ones it has.', async () => {
       if (reply instanceof RequestFailed) unmet('GET /slow?ms=1000 (with a worker when SIGTERM came) answers 200', reply.message);
-      if (reply.status !== 200) unmet('status 200', `status ${reply.status}: ${reply.body.slice(0, 200)}`);
+      if (reply.status !== 200) unmet('status 200', describeReply(reply));
     });
 
     await t.expect(`the primary exits with code 0 within ${DRAIN_BOUND_MS / 1000} s of SIGTERM`, 'When every worker has exited, process.exit(0) in the primary.', async () => {

@@ -16,7 +16,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineCheck, describeExit, describeReply, Fatal, isAlive, pidOf, sendSignal, sleep, unmet } from './lib/index.ts';
+import { defineCheck, describeExit, describeReply, quote, Fatal, isAlive, pidOf, sendSignal, sleep, unmet } from './lib/index.ts';
 
 const cores = availableParallelism();
 const counts = [...Array.from({ length: cores }, (_, i) => i + 1), 2 * cores];
@@ -52,7 +52,7 @@ function parseRuns(text: string): Run[] {
     unmet('JSON in BENCH_OUT', `it is not JSON: ${(err as Error).message}`);
   }
   const runs = typeof data === 'object' && data !== null && 'runs' in data ? (data as { runs: unknown }).runs : undefined;
-  if (!Array.isArray(runs)) unmet('an object with a "runs" array', text.slice(0, 300));
+  if (!Array.isArray(runs)) unmet('an object with a "runs" array', quote(text, 300));
   return runs.map((run: unknown, i) => {
     const bad = FIELDS.filter((f) => typeof run !== 'object' || run === null || typeof (run as Record<string, unknown>)[f] !== 'number' || !Number.isFinite((run as Record<string, number>)[f]));
     if (bad.length > 0) unmet(`runs[${i}] with the numbers ${FIELDS.join(', ')}`, `runs[${i}] = ${JSON.stringify(run)} (missing or not a number: ${bad.join(', ')})`);

@@ -4,7 +4,7 @@
 // which were runnable at the same moment. A timer, a busy-wait or a main-thread fib cannot pass.
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { defineCheck, Fatal, freePort, pidOf, request, sleep, unmet, type Program, type Reply } from './lib/index.ts';
+import { defineCheck, describeReply, Fatal, freePort, pidOf, request, sleep, unmet, type Program, type Reply } from './lib/index.ts';
 
 const REFUSE_WITHIN_MS = 15_000;
 const BAD_VALUES = ['0', '1.5', 'abc'];
@@ -142,7 +142,7 @@ function badReplies(b: Burst, pid: number, n: number): string | undefined {
     } catch {
       result = undefined;
     }
-    if (r.status !== 200 || pidOf(r) !== pid || result !== want) return `an answer to /work?n=${n} was status ${r.status}, body ${r.body.slice(0, 160)} (expected pid ${pid}, result ${want})`;
+    if (r.status !== 200 || pidOf(r) !== pid || result !== want) return `an answer to /work?n=${n} was ${describeReply(r, 160)} (expected pid ${pid}, result ${want})`;
   }
   return undefined;
 }
@@ -201,7 +201,7 @@ export default defineCheck({
             // names another pid, the port was free again and another process took it.
             const from = pidOf(reply);
             if (!refusal.program.exit && (from === undefined || from === refusal.program.pid)) {
-              refusal.answeredWith ??= `status ${reply.status}, body ${reply.body.slice(0, 100)}`;
+              refusal.answeredWith ??= describeReply(reply, 100);
               break; // It serves: the verdict is in, no need to wait for an exit.
             }
           } catch {
@@ -224,7 +224,7 @@ export default defineCheck({
     await t.expect('GET / answers JSON {"pid": …} with the server\'s own pid', 'Answer GET / from the main thread with res.json({ pid: process.pid }).', async () => {
       const reply = await app.get('/');
       seen.push(reply);
-      if (pidOf(reply) !== pid) unmet(`{"pid": ${pid}}`, `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+      if (pidOf(reply) !== pid) unmet(`{"pid": ${pid}}`, describeReply(reply));
     });
 
     await t.expect('GET /work?n=25 answers JSON with the pid and the result 75025', 'Answer res.json({ pid: process.pid, n, result }) with the result the thread sent back.', async () => {
@@ -238,7 +238,7 @@ export default defineCheck({
         result = undefined;
       }
       if (reply.status !== 200 || pidOf(reply) !== pid || result !== 75025) {
-        throw new Fatal(`GET /work?n=25 answered ${reply.status}: ${reply.body.slice(0, 200)}`, `expected: status 200, JSON {"pid": ${pid}, "n": 25, "result": 75025}`, 'Send n to a thread, await the fib(n) it posts back, and answer res.json({ pid: process.pid, n, result }).');
+        throw new Fatal(`GET /work?n=25 answered ${describeReply(reply)}`, `expected: status 200, JSON {"pid": ${pid}, "n": 25, "result": 75025}`, 'Send n to a thread, await the fib(n) it posts back, and answer res.json({ pid: process.pid, n, result }).');
       }
     });
 
@@ -395,10 +395,10 @@ export default defineCheck({
       } catch {
         message = undefined;
       }
-      if (reply.status !== 500 || typeof message !== 'string' || message === '') unmet('status 500, JSON {"error": "<a message>"}', `status ${reply.status}, body ${reply.body.slice(0, 200)}`);
+      if (reply.status !== 500 || typeof message !== 'string' || message === '') unmet('status 500, JSON {"error": "<a message>"}', describeReply(reply));
       await sleep(200);
       const after = await app.get('/', 10_000).catch(() => undefined);
-      if (!after || pidOf(after) !== pid) throw new Fatal(`after /crash, GET / ${after ? `answered ${after.body.slice(0, 100)}` : 'got no answer'}${app.program.exit ? `; the process ended. Its last output:\n${app.program.tail()}` : ''}`, `expected: {"pid": ${pid}}, the same process still serving`, 'A thread\'s crash must end only that thread: handle the Worker\'s \'error\' event.');
+      if (!after || pidOf(after) !== pid) throw new Fatal(`after /crash, GET / ${after ? `answered ${describeReply(after, 100)}` : 'got no answer'}${app.program.exit ? `; the process ended. Its last output:\n${app.program.tail()}` : ''}`, `expected: {"pid": ${pid}}, the same process still serving`, 'A thread\'s crash must end only that thread: handle the Worker\'s \'error\' event.');
       seen.push(after);
     });
 
@@ -424,7 +424,7 @@ export default defineCheck({
 
     await t.expect('every answer carries the same pid, the server\'s: one process', 'Answer every route from this one process with pid: process.pid (a thread has the same pid as its process).', async () => {
       const other = seen.find((r) => pidOf(r) !== pid);
-      if (other) unmet(`"pid": ${pid} in all ${seen.length} answers`, `one answered with status ${other.status}, body ${other.body.slice(0, 120)}`);
+      if (other) unmet(`"pid": ${pid} in all ${seen.length} answers`, `one answered with ${describeReply(other, 120)}`);
     });
 
     await t.expect('with THREADS=3, 4 concurrent /work requests run on exactly 3 threads', 'Read process.env.THREADS, turn it into a number, and start that many threads.', async () => {
@@ -436,7 +436,7 @@ export default defineCheck({
     await t.expect('with THREADS= (empty) it uses the default and computes /work', 'An empty THREADS means "not set": Number("") is 0, so test for the empty string first.', async () => {
       if (!(await empty.answering(20_000))) unmet('THREADS= starts and answers GET /', empty.exit ? `it exited. Its last output:\n${empty.program.tail()}` : 'it never answered in 20 s');
       const reply = await request(empty.port, '/work?n=20', { timeoutMs: 20_000 }).catch((e: Error) => e);
-      if (reply instanceof Error || reply.status !== 200 || !reply.body.includes('6765')) unmet('GET /work?n=20 answers 200 with result 6765', reply instanceof Error ? reply.message : `status ${reply.status}, body ${reply.body.slice(0, 120)}`);
+      if (reply instanceof Error || reply.status !== 200 || !reply.body.includes('6765')) unmet('GET /work?n=20 answers 200 with result 6765', reply instanceof Error ? reply.message : describeReply(reply, 120));
     });
 
     for (const refusal of refusals) {

@@ -8,7 +8,7 @@
 // so a cluster that deals out connections in turn sends a session's second request to another
 // worker every time: no luck is needed to see the 400.
 import { io, type Socket } from 'socket.io-client';
-import { defineCheck, exposedAddresses, Fatal, LOOPBACK_HINT, pidOf, sleep, unmet, type App, type Reply } from './lib/index.ts';
+import { defineCheck, describeReply, quote, exposedAddresses, Fatal, LOOPBACK_HINT, pidOf, sleep, unmet, type App, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 /**
@@ -93,14 +93,14 @@ class Client {
       this.said.push({ text: p.text, from: p.from });
     });
     this.socket.on('connect_error', (err: Error & { description?: unknown; context?: { responseText?: unknown } }) => {
-      const body = typeof err.context?.responseText === 'string' ? ` ${err.context.responseText.slice(0, 80)}` : '';
+      const body = typeof err.context?.responseText === 'string' ? ` ${quote(err.context.responseText, 80)}` : '';
       this.lastError = `${err.message}${typeof err.description === 'number' ? ` (status ${err.description})` : ''}${body}`;
       if (typeof err.description === 'number' && err.description >= 400) this.refusals.push(`${err.message}: status ${err.description}${body}`);
     });
     // After the connection, a refused poll ends it: 'disconnect' with the failed request's status.
     this.socket.on('disconnect', (_reason, description) => {
       const d = description as { description?: unknown; context?: { responseText?: unknown } } | undefined;
-      const body = typeof d?.context?.responseText === 'string' ? ` ${d.context.responseText.slice(0, 80)}` : '';
+      const body = typeof d?.context?.responseText === 'string' ? ` ${quote(d.context.responseText, 80)}` : '';
       if (typeof d?.description === 'number' && d.description >= 400) this.refusals.push(`a polling request of the session: status ${d.description}${body}`);
     });
     // The upgrade request refused (a 400 instead of 101) is "websocket error"; a probe that opened
@@ -246,7 +246,7 @@ export default defineCheck({
         const pid = pidOf(reply);
         const workers = app.workers();
         if (reply.status === 200 && pid !== undefined && workers.includes(pid)) return;
-        seen = `status ${reply.status}, body ${reply.body.slice(0, 200)}${pid === app.pid ? ': the primary answered itself' : ''}; the workers are ${workers.join(', ') || 'none'}`;
+        seen = `${describeReply(reply)}${pid === app.pid ? ': the primary answered itself' : ''}; the workers are ${workers.join(', ') || 'none'}`;
         break;
       }
       unmet('status 200 and JSON whose "pid" is one of the workers\'', seen);

@@ -1,10 +1,11 @@
 // Shared by the tests: run a lesson's check on a folder, and prove nothing was left running.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { variantVerdict } from '../scripts/variant-notes.ts';
 import { join } from 'node:path';
 import { findLesson, type Lesson } from '../course.ts';
 import { formatResult } from '../scripts/views/result.ts';
 import { openWorkshop } from '../scripts/workshop.ts';
-import { listProcesses, pm2TypeScript } from '../checks/lib/index.ts';
+import { listProcesses } from '../checks/lib/index.ts';
 import { checkLesson, root, survivors, type CheckResult } from '../checks/lib/runner.ts';
 
 export const variantsDir = join(root, 'test', 'variants');
@@ -86,17 +87,6 @@ export function variantsOf(id: string): Variant[] {
   }
   return names.map((name) => {
     const dir = join(variantsDir, id, name);
-    let text = '';
-    try {
-      text = readFileSync(join(dir, 'server.ts'), 'utf8');
-    } catch {
-      text = '';
-    }
-    // `// fails-on-node20: <expectation>`: right where Node runs .ts itself (22.18+), wrong on Node 20,
-    // where pm2 7 refuses a .ts without interpreter lines. The verdict follows the running Node.
-    const onNode20 = /\/\/ fails-on-node20: (.+)/.exec(text)?.[1]?.trim();
-    if (onNode20 && pm2TypeScript() === false) return { name, dir, shouldPass: false, fails: onNode20 };
-    const fails = /\/\/ fails: (.+)/.exec(text)?.[1]?.trim();
-    return { name, dir, shouldPass: name.startsWith('ok-'), ...(fails ? { fails } : {}) };
+    return { name, dir, ...variantVerdict(dir) };
   });
 }

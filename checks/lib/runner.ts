@@ -10,7 +10,7 @@ import type { CheckResult, TimelineEvent } from './types.ts';
 export type { CheckResult, Expectation, TimelineEvent } from './types.ts';
 export { RequestFailed } from './http.ts';
 export { killAllNow, reaper, survivors, Group, type ExitInfo } from './group.ts';
-export { pm2Survivors } from './pm2.ts';
+export { pm2Survivors, pm2TypeScript } from './pm2.ts';
 export { root } from './paths.ts';
 
 /**

@@ -1,21 +1,13 @@
 // For maintainers: run one lesson's check N times on a folder and count verdicts, to prove a check
 // is not flaky. npm run repeat -- <lesson> [--solution | --dir <folder>] [--times 20]
 // Each run prints its verdict, its time and the first expectation that failed; the end tallies
-// those first failures. A wrong variant's `// fails: <expectation>` line (in its server.ts) is what
+// those first failures. A wrong variant's `// fails: <expectation>` line (in any of its files) is what
 // the test suite asserts, so the tally also says in how many runs the first ✗ was that one.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { checkLesson } from '../../checks/lib/runner.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { folderOptions, pickTarget } from '../lesson-arg.ts';
-
-/** The variant's `// fails:` expectation, if its server.ts names one. */
-function namedFailure(dir: string): string | undefined {
-  const file = join(dir, 'server.ts');
-  if (!existsSync(file)) return undefined;
-  return /\/\/ fails: (.+)/.exec(readFileSync(file, 'utf8'))?.[1]?.trim();
-}
+import { variantVerdict } from '../variant-notes.ts';
 
 export const repeat = defineCommand({
   name: 'repeat',
@@ -27,7 +19,7 @@ export const repeat = defineCommand({
     if (!Number.isInteger(times) || times < 1) throw new UsageError('--times takes a whole number of at least 1');
     const target = pickTarget(ws, positionals, values);
     if (!target) throw new UsageError('name a lesson: every lesson has passed');
-    const named = namedFailure(target.dir);
+    const named = variantVerdict(target.dir).fails;
 
     const s = (ms: number | undefined): string => ((ms ?? 0) / 1000).toFixed(2);
     const durations: number[] = [];

@@ -1,5 +1,4 @@
 // wrong: errors are only autocannon's failed connections; non-2xx answers are left out. (see bench.ts; this server is the given one)
-// fails: errors counts failed connections and non-2xx
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import express from 'express';

@@ -1,5 +1,4 @@
 // wrong: always 20 connections, whatever BENCH_CONNECTIONS says. (see bench.ts; this server is the given one)
-// fails: it loads with BENCH_CONNECTIONS
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import express from 'express';

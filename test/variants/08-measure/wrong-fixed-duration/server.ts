@@ -1,5 +1,4 @@
 // wrong: every run lasts 1 s, whatever BENCH_SECONDS says (duration written into load()). (see bench.ts; this server is the given one)
-// fails: it loads each server for BENCH_SECONDS seconds
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import express from 'express';

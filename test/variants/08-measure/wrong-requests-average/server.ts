@@ -1,5 +1,4 @@
 // wrong: req/s from autocannon's requests.average (a mean of one-second samples), not completed ÷ duration. (see bench.ts; this server is the given one)
-// fails: reqPerSec is completed ÷ the run's duration
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import express from 'express';

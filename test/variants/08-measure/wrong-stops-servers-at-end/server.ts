@@ -1,5 +1,4 @@
 // wrong: keeps every server running and stops them all at the end. (see bench.ts; this server is the given one)
-// fails: it stops each server before it starts the next
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import express from 'express';

@@ -1,0 +1,48 @@
+// A test variant's notes for maintainers: `// fails: <expectation>` (the expectation a wrong variant
+// must fail first) and `// fails-on-node20: <expectation>` (right where Node runs .ts itself, wrong
+// on Node 20). Written once, in whichever of the variant's files holds the mistake (08's bench.ts,
+// 06's ecosystem file, a worker file); read by the test suite and by `npm run repeat`.
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { pm2TypeScript } from '../checks/lib/runner.ts';
+
+export interface VariantNotes {
+  readonly fails?: string;
+  readonly failsOnNode20?: string;
+}
+
+function filesUnder(dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => (e.isDirectory() ? (e.name === 'node_modules' ? [] : filesUnder(join(dir, e.name))) : e.isFile() ? [join(dir, e.name)] : []));
+}
+
+/** The notes of the variant in `dir`; two files naming different expectations are a mistake in the variant. */
+export function variantNotes(dir: string): VariantNotes {
+  const found: { fails?: string; failsOnNode20?: string } = {};
+  for (const file of filesUnder(dir).sort()) {
+    const text = readFileSync(file, 'utf8');
+    for (const [key, re] of [['fails', /\/\/ fails: (.+)/], ['failsOnNode20', /\/\/ fails-on-node20: (.+)/]] as const) {
+      const note = re.exec(text)?.[1]?.trim();
+      if (note === undefined) continue;
+      const before = found[key];
+      if (before !== undefined && before !== note) throw new Error(`${dir}: two files name different expectations (${JSON.stringify(before)} and ${JSON.stringify(note)}); keep the line in the file that holds the mistake`);
+      found[key] = note;
+    }
+  }
+  return found;
+}
+
+/**
+ * What the variant in `dir` must get on the running Node: `ok-*` passes, any other fails, first at its
+ * `// fails:` expectation; a `fails-on-node20` variant fails where pm2 7 can't run .ts itself.
+ */
+export function variantVerdict(dir: string): { readonly shouldPass: boolean; readonly fails?: string } {
+  const notes = variantNotes(dir);
+  if (notes.failsOnNode20 !== undefined && pm2TypeScript() === false) return { shouldPass: false, fails: notes.failsOnNode20 };
+  return { shouldPass: basename(dir).startsWith('ok-'), ...(notes.fails !== undefined ? { fails: notes.fails } : {}) };
+}
