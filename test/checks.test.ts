@@ -111,7 +111,7 @@ for (const l of lessons) {
 
     const variants = variantsOf(l.id);
     it('has at least two known-wrong variants', () => {
-      expect(variants.filter((v) => !v.shouldPass).length, `add at least two test/variants/${l.id}/wrong-<what>/server.ts, each with a "// fails: <expectation>" line`).toBeGreaterThanOrEqual(2);
+      expect(variants.filter((v) => !v.shouldPass).length, `add at least two test/variants/${l.id}/wrong-<what>/ programs, each with a "// fails: <expectation>" line in the file that holds the mistake`).toBeGreaterThanOrEqual(2);
     });
     for (const v of variants) {
       it(`${v.shouldPass ? 'passes' : 'fails'} on the variant ${v.name}`, async () => {
