@@ -15,7 +15,7 @@ import { formatResult } from './views/result.ts';
 import { ignored, type Workshop } from './workshop.ts';
 
 /** `onEvent` hears the check's timeline as it is recorded (the live faces: the terminal and the page). */
-export type CheckFn = (lesson: Lesson, dir: string, signal: AbortSignal, onEvent?: (e: TimelineEvent) => void) => Promise<CheckResult>;
+export type CheckFn = (lesson: Lesson, dir: string, options: { readonly signal: AbortSignal; readonly onEvent?: (e: TimelineEvent) => void }) => Promise<CheckResult>;
 
 export interface WatchOptions {
   readonly bus: WorkshopBus;
@@ -141,7 +141,7 @@ export class WatchLoop {
     };
     let result: CheckResult;
     try {
-      result = await this.check(lesson, this.ws.learnerDir(lesson), controller.signal, onEvent);
+      result = await this.check(lesson, this.ws.learnerDir(lesson), { signal: controller.signal, onEvent });
     } catch (err) {
       live?.stop(); // before the message, so it is not erased with the block
       this.print(pc.red(`✖ the check could not run: ${(err as Error).message}`));

@@ -4,8 +4,10 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCheck } from '../checks/lib/check.ts';
+import { defineCheck, sleep, unmet } from '../checks/lib/index.ts';
 import { root } from '../checks/lib/runner.ts';
-import { check, solutionOf, variantsDir } from './helpers.ts';
+import { check, leftovers, solutionOf, variantsDir } from './helpers.ts';
 
 
 const broken = (name: string): string => join(variantsDir, 'broken', name);
@@ -80,5 +82,41 @@ describe('npm run check (the command)', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('✗ GET /work?n=');
     expect(r.stdout).toContain('hint');
+  });
+});
+
+describe('a run that stops at a verdict (stopWhen: the suite on wrong programs)', () => {
+  it('records nothing after the verdict or beside it, starts nothing more, and leaves nothing running', async () => {
+    let lateStart: unknown = 'not tried';
+    const def = defineCheck({
+      timeoutMs: 30_000,
+      async run(t) {
+        const app = await t.start();
+        await Promise.all([
+          t.expect('beside it', 'h', async () => {
+            await sleep(1500); // still running when the verdict comes
+            try {
+              await t.spawnApp();
+              lateStart = 'started';
+            } catch (err) {
+              lateStart = err;
+            }
+          }),
+          t.expect('the failing one', 'h', async () => {
+            await app.get('/');
+            unmet('something', 'something else');
+          }),
+        ]);
+        await t.expect('after it', 'h', async () => undefined);
+      },
+    });
+    const dir = solutionOf('02');
+    const r = await runCheck({ id: 'stop-when', title: 'stop when' }, def, dir, { stopWhen: (e) => !e.ok });
+    expect(r.expectations.map((e) => `${e.ok ? '✓' : '✗'} ${e.name}`)).toEqual(['✓ the TypeScript compiles', '✓ server.ts starts and answers GET / on PORT', '✗ the failing one']);
+    expect(r.ok).toBe(false);
+    expect(r.stoppedEarly).toMatch(/the failing one/);
+    await sleep(2000); // the branch beside it wakes up after the clean-up: it must start nothing
+    expect(lateStart).not.toBe('started');
+    expect(leftovers(dir)).toEqual([]);
   });
 });

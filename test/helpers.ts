@@ -6,7 +6,7 @@ import { findLesson, type Lesson } from '../course.ts';
 import { formatResult } from '../scripts/views/result.ts';
 import { openWorkshop } from '../scripts/workshop.ts';
 import { listProcesses } from '../checks/lib/index.ts';
-import { checkLesson, root, survivors, type CheckResult } from '../checks/lib/runner.ts';
+import { checkLesson, root, survivors, type CheckResult, type RunOptions } from '../checks/lib/runner.ts';
 
 export const variantsDir = join(root, 'test', 'variants');
 
@@ -20,8 +20,8 @@ export function lesson(ref: string): Lesson {
  * Run `ref`'s check on `dir`; the formatted result rides along for readable assertion messages,
  * and so do the processes it left behind (there must be none).
  */
-export async function check(ref: string, dir: string): Promise<CheckResult & { readonly text: string; readonly leftovers: number[] }> {
-  const result = await checkLesson(lesson(ref), dir);
+export async function check(ref: string, dir: string, options: RunOptions = {}): Promise<CheckResult & { readonly text: string; readonly leftovers: number[] }> {
+  const result = await checkLesson(lesson(ref), dir, options);
   return { ...result, text: formatResult(result), leftovers: leftovers(dir) };
 }
 

@@ -53,7 +53,7 @@ describe('pm2 clean-up', () => {
 
   it('a check cancelled in the middle (watch mode saw a save) leaves nothing either', async () => {
     const controller = new AbortController();
-    const running = checkLesson(lesson('06'), solution, controller.signal);
+    const running = checkLesson(lesson('06'), solution, { signal: controller.signal });
     // Cancel once pm2 has started something, wherever the check is then.
     for (let i = 0; i < 600 && pm2Survivors().length < 3; i++) await sleep(50);
     expect(pm2Survivors().length, 'pm2 started its daemon and instances').toBeGreaterThanOrEqual(3);

@@ -31,14 +31,14 @@ const finish = (result: CheckResult, streamed: TimelineEvent[], dir: string): Ru
 /** A lesson's check with the live stream collected beside the result. */
 async function checkWithStream(ref: string, dir: string): Promise<Run> {
   const streamed: TimelineEvent[] = [];
-  const result = await checkLesson(lesson(ref), dir, undefined, (e) => streamed.push(e));
+  const result = await checkLesson(lesson(ref), dir, { onEvent: (e) => streamed.push(e) });
   return finish(result, streamed, dir);
 }
 
 /** A check defined here, on a lesson's folder, with the live stream collected. */
 async function runWithStream(def: CheckDefinition, dir: string, id = 'timeline-probe'): Promise<Run> {
   const streamed: TimelineEvent[] = [];
-  const result = await runCheck({ id, title: id }, def, dir, undefined, (e) => streamed.push(e));
+  const result = await runCheck({ id, title: id }, def, dir, { onEvent: (e) => streamed.push(e) });
   return finish(result, streamed, dir);
 }
 
@@ -251,11 +251,11 @@ describe('the timeline of a failing check', () => {
     const controller = new AbortController();
     const streamed: TimelineEvent[] = [];
     const dir = solutionOf('02');
-    const running = checkLesson(lesson('02'), dir, controller.signal, (e) => {
+    const running = checkLesson(lesson('02'), dir, { signal: controller.signal, onEvent: (e) => {
       streamed.push(e);
       // Cancel once both workers have answered: the run is mid-check, with a tree to clean up.
       if (e.kind === 'request' && e.pid !== undefined && new Set(streamed.flatMap((x) => (x.kind === 'request' && x.pid !== undefined ? [x.pid] : []))).size >= 2) controller.abort();
-    });
+    } });
     const r = finish(await running, streamed, dir);
     expect(r.stoppedEarly).toBe('cancelled');
     expect(r.streamed).toEqual(r.events);

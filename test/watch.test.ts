@@ -83,7 +83,7 @@ describe('the watch loop', () => {
     const signals: AbortSignal[] = [];
     let firstEnded = false;
     let secondStartedAfterFirstEnded: boolean | undefined;
-    const { loop, events, out } = makeLoop((lesson, _dir, signal) => {
+    const { loop, events, out } = makeLoop((lesson, _dir, { signal }) => {
       signals.push(signal);
       if (signals.length === 1) {
         // A long check that only ends when cancelled (the real one then kills its processes).
@@ -127,7 +127,7 @@ describe('the watch loop', () => {
       live,
       print: () => {},
       runAtStart: false,
-      check: async (lesson, _dir, _signal, onEvent) => {
+      check: async (lesson, _dir, { onEvent }) => {
         onEvent?.({ atMs: 0, kind: 'expectation', name: 'the first one' });
         onEvent?.({ atMs: 5, kind: 'spawn', pid: 4242, tree: 4242, role: 'program', expectation: 'the first one' });
         seenDuring = events.filter((e) => e.type === 'check-event').length;

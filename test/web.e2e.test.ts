@@ -192,7 +192,7 @@ describe.skipIf(skip)(title, () => {
       .waitFor({ timeout: 60_000 })
       .then(() => (liveSeen = true), () => {});
     bus.emit({ type: 'check-started', lesson: l.id });
-    const result = await checkLesson(l, solutionOf('02'), undefined, (event) => bus.emit({ type: 'check-event', lesson: l.id, event }));
+    const result = await checkLesson(l, solutionOf('02'), { onEvent: (event) => bus.emit({ type: 'check-event', lesson: l.id, event }) });
     await watching;
     bus.emit({ type: 'check-finished', result });
     expect(result.ok, JSON.stringify(result.expectations)).toBe(true);

@@ -65,13 +65,23 @@ export function defineCheck(def: CheckDefinition): CheckDefinition {
 /** Stops the run after a fatal expectation; already recorded. */
 class Stop extends Error {}
 
+export interface RunOptions {
+  /** Aborting it cancels the run (watch mode saw a newer save): its processes are killed. */
+  readonly signal?: AbortSignal;
+  /** Each timeline event as it happens, in order (for a live view); `result.timeline` has them all. */
+  readonly onEvent?: (e: TimelineEvent) => void;
+  /**
+   * End the run once an expectation for which this is true has its verdict (the test suite: a
+   * wrong variant's named ✗ is all it asserts). Expectations still running then are not recorded.
+   */
+  readonly stopWhen?: (e: Expectation) => boolean;
+}
+
 export async function runCheck(
   lesson: { readonly id: string; readonly title: string },
   def: CheckDefinition,
   dir: string,
-  signal?: AbortSignal,
-  /** Each timeline event as it happens, in order (for a live view); `result.timeline` has them all. */
-  onEvent?: (e: TimelineEvent) => void,
+  { signal, onEvent, stopWhen }: RunOptions = {},
 ): Promise<CheckResult> {
   const started = performance.now();
   const timeline = new Timeline(started, onEvent);
@@ -82,15 +92,22 @@ export async function runCheck(
   let stoppedEarly: string | undefined;
   let typechecked: Promise<string> | undefined;
   let timedOut = false; // timed out or cancelled: expectations still running are not recorded
+  let reached: string | undefined; // the expectation `stopWhen` waited for, once it has its verdict
   const fromCwd = relative(process.cwd(), dir);
   const shownDir = fromCwd === '' ? '.' : fromCwd.startsWith('..') ? dir : fromCwd;
   const original = dir;
   dir = runnableCopy(dir);
 
   const record = (e: Omit<Expectation, 'durationMs'>, since: number): void => {
-    if (timedOut) return;
-    expectations.push({ ...e, durationMs: Math.round(performance.now() - since) });
+    if (timedOut || reached !== undefined) return;
+    const done: Expectation = { ...e, durationMs: Math.round(performance.now() - since) };
+    expectations.push(done);
     timeline.expectationEnded(e.name, e.ok);
+    if (stopWhen?.(done)) reached = e.name;
+  };
+  /** After a verdict: go on, or end the run here when it was the one `stopWhen` waited for. */
+  const goOn = (): void => {
+    if (reached !== undefined) throw new Stop();
   };
 
   const dead = (): Program | undefined => programs.find((p) => p.exit !== undefined);
@@ -99,13 +116,14 @@ export async function runCheck(
     dir,
     shownDir,
     async expect<T>(name: string, hint: string, body: () => Promise<T>): Promise<T | undefined> {
-      if (timedOut) throw new Stop();
+      if (timedOut || reached !== undefined) throw new Stop();
       const since = performance.now();
       current = name;
       timeline.expectationStarted(name);
       try {
         const value = await body();
         record({ name, ok: true }, since);
+        goOn();
         return value;
       } catch (err) {
         if (err instanceof Stop) {
@@ -114,6 +132,7 @@ export async function runCheck(
         }
         if (err instanceof Unmet) {
           record({ name, ok: false, ...err.outcome, hint: err.outcome.hint ?? hint }, since);
+          goOn();
           return undefined;
         }
         if (err instanceof Fatal) {
@@ -130,6 +149,7 @@ export async function runCheck(
         }
         if (err instanceof RequestFailed) {
           record({ name, ok: false, expected: name, seen: err.message, hint }, since);
+          goOn();
           return undefined;
         }
         // A bug in the check itself: say so rather than blame the learner.
@@ -149,6 +169,8 @@ export async function runCheck(
       // The workshop's own NODE_OPTIONS mean nothing to the learner's program; a check may set its own.
       const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: undefined, PORT: String(port), ...opts.env };
       for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+      // A branch still running beside a verdict that ended the run starts nothing the clean-up would miss.
+      if (timedOut || reached !== undefined) throw new Stop();
       const program = new Program({ cwd: dir, entry, env });
       programs.push(program);
       return program;
@@ -209,6 +231,10 @@ export async function runCheck(
   );
   const how = await Promise.race([run, timeout, cancelled]);
   clearTimeout(timer);
+  if (reached !== undefined) {
+    stoppedEarly ??= `stopped after "${reached}", as the caller asked`;
+    timeline.clearRunning(); // expectations that were running beside it have no verdict
+  }
   if (how === 'cancelled') {
     timedOut = true; // no more recording
     stoppedEarly = 'cancelled';

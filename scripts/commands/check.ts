@@ -29,7 +29,7 @@ export const check = defineCommand({
     // --json keeps stdout for the JSON alone: no live output there.
     const live = values.json ? undefined : liveStatus();
     live?.start(lesson.id);
-    const result = await checkLesson(lesson, dir, undefined, live && ((e) => live.event(e))).finally(() => live?.stop());
+    const result = await checkLesson(lesson, dir, live ? { onEvent: (e) => live.event(e) } : {}).finally(() => live?.stop());
     if (result.ok && target.ownFolder) ws.pass(lesson);
     if (values.json) {
       console.log(JSON.stringify(result, null, 2));

@@ -1,8 +1,9 @@
 // For maintainers: run one lesson's check N times on a folder and count verdicts, to prove a check
-// is not flaky. npm run repeat -- <lesson> [--solution | --dir <folder>] [--times 20]
-// Each run prints its verdict, its time and the first expectation that failed; the end tallies
-// those first failures. A wrong variant's `// fails: <expectation>` line (in any of its files) is what
-// the test suite asserts, so the tally also says in how many runs the first ✗ was that one.
+// is not flaky. npm run repeat -- <lesson> [--solution | --dir <folder>] [--times 20] [--full]
+// Each run prints its verdict, its time and the first expectation that failed (the run ends there
+// unless --full asks for the rest); the end tallies those first failures. A wrong variant's
+// `// fails: <expectation>` line (in any of its files) is what the test suite asserts, so the tally
+// also says in how many runs the first ✗ was that one.
 import { checkLesson } from '../../checks/lib/runner.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -11,8 +12,8 @@ import { variantVerdict } from '../variant-notes.ts';
 
 export const repeat = defineCommand({
   name: 'repeat',
-  usage: 'npm run repeat -- <lesson> [--solution | --dir <folder>] [--times 20]',
-  options: { ...folderOptions, times: { type: 'string', default: '20' } },
+  usage: 'npm run repeat -- <lesson> [--solution | --dir <folder>] [--times 20] [--full]',
+  options: { ...folderOptions, times: { type: 'string', default: '20' }, full: { type: 'boolean', default: false } },
   positionals: 1,
   async run({ values, positionals }, { ws }) {
     const times = Number(values.times);
@@ -27,7 +28,8 @@ export const repeat = defineCommand({
     let passed = 0;
     let atNamed = 0;
     for (let i = 1; i <= times; i++) {
-      const r = await checkLesson(target.lesson, target.dir);
+      // Only the first ✗ is counted: a run ends there, unless --full asks for every expectation.
+      const r = await checkLesson(target.lesson, target.dir, values.full ? {} : { stopWhen: (e) => !e.ok });
       durations.push(r.durationMs);
       if (r.ok) passed++;
       const failed = r.expectations.find((e) => !e.ok);

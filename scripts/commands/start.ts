@@ -63,7 +63,7 @@ async function once(ws: Workshop): Promise<number> {
   console.log(`\n${formatWhere(ws, lesson)}\n\nChecking ${lesson.id}: ${why(ws, lesson, false)}…\n`);
   const live = liveStatus(); // in CI logs: a line as each expectation starts
   live.start(lesson.id);
-  const result = await checkLesson(lesson, ws.learnerDir(lesson), undefined, (e) => live.event(e)).finally(() => live.stop());
+  const result = await checkLesson(lesson, ws.learnerDir(lesson), { onEvent: (e) => live.event(e) }).finally(() => live.stop());
   console.log(formatResult(result));
   if (result.ok) {
     ws.pass(lesson);
