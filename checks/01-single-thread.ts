@@ -65,13 +65,21 @@ export default defineCheck({
     });
 
     await t.expect(`fib(${n + 3}) costs about 1.6³ ≈ 4× the CPU time of fib(${n})`, 'The work must grow with n the way fib does: two recursive calls per call, no memo, no loop until the clock says so.', async () => {
+      // Three pairs, taken in turn, compared by their medians: a loop that spins until the clock says
+      // so burns whatever CPU share a busy machine gives it, which can differ 4× from one request to
+      // the next; fib's CPU time doesn't. Interleaved, both medians see the same share.
+      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1] ?? 0;
       let seen = '';
       for (let attempt = 0; attempt < 2; attempt++) {
-        const small = await measure(app, n);
-        const big = await measure(app, n + 3);
-        const ratio = big.cpu / Math.max(small.cpu, 1);
+        const small: number[] = [];
+        const big: number[] = [];
+        for (let pair = 0; pair < 3; pair++) {
+          small.push((await measure(app, n)).cpu);
+          big.push((await measure(app, n + 3)).cpu);
+        }
+        const ratio = median(big) / Math.max(median(small), 1);
         if (ratio >= 2.2 && ratio <= 10) return;
-        seen = `fib(${n}) burned ${small.cpu} ms of CPU, fib(${n + 3}) ${big.cpu} ms: ${ratio.toFixed(1)}×`;
+        seen = `fib(${n}) burned ${small.join(', ')} ms of CPU, fib(${n + 3}) ${big.join(', ')} ms: ${ratio.toFixed(1)}× (medians)`;
       }
       unmet('a ratio between 2.2 and 10 (about 4.2)', seen);
     });

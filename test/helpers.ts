@@ -1,6 +1,6 @@
 // Shared by the tests: run a lesson's check on a folder, and prove nothing was left running.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { variantVerdict } from '../scripts/variant-notes.ts';
+import { materialize, variantsDir, variantVerdict } from '../scripts/variants.ts';
 import { join } from 'node:path';
 import { findLesson, type Lesson } from '../course.ts';
 import { formatResult } from '../scripts/views/result.ts';
@@ -8,7 +8,7 @@ import { openWorkshop } from '../scripts/workshop.ts';
 import { listProcesses } from '../checks/lib/index.ts';
 import { checkLesson, root, survivors, type CheckResult, type RunOptions } from '../checks/lib/runner.ts';
 
-export const variantsDir = join(root, 'test', 'variants');
+export { variantsDir };
 
 export function lesson(ref: string): Lesson {
   const found = findLesson(ref);
@@ -21,8 +21,13 @@ export function lesson(ref: string): Lesson {
  * and so do the processes it left behind (there must be none).
  */
 export async function check(ref: string, dir: string, options: RunOptions = {}): Promise<CheckResult & { readonly text: string; readonly leftovers: number[] }> {
-  const result = await checkLesson(lesson(ref), dir, options);
-  return { ...result, text: formatResult(result), leftovers: leftovers(dir) };
+  const runnable = materialize(dir, solutionOf(ref)); // a variant kept as a patch runs from a built copy
+  try {
+    const result = await checkLesson(lesson(ref), runnable.dir, options);
+    return { ...result, text: formatResult(result), leftovers: leftovers(runnable.dir) };
+  } finally {
+    runnable.done();
+  }
 }
 
 /**
