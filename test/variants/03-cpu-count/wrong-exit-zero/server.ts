@@ -1,5 +1,5 @@
 // wrong: explains a bad WORKERS, but exits with code 0, so a script or a supervisor thinks it went well.
-// fails: WORKERS=-2 is refused
+// fails: is refused: a message naming WORKERS, a non-zero exit
 import cluster from 'node:cluster';
 import os from 'node:os';
 import express from 'express';
