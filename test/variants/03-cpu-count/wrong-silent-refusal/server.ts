@@ -1,5 +1,5 @@
 // wrong: refuses a bad WORKERS with exit code 1 but says nothing: the user can't tell why.
-// fails: WORKERS=abc is refused
+// fails: is refused: a message naming WORKERS, a non-zero exit
 import cluster from 'node:cluster';
 import os from 'node:os';
 import express from 'express';
