@@ -1,7 +1,8 @@
-// npm run bench-checks [-- --runs 5] [--lessons 1,3,4] [--cli] [--label name] [--out file.json]
+// npm run bench-checks [-- --runs 5] [--lessons 1,3,4] [--starter] [--cli] [--label name] [--out file.json]
 // npm run bench-checks -- --compare a.json b.json …
-// How long a learner waits for a verdict: each lesson's check on its solution, N runs, interleaved
-// across lessons, on the running Node. Prints per lesson the median and range (min–max) of the time
+// How long a learner waits for a verdict: each lesson's check on its solution (or, with --starter,
+// on the untouched starter: a wrong program's verdict), N runs, interleaved across lessons, on the
+// running Node. Prints per lesson the median and range (min–max) of the time
 // to a verdict and the slowest expectations (where the time goes); --out keeps the numbers so two
 // Nodes or two commits can be put side by side with --compare.
 import { spawnSync } from 'node:child_process';
@@ -21,9 +22,9 @@ function commit(): string {
 }
 
 /** One verdict through the whole command, as the learner types it (runner start included). */
-function cliRun(lesson: Lesson): { ms: number; ok: boolean } {
+function cliRun(lesson: Lesson, dir: string): { ms: number; ok: boolean } {
   const started = performance.now();
-  const r = spawnSync(process.execPath, [...process.execArgv, join(root, 'scripts', 'cli.ts'), 'check', lesson.id, '--solution', '--json'], {
+  const r = spawnSync(process.execPath, [...process.execArgv, join(root, 'scripts', 'cli.ts'), 'check', lesson.id, '--dir', dir, '--json'], {
     cwd: root,
     encoding: 'utf8',
     timeout: 180_000,
@@ -34,11 +35,12 @@ function cliRun(lesson: Lesson): { ms: number; ok: boolean } {
 
 export const benchChecks = defineCommand({
   name: 'bench-checks',
-  usage: 'npm run bench-checks [-- --runs N] [--lessons 1,3] [--cli] [--label x] [--out file.json] | -- --compare a.json b.json …',
+  usage: 'npm run bench-checks [-- --runs N] [--lessons 1,3] [--starter] [--cli] [--label x] [--out file.json] | -- --compare a.json b.json …',
   options: {
     runs: { type: 'string', default: '5' },
     lessons: { type: 'string' },
     cli: { type: 'boolean' },
+    starter: { type: 'boolean' },
     out: { type: 'string' },
     compare: { type: 'boolean' },
     tables: { type: 'boolean' },
@@ -66,7 +68,7 @@ export const benchChecks = defineCommand({
     const rec: BenchRecord = {
       node: process.version,
       runtime: runtimeLabel(),
-      commit: values.label ?? commit(),
+      commit: values.label ?? (values.starter ? `${commit()} starter` : commit()),
       mode: values.cli ? 'cli' : 'in-process',
       runs,
       loadBefore: loadavg()[0] ?? 0,
@@ -78,19 +80,21 @@ export const benchChecks = defineCommand({
         const slot = rec.lessons[i];
         if (!slot) continue;
         let ms: number;
-        let ok: boolean;
+        let ok: boolean; // the verdict it should get: a pass on the solution, a fail on the starter
+        const dir = values.starter ? ws.starterDir(lesson) : ws.solutionDir(lesson);
         if (values.cli) {
-          ({ ms, ok } = cliRun(lesson));
+          ({ ms, ok } = cliRun(lesson, dir));
         } else {
-          const r = await checkLesson(lesson, ws.solutionDir(lesson));
+          const r = await checkLesson(lesson, dir);
           ms = r.durationMs;
           ok = r.ok;
           for (const e of r.expectations) (slot.expectations[e.name] ??= []).push(e.durationMs);
           for (const e of r.expectations) if (!e.ok) ((slot as { failed?: string[] }).failed ??= []).push(e.name);
         }
+        if (values.starter) ok = !ok;
         slot.ms.push(Math.round(ms));
         if (ok) (slot as { passed: number }).passed++;
-        const why = ok ? '' : ` (FAILED${slot.failed?.length ? `: ${slot.failed.at(-1)}` : ''})`;
+        const why = ok ? '' : values.starter ? ' (PASSED: an untouched starter must fail)' : ` (FAILED${slot.failed?.length ? `: ${slot.failed.at(-1)}` : ''})`;
         process.stderr.write(`round ${round}/${runs} ${lesson.id}: ${sec(ms)} s${why}\n`);
       }
     }
