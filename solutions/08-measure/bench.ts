@@ -1,6 +1,6 @@
 // Lesson 08 — measure it. Start server.ts with 1, 2, … cores and 2 × cores workers, load each one
 // with autocannon on the CPU-bound route, and print requests/s and latency as a table and bar charts.
-// Run it:  node lessons/08-measure/bench.ts      (about 30 s on 2 cores; Node 22.18+, 24, 26)
+// Run it:  node lessons/08-measure/bench.ts      (about 20 s on 2 cores; Node 22.18+, 24, 26)
 //          node --import tsx lessons/08-measure/bench.ts      (Node 20)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5); // measured load per worker count
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2); // load first, not measured (0 = none)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const N = Number(process.env.BENCH_N ?? 25); // fib(25): about 1 ms of CPU per request
 const OUT = process.env.BENCH_OUT; // where to write the JSON result, if set
@@ -150,7 +149,6 @@ for (const workers of workerCounts()) {
   process.stdout.write(`WORKERS=${workers}: starting… `);
   const server = await startServer(workers);
   try {
-    if (WARMUP > 0) await load(server.port, WARMUP);
     rows.push(toRow(workers, await load(server.port, SECONDS)));
   } finally {
     await stopServer(server.child);

@@ -1,5 +1,4 @@
 // wrong: loads GET / (no work at all) instead of the CPU-bound /work route. (see bench.ts; this server is the given one)
-// fails: request counts match
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import express from 'express';

@@ -1,4 +1,5 @@
 // wrong: measures one worker and extrapolates the rest (× workers) instead of measuring them.
+// fails: request counts match
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -7,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5); // measured load per worker count
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2); // load first, not measured (0 = none)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const N = Number(process.env.BENCH_N ?? 25); // fib(25): about 1 ms of CPU per request
 const OUT = process.env.BENCH_OUT; // where to write the JSON result, if set
@@ -134,7 +134,6 @@ for (const workers of workerCounts()) {
       const k = Math.min(workers, availableParallelism());
       rows.push({ ...first, workers, sent: first.sent * k, completed: first.completed * k, reqPerSec: first.reqPerSec * k });
     } else {
-      if (WARMUP > 0) await load(server.port, WARMUP);
       rows.push(toRow(workers, await load(server.port, SECONDS)));
     }
   } finally {

@@ -1,5 +1,4 @@
 // wrong: measures one worker and extrapolates the rest (× workers) instead of measuring them. (see bench.ts; this server is the given one)
-// fails: request counts match
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import express from 'express';

@@ -1,5 +1,4 @@
 // wrong: measures 1 … cores workers and never 2 × cores. (see bench.ts; this server is the given one)
-// fails: it starts the server with WORKERS
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import express from 'express';

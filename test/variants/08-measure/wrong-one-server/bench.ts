@@ -1,4 +1,5 @@
 // wrong: starts one server with every core and loads it once per "worker count", changing only the label.
+// fails: it starts the server with WORKERS
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -7,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5); // measured load per worker count
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2); // load first, not measured (0 = none)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const N = Number(process.env.BENCH_N ?? 25); // fib(25): about 1 ms of CPU per request
 const OUT = process.env.BENCH_OUT; // where to write the JSON result, if set
@@ -127,7 +127,6 @@ function printChart(title: string, rows: readonly Row[], value: (r: Row) => numb
 const rows: Row[] = [];
 const server = await startServer(availableParallelism());
 for (const workers of workerCounts()) {
-  if (WARMUP > 0) await load(server.port, WARMUP);
   rows.push(toRow(workers, await load(server.port, SECONDS)));
   console.log(`WORKERS=${workers}: ${Math.round(rows.at(-1)?.reqPerSec ?? 0)} req/s`);
 }

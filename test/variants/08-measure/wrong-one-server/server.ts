@@ -1,5 +1,4 @@
 // wrong: starts one server with every core and loads it once per "worker count", changing only the label. (see bench.ts; this server is the given one)
-// fails: it starts the server with WORKERS
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import express from 'express';

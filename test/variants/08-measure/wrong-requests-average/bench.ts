@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5); // measured load per worker count
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2); // load first, not measured (0 = none)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const N = Number(process.env.BENCH_N ?? 25); // fib(25): about 1 ms of CPU per request
 const OUT = process.env.BENCH_OUT; // where to write the JSON result, if set
@@ -148,7 +147,6 @@ for (const workers of workerCounts()) {
   process.stdout.write(`WORKERS=${workers}: starting… `);
   const server = await startServer(workers);
   try {
-    if (WARMUP > 0) await load(server.port, WARMUP);
     rows.push(toRow(workers, await load(server.port, SECONDS)));
   } finally {
     await stopServer(server.child);
