@@ -8,7 +8,7 @@
 // so a cluster that deals out connections in turn sends a session's second request to another
 // worker every time: no luck is needed to see the 400.
 import { io, type Socket } from 'socket.io-client';
-import { defineCheck, describeReply, quote, exposedAddresses, Fatal, LOOPBACK_HINT, pidOf, sleep, unmet, type App, type Reply } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, quote, exposedAddresses, Fatal, loopState, LOOPBACK_HINT, pidOf, procState, sleep, unmet, type App, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 /**
@@ -37,6 +37,15 @@ const DUPLICATE_MS = 400;
 const FORK_MS = 8000;
 /** A replacement loads node, tsx and socket.io before it takes clients: 16 s seen on a very busy machine. */
 const REPLACE_MS = 45_000;
+/**
+ * A process that sleeps in its event loop with its CPU time still this long has loaded its code.
+ * The clients of a killed worker wait for that before they reconnect: sticky gives every new
+ * session to the empty replacement, and a connection handed to it while it still loads is lost
+ * (the client gives up after CONNECT_TIMEOUT_MS: 10 s more to a verdict on Node 20).
+ */
+const SETTLE_MS = 300;
+/** … and they wait at most this long for it. */
+const SETTLE_BOUND_MS = 20_000;
 
 const HINT_STICKY =
   "Every request of a session must reach the worker that opened it. Let the primary own the port and route by session: setupMaster(httpServer) from @socket.io/sticky in the primary (then httpServer.listen(PORT, '127.0.0.1')), setupWorker(io) in the workers instead of listen().";
@@ -44,6 +53,8 @@ const HINT_ADAPTER =
   "io.emit() reaches the clients of this worker only. io.adapter(createAdapter()) from @socket.io/cluster-adapter in each worker, and setupPrimary() in the primary, which relays every broadcast to the other workers.";
 const HINT_READY =
   "Workers answer GET / with {\"pid\": process.pid}. With @socket.io/sticky the primary listens on PORT (host '127.0.0.1') and hands each connection to a worker; the workers call setupWorker(io) and never listen; and sticky's Buffers need cluster.setupPrimary({ serialization: 'advanced' }) before the first fork.";
+const HINT_SERIALIZATION =
+  "@socket.io/sticky's primary sends each connection's first bytes to a worker as a Buffer; over the default JSON IPC channel it arrives as {\"type\": \"Buffer\", \"data\": [...]}, the worker's socket fails on it and the connection closes. cluster.setupPrimary({ serialization: 'advanced' }) before the first fork.";
 const HINT_TRANSPORTS =
   "Accept the default transports (long-polling first, then WebSocket): leave transports out of new Server(…). WebSocket only is the clients' choice, io(url, { transports: ['websocket'] }); a server that refuses polling refuses every default client.";
 const HINT_EMIT = "On 'say', emit 'said' to everyone, the sender included: io.emit('said', { text, from: process.pid }). socket.emit answers the sender only; socket.broadcast.emit leaves the sender out.";
@@ -156,19 +167,45 @@ async function allReady(clients: readonly Client[], app: App, ms: number): Promi
     const lagging = clients.filter((c) => !c.ready);
     if (lagging.length === 0 || Date.now() >= deadline) return lagging;
     // A refused session will not heal, nor a failed upgrade: no need to wait for the deadline.
-    if (clients.some((c) => c.refusals.length > 0) && Date.now() >= deadline - ms + 3000) return lagging;
+    if (clients.some((c) => c.refusals.length > 0)) return lagging;
     if (lagging.some((c) => c.upgradeFailed && c.socket.connected && c.refusals.length === 0)) return lagging;
     if (lagging.some((c) => c.socket.connected && c.greetedAt !== c.connections && Date.now() - c.connectedAt > HELLO_MS)) return lagging;
     await sleep(25);
   }
 }
 
-/** Say `text` from `sender`, wait until every client heard it (or DELIVER_MS), then a little more. */
-async function sayAndListen(clients: readonly Client[], sender: Client, text: string): Promise<void> {
-  sender.socket.emit('say', text);
+/** Each sender says its text; wait until every client heard them all (or DELIVER_MS), then a little more. */
+async function sayAndListen(clients: readonly Client[], says: readonly { readonly sender: Client; readonly text: string }[]): Promise<void> {
+  for (const { sender, text } of says) sender.socket.emit('say', text);
   const deadline = Date.now() + DELIVER_MS;
-  while (Date.now() < deadline && clients.some((c) => c.saidTimes(text).length === 0)) await sleep(20);
+  while (Date.now() < deadline && says.some(({ text }) => clients.some((c) => c.saidTimes(text).length === 0))) await sleep(20);
   await sleep(DUPLICATE_MS);
+}
+
+/**
+ * Until each of `pids` has loaded its code (asleep in its event loop, its CPU time, all threads
+ * counted, unchanged for SETTLE_MS), or `ms` pass. At once where /proc cannot tell.
+ */
+async function settled(pids: readonly number[], ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  const still = new Map<number, { cpu: number; since: number }>();
+  while (Date.now() < deadline) {
+    let all = true;
+    for (const pid of pids) {
+      // undefined: gone (nothing to wait for), or no /proc here (nothing to tell).
+      if (procState(pid) === undefined) continue;
+      const asleep = loopState(pid)?.asleep === true; // undefined while it runs
+      const cpu = cpuTimeMs(pid) ?? -1;
+      const now = Date.now();
+      const seen = still.get(pid);
+      if (!asleep || seen?.cpu !== cpu) {
+        still.set(pid, { cpu, since: now });
+        all = false;
+      } else if (now - seen.since < SETTLE_MS) all = false;
+    }
+    if (all) return;
+    await sleep(50);
+  }
 }
 
 /** What went wrong with one `say`, or undefined: each client heard it once, from the sender's worker. */
@@ -193,7 +230,8 @@ export default defineCheck({
   async run(t) {
     // @socket.io/sticky's primary accepts connections at once and may hand the first ones to a
     // worker still loading its code, where they are lost: a few unanswered GET / are no verdict.
-    const app = await t.start({ env: { WORKERS: String(WORKERS) }, readyMs: 45_000, hungAfter: 10, readyHint: HINT_READY });
+    // A connection closed at once, again and again, is no start: say why instead of waiting 45 s.
+    const app = await t.start({ env: { WORKERS: String(WORKERS) }, readyMs: 45_000, hungAfter: 10, readyHint: HINT_READY, closed: { after: 5, hint: HINT_SERIALIZATION } });
     const clients: Client[] = [];
     t.defer(() => {
       for (const c of clients) c.socket.close();
@@ -299,9 +337,9 @@ export default defineCheck({
       'a message said by a client reaches every client on every worker exactly once, as said {text, from: the pid of the sender\'s worker}',
       HINT_ADAPTER,
       async () => {
-        for (const [i, sender] of senders.entries()) {
-          const text = `hello from client ${sender.n}, #${i + 1}`;
-          await sayAndListen(clients, sender, text);
+        const says = senders.map((sender, i) => ({ sender, text: `hello from client ${sender.n}, #${i + 1}` }));
+        await sayAndListen(clients, says);
+        for (const { sender, text } of says) {
           const wrong = delivery(clients, sender, text);
           if (!wrong) continue;
           const local = clients.filter((c) => c.pid === sender.pid);
@@ -328,19 +366,34 @@ export default defineCheck({
         const before = app.workers();
         const victim = senders.map((c) => c.pid).find((p) => p !== undefined && before.includes(p));
         if (victim === undefined) unmet('a worker with clients, to kill', `no client is on one of the primary's workers (${before.join(', ') || 'none'})`, 'Only the workers run Socket.IO; the primary routes connections.');
-        process.kill(victim, 'SIGKILL');
         const orphans = clients.filter((c) => c.hellos.at(-1) === victim);
+        // They come back once the replacement has loaded (see SETTLE_MS), not before.
+        for (const c of orphans) c.socket.io.reconnection(false);
+        process.kill(victim, 'SIGKILL');
         const killedAt = Date.now();
         // The replacement: a new child of the primary, beside the survivors. A fork shows at once
         // (the process exists before it loads any code), so this bound can be short.
         let fresh: number[] = [];
+        let idle: { cpu: number; since: number } | undefined;
         while (Date.now() - killedAt < FORK_MS) {
           if (app.program.exit) throw new Fatal(`the primary ${app.program.exit.signal ? `was killed by ${app.program.exit.signal}` : `exited with code ${app.program.exit.code}`} after a worker died`, app.program.tail(), "The primary must outlive its workers: fork a replacement in cluster.on('exit').");
           fresh = app.workers().filter((p) => !before.includes(p));
           if (fresh.length > 0) break;
+          // None is coming once the primary has reaped the dead worker and sleeps, its CPU time
+          // still, with no timer due before FORK_MS is up (a fork after a delay shows as a timer).
+          const loop = loopState(app.pid);
+          const cpu = cpuTimeMs(app.pid);
+          const left = FORK_MS - (Date.now() - killedAt);
+          const asleep = procState(victim) === undefined && loop?.asleep === true && loop.timerMs !== undefined && (loop.timerMs < 0 || loop.timerMs > left);
+          if (!asleep || cpu === undefined) idle = undefined;
+          else if (idle?.cpu !== cpu) idle = { cpu, since: Date.now() };
+          else if (Date.now() - idle.since >= SETTLE_MS) break;
           await sleep(40);
         }
-        if (fresh.length === 0) unmet(`a new worker within ${FORK_MS / 1000} s of worker ${victim}'s death`, `the primary's workers: ${app.workers().join(', ') || 'none'}`);
+        const waited = idle && fresh.length === 0 ? `; ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the death it sleeps with no timer that could fork one` : '';
+        if (fresh.length === 0) unmet(`a new worker within ${FORK_MS / 1000} s of worker ${victim}'s death`, `the primary's workers: ${app.workers().join(', ') || 'none'}${waited}`);
+        await settled(fresh, SETTLE_BOUND_MS);
+        for (const c of orphans) c.socket.io.reconnection(true);
         // Its clients come back: a new hello, from a live worker, over WebSocket.
         const deadline = killedAt + REPLACE_MS;
         let lagging: Client[] = [];
@@ -348,6 +401,8 @@ export default defineCheck({
           const live = app.workers();
           lagging = clients.filter((c) => !(c.ready && c.pid !== undefined && c.pid !== victim && live.includes(c.pid)));
           if (lagging.length === 0 || Date.now() >= deadline) break;
+          // An orphan whose connection closed while its reconnection was off: it would not try again.
+          for (const c of orphans) if (clients.includes(c) && !c.socket.connected && c.socket.io._readyState === 'closed' && !c.socket.io._reconnecting) c.socket.connect();
           // A client whose upgrade probe failed, or the one forgiven refusal: a new client instead.
           const stuck = lagging.find((c) => (c.socket.connected && c.upgradeFailed !== undefined && c.refusals.length === 0) || (c.refusals.length > 0 && forgiven.length === 0));
           if (stuck) {
@@ -364,7 +419,7 @@ export default defineCheck({
         const sender = orphans[0] ?? clients[0];
         if (!sender) throw new Fatal('no client is connected');
         const text = `after worker ${victim} died`;
-        await sayAndListen(clients, sender, text);
+        await sayAndListen(clients, [{ sender, text }]);
         const wrong = delivery(clients, sender, text);
         if (wrong) unmet(`every client hears said {"text": "${text}", "from": ${sender.pid}} exactly once`, wrong, HINT_ADAPTER);
         const refused = clients.find((c) => c.refusals.length > 0);

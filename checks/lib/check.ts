@@ -29,6 +29,11 @@ export interface StartOptions {
   readonly hungAfter?: number;
   /** The hint when nothing answers or GET / hangs; default: listen on PORT, answer every route. */
   readonly readyHint?: string;
+  /**
+   * Connections closed without an answer, in a row, before that is the verdict, and why it
+   * happens; default: never a verdict (they are retried until readyMs).
+   */
+  readonly closed?: { readonly after: number; readonly hint: string };
 }
 
 export interface CheckContext {
@@ -305,6 +310,7 @@ async function waitUntilAnswering(app: App, entry: string, byHand: string, ready
   const deadline = Date.now() + readyMs;
   let lastPortLook = 0;
   let hung = 0;
+  let closed = 0; // in a row
   for (;;) {
     if (program.exit) {
       const fix = nativeStartFix(program.output);
@@ -315,6 +321,10 @@ async function waitUntilAnswering(app: App, entry: string, byHand: string, ready
       return;
     } catch (err) {
       if (!(err instanceof RequestFailed)) throw err;
+      closed = err.code === 'ECONNRESET' ? closed + 1 : 0;
+      if (opts.closed && closed >= opts.closed.after) {
+        throw new Fatal(`it accepts connections on port ${port}, but closed ${closed} in a row without an answer`, '', opts.closed.hint);
+      }
       // Connected but no answer, three times: it listens and the route hangs. (A first answer can
       // be slow on a busy machine, so one timeout is not a verdict.)
       if (err.code === 'TIMEOUT' && ++hung >= hungAfter) {

@@ -1,7 +1,8 @@
 // The primary runs the Socket.IO server itself (serve() outside the else): it takes the port first,
 // so every worker fails to listen (EADDRINUSE) and one process serves everyone. From a client's
-// side all seems well: one process needs no sticky sessions and no adapter.
-// fails: each hello names a worker
+// side all seems well: one process needs no sticky sessions and no adapter. GET / is the first to
+// tell: the primary answers it with its own pid (and then every hello names the primary).
+// fails: GET / answers JSON {"pid"} with the pid of one of the workers
 import cluster from 'node:cluster';
 import http from 'node:http';
 import os from 'node:os';
