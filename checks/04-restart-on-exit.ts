@@ -5,7 +5,7 @@
 // run beside the serving one: they mostly wait, and a learner waits for the verdict.
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-import { childrenWithZombies as procChildren, defineCheck, describeReply, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { defineCheck, describeReply, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** The worker the check kills has been answering at least this long: a stable one (the contract's 1 s, plus room). */
 const STABLE_MS = 1200;
@@ -84,9 +84,6 @@ async function replacement(app: App, before: readonly number[], since: number): 
 /** Reaped by its parent: no longer even a zombie. The primary's 'exit' event has fired by then. */
 const reaped = (pid: number): boolean => (existsSync('/proc/self') ? !existsSync(`/proc/${pid}`) : !isAlive(pid));
 
-/** The children of `pid`, zombies included: /proc's lists, one read a thread; elsewhere ps (no zombies). */
-const childrenWithZombies = (pid: number, fallback: () => number[]): number[] => procChildren(pid) ?? fallback();
-
 /**
  * Half a request on its own connection: the worker that took it cannot finish server.close()
  * until the check lets go, so on SIGTERM its exit comes apart from the others' (a program that
@@ -162,7 +159,7 @@ interface Tries {
   /** SIGTERM sent while no worker was alive and a try was due only later (proven, see watchTries). */
   readonly term?: { readonly forked: number[]; readonly ms: number; readonly after: number };
   /** Why the watch ended without that SIGTERM. */
-  readonly ended: 'term' | 'exited' | 'too many forks' | 'deadline';
+  readonly ended: 'term' | 'exited' | 'too many forks' | 'never waits' | 'deadline';
 }
 
 /**
@@ -180,15 +177,11 @@ interface Tries {
  * gives another chance; only a program that never waits has none (judged as a ✗).
  */
 async function watchTries(t: CheckContext): Promise<Tries> {
-  const program = await t.spawn({ env: { WORKERS: '1', CRASH_ON_START: '1' } });
+  const app = await t.spawnApp({ env: { WORKERS: '1', CRASH_ON_START: '1' } });
+  const program = app.program;
   const started = performance.now();
-  const helper = new Map<number, boolean>();
-  const workersOf = (pids: number[]): number[] =>
-    pids.filter((pid) => {
-      if (!helper.has(pid)) helper.set(pid, isToolchainHelper(pid));
-      return !helper.get(pid);
-    });
-  const present = (): number[] => workersOf(childrenWithZombies(program.pid, () => program.children()));
+  // Zombies too: a worker is dead for the primary only once it has reaped it (its 'exit' has run).
+  const present = (): number[] => app.workers({ zombies: true });
   const forks = new Set<number>();
   const waits: Wait[] = [];
   let prev: number[] = [];
@@ -230,6 +223,8 @@ async function watchTries(t: CheckContext): Promise<Tries> {
     }
     prev = kids;
     if (forks.size > MAX_UNSTABLE + 1) return done('too many forks'); // a fork bomb: stop it now
+    // Three times a new try at once, seen plainly: both expectations are settled, and more tries only burn CPU.
+    if (neverWaits(waits)) return done('never waits');
     const alive = kids.filter((pid) => procState(pid) !== 'Z');
     if (alive.length > 0) lastAlive = now;
     // The worker whose death opens the wait for SIGTERM: stop the primary until it has died, so its
@@ -343,7 +338,7 @@ function growthPair(waits: readonly Wait[]): { readonly first: number; readonly 
 }
 
 /** Seen plainly (the check looking all along): a new try within a few ms of each death, three times, no timer. */
-const neverWaits = (r: Tries): boolean => r.waits.filter((w) => w.timerMs === undefined && w.ms !== undefined && w.ms < GROWTH_SEEN_MS).length >= TERM_AFTER;
+const neverWaits = (waits: readonly Wait[]): boolean => waits.filter((w) => w.timerMs === undefined && w.ms !== undefined && w.ms < GROWTH_SEEN_MS).length >= TERM_AFTER;
 
 /** The primary sleeps with no timer due (none, or one more than 5 s away): nothing it runs will fork or exit soon. */
 const idleForGood = (pid: number): boolean => {
@@ -529,33 +524,38 @@ export default defineCheck({
   timeoutMs: 180_000,
   async run(t) {
     const launched = performance.now();
-    const app = await t.start({ env: { WORKERS: String(WORKERS), CRASH_ON_START: undefined }, readyMs: 30_000 });
-    const startMs = performance.now() - launched;
-
-    // The bad-deploy and refusal programs start now and run beside the serving one. A refusal is a
-    // primary's start alone: three times this program's start (at least 3 s) is plenty.
-    const refusals = Promise.all(INVALID.map((value) => watchRefusal(t, value, () => Math.max(3000, 3 * startMs))));
+    const starting = t.start({ env: { WORKERS: String(WORKERS), CRASH_ON_START: undefined }, readyMs: 30_000 });
+    // The reset and bad-deploy copies start with it and run beside it: they mostly wait (back-offs,
+    // the 1.2 s of a stable worker), and the verdict waits for the last of them, not for their CPU.
     const resetDone = (async (): Promise<Reset> => {
       let r = await watchReset(t);
       for (let copy = 2; r.unsure && copy <= 3; copy++) r = await watchReset(t);
       return r;
     })();
     const loopDone = t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1' } }).then(watchCrashLoop);
-    // A moment that could not be made certain (a busy machine) gets one more copy.
-    // More copies, within TRIES_MS, until one gives both (a busy machine can keep the check from
-    // looking often enough); none once a copy has settled it otherwise: it never stopped forking,
-    // it gave up too early, or it plainly forked again at once, three times.
+    // More copies, within TRIES_MS, until one gives both a certain SIGTERM moment and a measured
+    // pair of waits (a busy machine can keep the check from looking often enough); none once a
+    // copy has settled it otherwise: it never stopped forking, it gave up too early, or it plainly
+    // forked again at once, three times.
     const triesDone = (async (): Promise<Tries[]> => {
       const all: Tries[] = [];
       const since = performance.now();
       for (;;) {
         const r = await watchTries(t);
         all.push(r);
-        const settled = r.ended === 'too many forks' || r.deaths < TERM_AFTER || (r.term !== undefined && growthPair(r.waits) !== undefined) || neverWaits(r);
+        const settled = r.ended === 'too many forks' || r.ended === 'never waits' || r.deaths < TERM_AFTER || (r.term !== undefined && growthPair(r.waits) !== undefined);
         // At least two copies: at a load of 100 one copy alone (tsx, Node 20) took 40 s.
         if (settled || (performance.now() - since > TRIES_MS && all.length >= 2) || performance.now() - since > 2.5 * TRIES_MS || all.length >= 6) return all;
       }
     })();
+    // Awaited only after the serving program's steps; a check that ends before (the program does
+    // not start) stops these copies, and what they say then goes nowhere.
+    for (const copy of [resetDone, loopDone, triesDone]) void copy.catch(() => {});
+    const app = await starting;
+    const startMs = performance.now() - launched;
+
+    // A refusal is a primary's start alone: three times this program's start (at least 3 s) is plenty.
+    const refusals = Promise.all(INVALID.map((value) => watchRefusal(t, value, () => Math.max(3000, 3 * startMs))));
 
     const serving = async (): Promise<void> => {
       const originals = await t.expect(`with WORKERS=${WORKERS}, ${WORKERS} workers answer GET /`, 'Keep lesson 03: fork Number(process.env.WORKERS) workers, each answering {"pid": process.pid}.', async () => {
@@ -764,7 +764,7 @@ export default defineCheck({
               ? 'it never stopped forking'
               : !tries.some((r) => r.deaths >= TERM_AFTER)
                 ? `it gave up after ${last?.deaths ?? 0} worker deaths, before the check's SIGTERM after the ${TERM_AFTER}rd; the contract says ${MAX_UNSTABLE} in a row, not fewer`
-                : tries.some(neverWaits)
+                : tries.some((r) => neverWaits(r.waits))
                 ? `there was none: after each death it forked again within a few ms (${tries.length} cop${tries.length === 1 ? 'y' : 'ies'} watched)`
                 : `the check could not catch one in ${tries.length} copies (the machine may be very busy): the longest wait seen was ${longest} ms`,
             'Wait before each new try (setTimeout), longer each time; on SIGTERM exit at once when no worker is alive.',
