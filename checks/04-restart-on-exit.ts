@@ -404,6 +404,8 @@ interface Reset {
   readonly failed?: string;
   /** The check could not keep its own timing (a very busy machine): judged on another copy. */
   readonly unsure?: boolean;
+  /** It forked no more after this many unstable deaths in a row, fewer than MAX_UNSTABLE (before the stable one). */
+  readonly gaveUpAfter?: number;
 }
 
 /**
@@ -418,10 +420,10 @@ async function watchReset(t: CheckContext): Promise<Reset> {
   const known = new Set<number>();
   const story: string[] = [];
   let unsure = false;
-  const fail = async (why: string): Promise<Reset> => {
+  const fail = async (why: string, gaveUpAfter?: number): Promise<Reset> => {
     const said = app.program.tail(4);
     if (!app.exit) await app.program.stop(200);
-    return { app, failed: `${story.join(', ')}; then ${why}. Its last output:\n${said}`, ...(unsure ? { unsure } : {}) };
+    return { app, failed: `${story.join(', ')}; then ${why}. Its last output:\n${said}`, ...(unsure ? { unsure } : {}), ...(gaveUpAfter === undefined ? {} : { gaveUpAfter }) };
   };
   /** The next worker the primary forks, or why none came. */
   const nextWorker = async (): Promise<number | string> => {
@@ -461,10 +463,10 @@ async function watchReset(t: CheckContext): Promise<Reset> {
   };
   for (let i = 0; i < RESET_BEFORE; i++) {
     const why = await killUnstable();
-    if (why) return fail(why);
+    if (why) return fail(why, i > 0 ? i : undefined); // none at all: not a count given up on
   }
   const stable = await nextWorker();
-  if (typeof stable === 'string') return fail(stable);
+  if (typeof stable === 'string') return fail(stable, RESET_BEFORE);
   const answered = await app.pollPids({ want: 1, keep: (pid) => pid === stable, deadlineMs: REPLACE_MS });
   if (answered.pids.size === 0) return fail(`worker ${stable} never answered GET /${answered.lastError ? ` (${answered.lastError})` : ''}`);
   // The worker told the primary it listens before it answered; once the primary sleeps it has read
@@ -700,10 +702,13 @@ export default defineCheck({
     });
 
     await t.expect(
-      `a stable death resets the count: after ${RESET_BEFORE} unstable deaths, a stable one and one more unstable, the primary still forks`,
+      `the primary forks on after ${RESET_BEFORE} unstable deaths in a row (it gives up at ${MAX_UNSTABLE}, not fewer), and a stable death resets the count: after it and one more unstable death, it still forks`,
       "In cluster.on('exit'): unstableInARow = uptime < 1000 ? unstableInARow + 1 : 0, where uptime counts from the worker's 'listening' (0 if it never listened).",
       async () => {
         const reset = await resetDone;
+        if (reset.gaveUpAfter !== undefined && reset.failed) {
+          unmet(`with WORKERS=1, a new worker after each of the first ${RESET_BEFORE} unstable deaths in a row: it gives up at ${MAX_UNSTABLE}, not fewer`, `it forked no more after ${reset.gaveUpAfter} unstable deaths: ${reset.failed}`, `One bad start or two can be bad luck (a port still held, a database restarting): give up after ${MAX_UNSTABLE} unstable deaths in a row, not fewer.`);
+        }
         if (reset.failed) unmet(`with WORKERS=1, a new worker after each death (the unstable count is 1 after the stable death)`, reset.failed);
       },
     );
