@@ -5,7 +5,7 @@
 // run beside the serving one: they mostly wait, and a learner waits for the verdict.
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-import { defineCheck, describeReply, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { defineCheck, describeReply, loopState, type LoopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** The worker the check kills has been answering at least this long: a stable one (the contract's 1 s, plus room). */
 const STABLE_MS = 1200;
@@ -51,15 +51,29 @@ async function replacement(app: App, before: readonly number[], since: number): 
   let fresh: number[] = [];
   let forkMs: number | undefined; // how long this program takes to fork a replacement
   let idleSince: number | undefined;
+  let idleLooks = 0;
   for (;;) {
     if (app.exit) throw primaryDied(app);
     fresh = app.newWorkers(before);
-    // The dead worker reaped, no new one, and the primary sleeps with nothing scheduled: it will
-    // fork none (a wrong program's verdict need not wait the 30 s a busy machine may need).
+    // The dead worker reaped (its 'exit' ran in that same turn of the primary's loop), no new one,
+    // and since then the primary went to sleep with nothing scheduled, again and again: it will
+    // fork none (a wrong program's verdict need not wait the 30 s a busy machine may need). Seen
+    // busy in between says nothing: under the steady loop of requests it hands out connections.
     const dead = before.filter((pid) => !app.workers().includes(pid));
-    if (fresh.length === 0 && dead.length > 0 && dead.every(reaped) && idleForGood(app.pid)) idleSince ??= performance.now();
-    else idleSince = undefined;
-    const givenUp = idleSince !== undefined && performance.now() - idleSince > 500;
+    if (fresh.length === 0 && dead.length > 0 && dead.every(reaped)) {
+      const state = loopState(app.pid);
+      if (idleForGood(state)) {
+        idleSince ??= performance.now();
+        idleLooks++;
+      } else if (state?.asleep !== false) {
+        idleSince = undefined; // a timer is due (a deferred fork?), or unknown
+        idleLooks = 0;
+      }
+    } else {
+      idleSince = undefined;
+      idleLooks = 0;
+    }
+    const givenUp = idleSince !== undefined && idleLooks >= 5 && performance.now() - idleSince > 500;
     if (fresh.length > 0) {
       forkMs ??= Math.round(performance.now() - since);
       const pid = (await app.pidRound(4)).pids.find((p) => fresh.includes(p));
@@ -341,8 +355,8 @@ function growthPair(waits: readonly Wait[]): { readonly first: number; readonly 
 const neverWaits = (waits: readonly Wait[]): boolean => waits.filter((w) => w.timerMs === undefined && w.ms !== undefined && w.ms < GROWTH_SEEN_MS).length >= TERM_AFTER;
 
 /** The primary sleeps with no timer due (none, or one more than 5 s away): nothing it runs will fork or exit soon. */
-const idleForGood = (pid: number): boolean => {
-  const state = loopState(pid);
+const idleForGood = (of: number | LoopState | undefined): boolean => {
+  const state = typeof of === 'number' ? loopState(of) : of;
   return state?.asleep === true && (state.timerMs === -1 || (state.timerMs ?? 0) > 5000);
 };
 
