@@ -51,29 +51,15 @@ async function replacement(app: App, before: readonly number[], since: number): 
   let fresh: number[] = [];
   let forkMs: number | undefined; // how long this program takes to fork a replacement
   let idleSince: number | undefined;
-  let idleLooks = 0;
   for (;;) {
     if (app.exit) throw primaryDied(app);
     fresh = app.newWorkers(before);
-    // The dead worker reaped (its 'exit' ran in that same turn of the primary's loop), no new one,
-    // and since then the primary went to sleep with nothing scheduled, again and again: it will
-    // fork none (a wrong program's verdict need not wait the 30 s a busy machine may need). Seen
-    // busy in between says nothing: under the steady loop of requests it hands out connections.
+    // The dead worker reaped, no new one, and the primary sleeps with nothing scheduled: it will
+    // fork none (a wrong program's verdict need not wait the 30 s a busy machine may need).
     const dead = before.filter((pid) => !app.workers().includes(pid));
-    if (fresh.length === 0 && dead.length > 0 && dead.every(reaped)) {
-      const state = loopState(app.pid);
-      if (idleForGood(state)) {
-        idleSince ??= performance.now();
-        idleLooks++;
-      } else if (state?.asleep !== false) {
-        idleSince = undefined; // a timer is due (a deferred fork?), or unknown
-        idleLooks = 0;
-      }
-    } else {
-      idleSince = undefined;
-      idleLooks = 0;
-    }
-    const givenUp = idleSince !== undefined && idleLooks >= 5 && performance.now() - idleSince > 500;
+    if (fresh.length === 0 && dead.length > 0 && dead.every(reaped) && idleForGood(app.pid)) idleSince ??= performance.now();
+    else idleSince = undefined;
+    const givenUp = idleSince !== undefined && performance.now() - idleSince > 500;
     if (fresh.length > 0) {
       forkMs ??= Math.round(performance.now() - since);
       const pid = (await app.pidRound(4)).pids.find((p) => fresh.includes(p));
