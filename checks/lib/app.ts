@@ -8,6 +8,7 @@
 // The port-level functions (pidRound, pollPids, inParallel) serve a port no App owns, e.g. the one
 // pm2's instances share or nginx's.
 import { isToolchainHelper } from './command-name.ts';
+import { childrenWithZombies } from './proc.ts';
 import { describeExit, type ExitInfo } from './group.ts';
 import { pidOf, request, RequestFailed, sleep, type Reply, type RequestOptions } from './http.ts';
 import type { Program } from './program.ts';
@@ -202,9 +203,14 @@ export class App {
     return { answered, workers: this.workers(), primaryAnswered: answered.has(this.pid) };
   }
 
-  /** Live children of the primary: its workers (tsx's esbuild service, also a child, left out). */
-  workers(): number[] {
-    return this.program.children().filter((pid) => !isToolchainHelper(pid));
+  /**
+   * Live children of the primary: its workers (tsx's esbuild service, also a child, left out).
+   * `zombies`: also those that have exited but whose 'exit' the primary has not taken in yet (not
+   * reaped); from /proc's lists, elsewhere live ones only.
+   */
+  workers(opts: { readonly zombies?: boolean } = {}): number[] {
+    const kids = (opts.zombies === true ? childrenWithZombies(this.pid) : undefined) ?? this.program.children();
+    return kids.filter((pid) => !isToolchainHelper(pid));
   }
 
   /** Live workers that are not in `before`: the ones forked since. */

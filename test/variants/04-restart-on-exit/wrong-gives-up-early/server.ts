@@ -1,6 +1,6 @@
 // wrong: gives up after 2 unstable deaths: one bad start or two can be bad luck (a port still
 // held, a database restarting); the contract says 5 in a row.
-// fails: waits longer before each new try
+// fails: not fewer
 // Lesson 04 — replace workers that die.
 // The cluster of lesson 03 (one worker per core, WORKERS to override), with the restart code most
 // tutorials show: fork a new worker whenever one exits. Make it log why, let planned exits go,
