@@ -379,15 +379,22 @@ export default defineCheck({
     await t.expect('after the answers nothing keeps running: no thread burns CPU, none is left over', 'When a thread has posted its result it waits for the next job; a thread started per request must end (or is a pool that only grows).', async () => {
       let said = '';
       const settled = await until(() => threadsOf(pid).size <= threadsBefore, 3000);
+      // A thread left running is busy (running, or ready and waiting for a core) the whole window,
+      // whatever the load. Not the CPU summed over threads: on Node 20 a right program's threads
+      // burned 42-52 ms in 500 ms after the answers (V8's own work), twice in a row.
       for (let attempt = 0; attempt < 2; attempt++) {
         const a = threadsOf(pid);
+        const since = performance.now();
         await sleep(500);
         const b = threadsOf(pid);
-        const burned = [...b].reduce((sum, [tid, th]) => sum + th.cpuMs - (a.get(tid)?.cpuMs ?? th.cpuMs), 0);
-        if (settled && burned < busy) return;
-        said = `${b.size} threads (there were ${threadsBefore} before the requests), ${ms(burned)} of CPU burned in 500 ms of quiet`;
+        const window = performance.now() - since;
+        const running = [...b]
+          .map(([tid, th]) => ({ tid, busyMs: th.cpuMs + th.waitMs - (a.has(tid) ? (a.get(tid)?.cpuMs ?? 0) + (a.get(tid)?.waitMs ?? 0) : 0) }))
+          .filter((x) => x.busyMs >= 0.8 * window);
+        if (settled && running.length === 0) return;
+        said = `${b.size} threads (there were ${threadsBefore} before the requests)${running.length ? `; busy through ${ms(window)} of quiet: ${running.map((x) => (x.tid === pid ? 'the main thread' : `thread ${x.tid}`)).join(', ')}` : ''}`;
       }
-      unmet(`at most ${threadsBefore} threads and less than ${ms(busy)} of CPU in 500 ms`, said);
+      unmet(`at most ${threadsBefore} threads, none of them running through 500 ms of quiet`, said);
     });
 
     const beforeCrash = threadsOf(pid);
