@@ -4,7 +4,7 @@
 // which were runnable at the same moment. A timer, a busy-wait or a main-thread fib cannot pass.
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { defineCheck, describeReply, Fatal, freePort, pidOf, request, sleep, unmet, type Program, type Reply } from './lib/index.ts';
+import { defineCheck, describeReply, Fatal, freePort, listeningPorts, pidOf, request, sleep, unmet, type Program, type Reply } from './lib/index.ts';
 
 const REFUSE_WITHIN_MS = 15_000;
 const BAD_VALUES = ['0', '1.5', 'abc'];
@@ -187,35 +187,45 @@ export default defineCheck({
     const cores = os.availableParallelism();
 
     // The starts that must be refused, THREADS=3 and THREADS= are launched up front, so that their
-    // cold starts overlap with the main one's.
+    // cold starts overlap with the main one's. A refused start is watched for the whole check, not
+    // against the clock: on Node 20 it loads tsx and express before it can refuse, which took
+    // more than 15 s at a load of 100 on 2 cores (a right program was once judged "still running").
     const refusals: Refusal[] = [];
+    let watching = true;
+    t.defer(() => {
+      watching = false; // a check stopped early leaves no watcher behind
+    });
     for (const value of BAD_VALUES) {
       const port = await freePort();
       const refusal: Refusal = { value, program: await t.spawn({ env: { THREADS: value }, port }) };
       refusal.done = (async () => {
-        const deadline = Date.now() + REFUSE_WITHIN_MS;
-        while (!refusal.program.exit && Date.now() < deadline) {
+        while (watching && !refusal.program.exit) {
           try {
             const reply = await request(port, '/', { timeoutMs: 1000 });
-            // Only an answer from this program counts: once it has exited, or when the answer
-            // names another pid, the port was free again and another process took it.
+            // Only an answer from this program counts. It never listens, so the kernel may hand its
+            // port to another program (other checks run on this machine): an answer counts when
+            // it names this pid, or names none while this program listens on that port.
             const from = pidOf(reply);
-            if (!refusal.program.exit && (from === undefined || from === refusal.program.pid)) {
+            const ours = from === refusal.program.pid || (from === undefined && listeningPorts(refusal.program.members()).includes(port));
+            if (!refusal.program.exit && ours) {
               refusal.answeredWith ??= describeReply(reply, 100);
-              break; // It serves: the verdict is in, no need to wait for an exit.
+              await refusal.program.stop(); // it serves: the verdict is in, and it would only take CPU
+              break;
             }
           } catch {
             // Nothing serving, as it should be.
           }
           await sleep(100);
         }
+        // Its exit may come before the last of its output is read: give the pipes a moment.
+        if (refusal.program.exit && !refusal.program.output.includes('THREADS')) await refusal.program.waitForOutput(/THREADS/, 1000);
       })();
       refusals.push(refusal);
     }
     const three = await t.spawnApp({ env: { THREADS: '3' } });
     const empty = await t.spawnApp({ env: { THREADS: '' } });
 
-    const app = await t.start({ env: { THREADS: undefined }, name: 'server.ts starts with THREADS unset and answers GET / on PORT', readyMs: 20_000 });
+    const app = await t.start({ env: { THREADS: undefined }, name: 'server.ts starts with THREADS unset and answers GET / on PORT', readyMs: 45_000 }); // a cold start (tsx and express on Node 20) took tens of seconds at a load of 100
     const pid = app.pid;
     /** Every answer the server gave, to check the pid on all of them at the end. */
     const seen: Reply[] = [];
@@ -228,8 +238,8 @@ export default defineCheck({
     });
 
     await t.expect('GET /work?n=25 answers JSON with the pid and the result 75025', 'Answer res.json({ pid: process.pid, n, result }) with the result the thread sent back.', async () => {
-      // The first one may wait for the threads to start.
-      const reply = await app.get('/work?n=25', 30_000);
+      // The first one may wait for the threads to start (on Node 20 each thread loads tsx first).
+      const reply = await app.get('/work?n=25', 60_000);
       seen.push(reply);
       let result: unknown;
       try {
@@ -369,15 +379,22 @@ export default defineCheck({
     await t.expect('after the answers nothing keeps running: no thread burns CPU, none is left over', 'When a thread has posted its result it waits for the next job; a thread started per request must end (or is a pool that only grows).', async () => {
       let said = '';
       const settled = await until(() => threadsOf(pid).size <= threadsBefore, 3000);
+      // A thread left running is busy (running, or ready and waiting for a core) the whole window,
+      // whatever the load. Not the CPU summed over threads: on Node 20 a right program's threads
+      // burned 42-52 ms in 500 ms after the answers (V8's own work), twice in a row.
       for (let attempt = 0; attempt < 2; attempt++) {
         const a = threadsOf(pid);
+        const since = performance.now();
         await sleep(500);
         const b = threadsOf(pid);
-        const burned = [...b].reduce((sum, [tid, th]) => sum + th.cpuMs - (a.get(tid)?.cpuMs ?? th.cpuMs), 0);
-        if (settled && burned < busy) return;
-        said = `${b.size} threads (there were ${threadsBefore} before the requests), ${ms(burned)} of CPU burned in 500 ms of quiet`;
+        const window = performance.now() - since;
+        const running = [...b]
+          .map(([tid, th]) => ({ tid, busyMs: th.cpuMs + th.waitMs - (a.has(tid) ? (a.get(tid)?.cpuMs ?? 0) + (a.get(tid)?.waitMs ?? 0) : 0) }))
+          .filter((x) => x.busyMs >= 0.8 * window);
+        if (settled && running.length === 0) return;
+        said = `${b.size} threads (there were ${threadsBefore} before the requests)${running.length ? `; busy through ${ms(window)} of quiet: ${running.map((x) => (x.tid === pid ? 'the main thread' : `thread ${x.tid}`)).join(', ')}` : ''}`;
       }
-      unmet(`at most ${threadsBefore} threads and less than ${ms(busy)} of CPU in 500 ms`, said);
+      unmet(`at most ${threadsBefore} threads, none of them running through 500 ms of quiet`, said);
     });
 
     const beforeCrash = threadsOf(pid);
@@ -409,7 +426,7 @@ export default defineCheck({
         const gone = await untilOrCalm(pid, () => {
           const now = threadsOf(pid);
           return [...beforeCrash.keys()].some((tid) => !now.has(tid));
-        }, 10_000, 2000);
+        }, 30_000, 1000); // the bound is for a thread still ending on a crowded machine; calm ends sooner
         if (!gone) unmet('the thread that ran /crash to end (its uncaught exception ends it)', `all ${beforeCrash.size} threads of the process are still there after /crash, and none of them is running`);
         // Give the new thread a moment to appear; the proof of the pool's size is the burst below
         // (the total thread count is not: tsx and Node start helper threads of their own).
@@ -439,20 +456,24 @@ export default defineCheck({
       if (reply instanceof Error || reply.status !== 200 || !reply.body.includes('6765')) unmet('GET /work?n=20 answers 200 with result 6765', reply instanceof Error ? reply.message : describeReply(reply, 120));
     });
 
+    // Every refused start had the whole check to exit; one still running gets REFUSE_WITHIN_MS more.
+    const refusedBy = Date.now() + REFUSE_WITHIN_MS;
     for (const refusal of refusals) {
       await t.expect(
         `THREADS=${refusal.value} is refused: a message naming THREADS, a non-zero exit, nothing served`,
         'Check THREADS before starting anything: if Number(THREADS) is not a whole number of at least 1, console.error a message that names THREADS and process.exit(1).',
         async () => {
-          await refusal.done;
           const { program } = refusal;
-          const expected = `the program prints a message naming THREADS and exits with a non-zero code within ${REFUSE_WITHIN_MS / 1000} s, without answering any request`;
+          await Promise.race([refusal.done, sleep(Math.max(0, refusedBy - Date.now()))]);
+          const expected = 'the program prints a message naming THREADS and exits with a non-zero code, without answering any request';
           if (refusal.answeredWith) unmet(expected, `it answered GET / (${refusal.answeredWith})`);
-          if (!program.exit) unmet(expected, `it was still running after ${REFUSE_WITHIN_MS / 1000} s. Its last output:\n${program.tail()}`);
+          if (!program.exit) unmet(expected, `it was still running at the end of the check, ${REFUSE_WITHIN_MS / 1000} s after the other expectations. Its last output:\n${program.tail()}`);
           if (program.exit.code === 0) unmet(expected, `it exited with code 0. Its last output:\n${program.tail()}`);
           if (!program.output.includes('THREADS')) unmet(expected, `its output does not mention THREADS:\n${program.tail()}`);
         },
       );
     }
+    watching = false;
+    await Promise.all(refusals.map((r) => r.done));
   },
 });
