@@ -1,6 +1,6 @@
 // wrong: retires workers with worker.kill(), as many tutorials do. In the primary that cuts the IPC
 // channel first: the worker exits at once, mid-request, and exitedAfterDisconnect stays false.
-// fails: at most
+// fails: no request fails
 import cluster, { type Worker } from 'node:cluster';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
