@@ -555,6 +555,9 @@ export default defineCheck({
 
     // A refusal is a primary's start alone: three times this program's start (at least 3 s) is plenty.
     const refusals = Promise.all(INVALID.map((value) => watchRefusal(t, value, () => Math.max(3000, 3 * startMs))));
+    // Awaited below, after the serving program's expectations; when the run ends before that (a
+    // fatal ✗, the time bound, a caller's stopWhen) they end with the harness's Stop, no one's to handle.
+    for (const beside of [resetDone, loopDone, triesDone, refusals]) beside.catch(() => undefined);
 
     const serving = async (): Promise<void> => {
       const originals = await t.expect(`with WORKERS=${WORKERS}, ${WORKERS} workers answer GET /`, 'Keep lesson 03: fork Number(process.env.WORKERS) workers, each answering {"pid": process.pid}.', async () => {
