@@ -1,12 +1,12 @@
 // Shared by the tests: run a lesson's check on a folder, and prove nothing was left running.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { materialize, variantsDir, variantVerdict } from '../scripts/variants.ts';
+import { variantsDir, variantVerdict } from '../scripts/variants.ts';
 import { join } from 'node:path';
 import { findLesson, type Lesson } from '../course.ts';
 import { formatResult } from '../scripts/views/result.ts';
 import { openWorkshop } from '../scripts/workshop.ts';
 import { listProcesses } from '../checks/lib/index.ts';
-import { checkLesson, root, survivors, type CheckResult, type RunOptions } from '../checks/lib/runner.ts';
+import { checkLesson, copyPrefixes, survivors, type CheckResult, type RunOptions } from '../checks/lib/runner.ts';
 
 export { variantsDir };
 
@@ -21,22 +21,18 @@ export function lesson(ref: string): Lesson {
  * and so do the processes it left behind (there must be none).
  */
 export async function check(ref: string, dir: string, options: RunOptions = {}): Promise<CheckResult & { readonly text: string; readonly leftovers: number[] }> {
-  const runnable = materialize(dir, solutionOf(ref)); // a variant kept as a patch runs from a built copy
-  try {
-    const result = await checkLesson(lesson(ref), runnable.dir, options);
-    return { ...result, text: formatResult(result), leftovers: leftovers(runnable.dir) };
-  } finally {
-    runnable.done();
-  }
+  const result = await checkLesson(lesson(ref), dir, options);
+  return { ...result, text: formatResult(result), leftovers: leftovers(dir) };
 }
 
 /**
  * Live processes a check may have left: members of any process group the harness started in this
  * test process, any process of a PM2_HOME it made (the reaper's survivors()), and anything whose
- * working folder is inside `dir` or whose command line names it.
+ * working folder is inside `dir` or the copies the runner runs a variant or an outside folder from
+ * (checks/lib/runnable.ts), or whose command line names one of them.
  */
 export function leftovers(dir: string): number[] {
-  return [...new Set([...survivors(), ...processesAbout(dir).map((p) => p.pid)])].sort((a, b) => a - b);
+  return [...new Set([...survivors(), ...[dir, ...copyPrefixes(dir)].flatMap((d) => processesAbout(d).map((p) => p.pid))])].sort((a, b) => a - b);
 }
 
 /** The folders as the workshop ships them (no WORKSHOP_* variable moves them). */

@@ -8,7 +8,6 @@ import { defineCheck, runCheck, type CheckDefinition } from '../checks/lib/check
 import { pidOf, sleep, unmet, type Reply } from '../checks/lib/index.ts';
 import { checkLesson, type CheckResult, type TimelineEvent } from '../checks/lib/runner.ts';
 import { formatResult } from '../scripts/views/result.ts';
-import { materialize } from '../scripts/variants.ts';
 import { leftovers, lesson, solutionOf, variantsDir } from './helpers.ts';
 
 type Of<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
@@ -32,13 +31,8 @@ const finish = (result: CheckResult, streamed: TimelineEvent[], dir: string): Ru
 /** A lesson's check with the live stream collected beside the result. */
 async function checkWithStream(ref: string, dir: string): Promise<Run> {
   const streamed: TimelineEvent[] = [];
-  const runnable = materialize(dir, solutionOf(ref)); // a variant kept as a patch runs from a built copy
-  try {
-    const result = await checkLesson(lesson(ref), runnable.dir, { onEvent: (e) => streamed.push(e) });
-    return finish(result, streamed, runnable.dir);
-  } finally {
-    runnable.done();
-  }
+  const result = await checkLesson(lesson(ref), dir, { onEvent: (e) => streamed.push(e) });
+  return finish(result, streamed, dir);
 }
 
 /** A check defined here, on a lesson's folder, with the live stream collected. */

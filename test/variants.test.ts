@@ -1,10 +1,10 @@
-// Variants kept as what differs from the solution: each builds into a whole program, a stale patch
-// says so in a sentence, and a built copy is removed after use.
+// Variants kept as what differs from the solution (the runner builds them: checks/lib/runnable.ts):
+// each builds into a whole program, a stale patch says so in a sentence, and a built copy is removed.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lessons } from '../course.ts';
-import { materialize, variantsDir } from '../scripts/variants.ts';
+import { runnable, variantsDir } from '../checks/lib/runner.ts';
 import { solutionOf } from './helpers.ts';
 
 describe('test variants', () => {
@@ -12,7 +12,7 @@ describe('test variants', () => {
     for (const l of lessons) {
       const names = existsSync(join(variantsDir, l.id)) ? readdirSync(join(variantsDir, l.id)) : [];
       for (const name of names) {
-        const built = materialize(join(variantsDir, l.id, name), solutionOf(l.id));
+        const built = runnable(join(variantsDir, l.id, name), solutionOf(l.id));
         try {
           expect(existsSync(join(built.dir, 'server.ts')), `${l.id}/${name} has a server.ts`).toBe(true);
           expect(readdirSync(built.dir).filter((f) => f.endsWith('.patch')), `${l.id}/${name}: no patch left unapplied`).toEqual([]);
@@ -32,11 +32,11 @@ describe('test variants', () => {
       const solution = readFileSync(join(solutionOf(l.id), 'server.ts'), 'utf8');
       const first = solution.split('\n')[0] ?? '';
       writeFileSync(join(dir, 'server.ts.patch'), `--- a/server.ts\n+++ b/server.ts\n@@ -1,1 +1,1 @@\n-${first}\n+// changed\n`);
-      const built = materialize(dir, solutionOf(l.id));
+      const built = runnable(dir, solutionOf(l.id));
       expect(readFileSync(join(built.dir, 'server.ts'), 'utf8')).toBe(solution.replace(first, '// changed'));
       built.done();
       writeFileSync(join(dir, 'server.ts.patch'), '--- a/server.ts\n+++ b/server.ts\n@@ -1,1 +1,1 @@\n-a line the solution does not have\n+x\n');
-      expect(() => materialize(dir, solutionOf(l.id))).toThrow(/server\.ts\.patch no longer applies to solutions\/.*server\.ts: the solution changed there/);
+      expect(() => runnable(dir, solutionOf(l.id))).toThrow(/server\.ts\.patch no longer applies to solutions\/.*server\.ts: the solution changed there/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,11 +1,12 @@
 // The check runner: a check is a list of named expectations run against the learner's folder.
 // It owns the time bound and the clean-up, so every check gets them on every path.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { App } from './app.ts';
 import { Fatal, Unmet } from './errors.ts';
 import { freePort, request, RequestFailed, sleep } from './http.ts';
 import { root } from './paths.ts';
+import { runnable } from './runnable.ts';
 import { listeningPorts } from './proc.ts';
 import { describeExit, Program } from './program.ts';
 import { nativeStartFix, runtimeNote, startCommand } from './runtime.ts';
@@ -100,8 +101,9 @@ export async function runCheck(
   let reached: string | undefined; // the expectation `stopWhen` waited for, once it has its verdict
   const fromCwd = relative(process.cwd(), dir);
   const shownDir = fromCwd === '' ? '.' : fromCwd.startsWith('..') ? dir : fromCwd;
-  const original = dir;
-  dir = runnableCopy(dir);
+  // A folder outside the workshop, or a test variant kept as patches, runs from a copy.
+  const folder = runnable(dir, join(root, 'solutions', lesson.id));
+  dir = folder.dir;
 
   const record = (e: Omit<Expectation, 'durationMs'>, since: number): void => {
     if (timedOut || reached !== undefined) return;
@@ -278,7 +280,7 @@ export async function runCheck(
   timeline.stop(); // the exits of the clean-up are on it; nothing after
   if (how === 'cancelled') await typechecked; // the compiler was killed by the abort: wait until it is gone
   const note = programs.length > 0 ? runtimeNote(dir) : undefined;
-  if (dir !== original) rmSync(dir, { recursive: true, force: true });
+  folder.done();
   return {
     lesson: { id: lesson.id, title: lesson.title },
     dir: shownDir,
@@ -289,19 +291,6 @@ export async function runCheck(
     timeline: timeline.events,
     durationMs: Math.round(performance.now() - started),
   };
-}
-
-/**
- * A folder outside the workshop would not find its packages (express, tsx) nor run as ESM: such a
- * folder is checked from a copy under .workshop/, removed afterwards.
- */
-function runnableCopy(dir: string): string {
-  if (!relative(root, dir).startsWith('..')) return dir;
-  const base = join(root, '.workshop', 'outside');
-  mkdirSync(base, { recursive: true });
-  const copy = mkdtempSync(join(base, `${basename(dir)}-`));
-  cpSync(dir, copy, { recursive: true, filter: (src) => !src.includes('node_modules') });
-  return copy;
 }
 
 async function waitUntilAnswering(app: App, entry: string, byHand: string, readyMs: number, opts: StartOptions = {}): Promise<void> {

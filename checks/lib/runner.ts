@@ -12,6 +12,7 @@ export { RequestFailed } from './http.ts';
 export { killAllNow, reaper, survivors, Group, type ExitInfo } from './group.ts';
 export { pm2Survivors, pm2TypeScript } from './pm2.ts';
 export { root } from './paths.ts';
+export { copyPrefixes, filesUnder, runnable, variantsDir } from './runnable.ts';
 export type { RunOptions } from './check.ts';
 
 /**

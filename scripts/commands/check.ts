@@ -7,7 +7,6 @@ import { checkLesson } from '../../checks/lib/runner.ts';
 import { defineCommand } from '../command.ts';
 import { folderOptions, pickTarget } from '../lesson-arg.ts';
 import { afterPass, finished, why } from '../views/course.ts';
-import { materialize } from '../variants.ts';
 import { liveStatus } from '../views/live.ts';
 import { formatResult } from '../views/result.ts';
 
@@ -30,11 +29,7 @@ export const check = defineCommand({
     // --json keeps stdout for the JSON alone: no live output there.
     const live = values.json ? undefined : liveStatus();
     live?.start(lesson.id);
-    const runnable = materialize(dir, ws.solutionDir(lesson)); // a test variant kept as a patch runs from a built copy
-    const result = await checkLesson(lesson, runnable.dir, live ? { onEvent: (e) => live.event(e) } : {}).finally(() => {
-      live?.stop();
-      runnable.done();
-    });
+    const result = await checkLesson(lesson, dir, live ? { onEvent: (e) => live.event(e) } : {}).finally(() => live?.stop());
     if (result.ok && target.ownFolder) ws.pass(lesson);
     if (values.json) {
       console.log(JSON.stringify(result, null, 2));

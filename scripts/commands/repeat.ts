@@ -8,7 +8,7 @@ import { checkLesson } from '../../checks/lib/runner.ts';
 import { defineCommand } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { folderOptions, pickTarget } from '../lesson-arg.ts';
-import { materialize, variantVerdict } from '../variants.ts';
+import { variantVerdict } from '../variants.ts';
 
 export const repeat = defineCommand({
   name: 'repeat',
@@ -21,29 +21,24 @@ export const repeat = defineCommand({
     const target = pickTarget(ws, positionals, values);
     if (!target) throw new UsageError('name a lesson: every lesson has passed');
     const named = variantVerdict(target.dir).fails;
-    const runnable = materialize(target.dir, ws.solutionDir(target.lesson)); // a variant kept as a patch runs from a built copy
 
     const s = (ms: number | undefined): string => ((ms ?? 0) / 1000).toFixed(2);
     const durations: number[] = [];
     const firsts = new Map<string, number>();
     let passed = 0;
     let atNamed = 0;
-    try {
-      for (let i = 1; i <= times; i++) {
-        // Only the first ✗ is counted: a run ends there, unless --full asks for every expectation.
-        const r = await checkLesson(target.lesson, runnable.dir, values.full ? {} : { stopWhen: (e) => !e.ok });
-        durations.push(r.durationMs);
-        if (r.ok) passed++;
-        const failed = r.expectations.find((e) => !e.ok);
-        const first = failed?.name ?? (r.ok ? undefined : `(stopped: ${r.stoppedEarly ?? 'no expectation failed'})`);
-        if (first !== undefined) firsts.set(first, (firsts.get(first) ?? 0) + 1);
-        if (named && first?.includes(named)) atNamed++;
-        console.log(`${r.ok ? '✓' : '✗'} ${String(i).padStart(String(times).length)}/${times} ${s(r.durationMs)} s${first ? `  first ✗: ${first}` : ''}`);
-        // What it saw, where a run fails that should not differ from the others: the clue to a flake.
-        if (failed?.seen && (r.ok || !named || !failed.name.includes(named))) console.log(`    seen: ${failed.seen.split('\n').slice(0, 4).join('\n          ')}`);
-      }
-    } finally {
-      runnable.done();
+    for (let i = 1; i <= times; i++) {
+      // Only the first ✗ is counted: a run ends there, unless --full asks for every expectation.
+      const r = await checkLesson(target.lesson, target.dir, values.full ? {} : { stopWhen: (e) => !e.ok });
+      durations.push(r.durationMs);
+      if (r.ok) passed++;
+      const failed = r.expectations.find((e) => !e.ok);
+      const first = failed?.name ?? (r.ok ? undefined : `(stopped: ${r.stoppedEarly ?? 'no expectation failed'})`);
+      if (first !== undefined) firsts.set(first, (firsts.get(first) ?? 0) + 1);
+      if (named && first?.includes(named)) atNamed++;
+      console.log(`${r.ok ? '✓' : '✗'} ${String(i).padStart(String(times).length)}/${times} ${s(r.durationMs)} s${first ? `  first ✗: ${first}` : ''}`);
+      // What it saw, where a run fails that should not differ from the others: the clue to a flake.
+      if (failed?.seen && (r.ok || !named || !failed.name.includes(named))) console.log(`    seen: ${failed.seen.split('\n').slice(0, 4).join('\n          ')}`);
     }
     const sorted = [...durations].sort((a, b) => a - b);
     console.log(`\n${target.lesson.id} on ${target.dir}: passed ${passed}/${times}, failed ${times - passed}/${times}`);
