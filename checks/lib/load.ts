@@ -12,6 +12,8 @@ export interface LoadOptions {
   readonly timeoutMs?: number;
   /** Pause after each request in a lane, in ms. Default 0. */
   readonly gapMs?: number;
+  /** Each request connects, then sends its request this many ms later (a slow client). Default 0. */
+  readonly writeDelayMs?: number;
   /** Which answers count as a success. Default: status 2xx. */
   readonly accept?: (reply: Reply) => boolean;
 }
@@ -65,7 +67,7 @@ export class Load {
       this.pending.add(startedAt);
       let sample: LoadSample;
       try {
-        const reply = await request(this.port, path, { timeoutMs });
+        const reply = await request(this.port, path, { timeoutMs, ...(this.opts.writeDelayMs ? { writeDelayMs: this.opts.writeDelayMs } : {}) });
         const pid = pidOf(reply);
         const ok = accept(reply);
         sample = { startedAt, endedAt: performance.now(), ok, ...(ok ? {} : { reason: `status ${reply.status}` }), ...(pid === undefined ? {} : { pid }) };

@@ -11,6 +11,7 @@ export type { CheckResult, Expectation, TimelineEvent } from './types.ts';
 export { RequestFailed } from './http.ts';
 export { killAllNow, reaper, survivors, Group, type ExitInfo } from './group.ts';
 export { pm2Survivors, pm2TypeScript } from './pm2.ts';
+export { closeResetsUnread } from './http.ts';
 export { root } from './paths.ts';
 export { copyPrefixes, filesUnder, runnable, variantsDir } from './runnable.ts';
 export type { RunOptions } from './check.ts';
