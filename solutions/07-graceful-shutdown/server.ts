@@ -5,6 +5,7 @@
 //          PORT=3000 node --import tsx lessons/07-graceful-shutdown/server.ts  (Node 20)
 //          then, in another terminal:  kill -HUP <primary pid>   or   kill -TERM <primary pid>
 import cluster, { type Worker } from 'node:cluster';
+import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import express from 'express';
 
@@ -106,7 +107,22 @@ if (cluster.isPrimary) {
     setTimeout(() => res.json({ pid: process.pid, ms }), ms);
   });
 
-  app.listen(port, '127.0.0.1');
+  const server = app.listen(port, '127.0.0.1');
+
+  // Node 26's server.close(), which disconnect() calls, also resets every connection that has not
+  // sent its request yet (nodejs/node#63470; Node 20 and 24 keep them). In a cluster one of those is
+  // a connection the primary handed this worker a moment before telling it to leave: its request
+  // has arrived, the worker just has not read it. So close at once only the connections waiting
+  // between two requests (keep-alive), as Node 20 and 24 do; the others are served first.
+  const betweenRequests = new Set<Socket>();
+  server.on('connection', (socket) => socket.once('close', () => betweenRequests.delete(socket)));
+  server.on('request', (req, res) => {
+    betweenRequests.delete(req.socket);
+    res.once('finish', () => {
+      if (!req.socket.destroyed) betweenRequests.add(req.socket);
+    });
+  });
+  server.closeIdleConnections = () => betweenRequests.forEach((socket) => socket.destroy());
 
   // SIGTERM sent to a worker itself (kill <pid>, an orchestrator, a primary's worker.kill()): the
   // same graceful path as the primary's worker.disconnect(). It closes the server, finishes the
