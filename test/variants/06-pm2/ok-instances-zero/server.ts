@@ -1,4 +1,5 @@
 // Right (see ecosystem.config.cjs): instances 0 without exec_mode, and an env section without PORT.
+import type { Socket } from 'node:net';
 import express from 'express';
 
 const app = express();
@@ -13,6 +14,20 @@ const server = app.listen(port, '127.0.0.1', (err) => {
   if (err) throw err;
   console.log(`pid ${process.pid} listening on http://127.0.0.1:${port}`);
 });
+
+// Node 26's server.close() also resets every connection that has not sent its request yet
+// (nodejs/node#63470; Node 20 and 24 keep them): one pm2's primary handed this instance just
+// before SIGINT, or one from a client still sending. So close at once only the connections waiting
+// between two requests (keep-alive), as Node 20 and 24 do; the linger serves the others.
+const betweenRequests = new Set<Socket>();
+server.on('connection', (socket) => socket.once('close', () => betweenRequests.delete(socket)));
+server.on('request', (req, res) => {
+  betweenRequests.delete(req.socket);
+  res.once('finish', () => {
+    if (!req.socket.destroyed) betweenRequests.add(req.socket);
+  });
+});
+server.closeIdleConnections = () => betweenRequests.forEach((socket) => socket.destroy());
 
 // pm2 stops an instance (reload, restart, stop, delete) with SIGINT, and SIGKILLs it 1.6 s later.
 process.on('SIGINT', () => {
