@@ -215,6 +215,9 @@ export class Timeline {
           continue;
         }
         const command = commandLine(pid);
+        // Forked but not yet exec'd: it still shows the daemon's command line. Look again next time
+        // (marked done now, an instance seen in that moment was never drawn: a flake on a busy machine).
+        if (parent.daemon && command !== '' && command === commandLine(parent.pid)) continue;
         if (parent.daemon && command !== '' && !/^(?:\S*\/)?(?:node|nodejs)(?:\s|$)/.test(command)) {
           this.done.add(key); // pm2's own helpers (`ps`, `getconf` through sh), not an app instance
           continue;
