@@ -153,7 +153,9 @@ export default defineCheck({
           // side by side, whatever share of the cores this machine could give them. One after
           // the other, the two would add up to about one wall time.
           const together = (a.runnable + b.runnable) / two.wall;
-          const split = new Set(two.pids).size === 2 && Math.min(a.run, b.run) >= 0.3 * (a.run + b.run);
+          // And the workers did the computing: a primary that computes for them (over IPC) would
+          // leave the two balanced at nearly nothing, and a lucky slow "one" made its pair look parallel.
+          const split = new Set(two.pids).size === 2 && Math.min(a.run, b.run) >= 0.3 * (a.run + b.run) && a.run + b.run >= 2 * two.primary.cpu;
           if (split && (ratio <= 1.6 || together >= 1.3)) return;
           seen =
             `one /work?n=${n} alone took ${Math.round(one.wall)} ms; two at once were answered by ${tally(app, two.pids)} ` +

@@ -1,6 +1,6 @@
 // wrong: two workers answer, but they pass every fib to the primary over IPC — the work is back on
 // one process, and the primary is a server after all.
-// fails: the primary serves nothing
+// fails: side by side
 import cluster from 'node:cluster';
 import express from 'express';
 
