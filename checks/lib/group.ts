@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './http.ts';
-import { childrenOf, groupMembers, listProcesses } from './proc.ts';
+import { childrenOf, groupMembers, listProcesses, procStat } from './proc.ts';
 import { currentTimeline, type Timeline } from './timeline.ts';
 
 export interface ExitInfo {
@@ -92,7 +92,8 @@ class Reaper {
   private readonly markers = new Set<string>();
   private readonly dirs = new Set<string>();
   private readonly hooks = new Set<() => void>();
-  private readonly everyGroup = new Set<number>();
+  /** Every group ever tracked, with its leader's start time (where /proc has one). */
+  private readonly everyGroup = new Map<number, string | undefined>();
   private readonly everyMarker = new Set<string>();
   private dog: ChildProcess | undefined;
 
@@ -132,7 +133,7 @@ class Reaper {
 
   trackGroup(pgid: number): void {
     this.groups.add(pgid);
-    this.everyGroup.add(pgid);
+    if (!this.everyGroup.has(pgid)) this.everyGroup.set(pgid, procStat(pgid)?.start);
     this.tell(`+g ${pgid}`);
   }
 
@@ -184,7 +185,7 @@ class Reaper {
 
   /** Every process group this process started (the test of the bench counts its servers). */
   started(): number[] {
-    return [...this.everyGroup];
+    return [...this.everyGroup.keys()];
   }
 
   /**
@@ -192,7 +193,14 @@ class Reaper {
    * tracked, and carriers of every marker it tracked. After a check, a test expects none.
    */
   survivors(): number[] {
-    const pids = [...this.everyGroup].flatMap((g) => groupMembers(g));
+    // A pid is not reused while a process group still carries it: if the pid of one of our
+    // leaders now belongs to a process started later, our group is gone and that one is someone
+    // else's (a long test run wraps around pid_max 32768; another run beside it starts groups too).
+    const ours = [...this.everyGroup].filter(([g, start]) => {
+      const now = start === undefined ? undefined : procStat(g);
+      return now === undefined || now.start === start;
+    });
+    const pids = ours.flatMap(([g]) => groupMembers(g));
     return [...new Set([...pids, ...processesCarrying(this.everyMarker)])].sort((a, b) => a - b);
   }
 }
