@@ -312,9 +312,12 @@ export default defineCheck({
     );
 
     await t.expect(`fib(${n + 3}) costs about 1.6³ ≈ 4× the CPU time of fib(${n}) on the threads`, 'The thread must compute fib itself: two recursive calls per call, no cache, no loop until the clock says so.', async () => {
-      // Both pairs must hold: fib's CPU time is steady, a wall-clock busy-wait's varies with the load.
+      // Two pairs must hold, of at most three: fib's CPU time is steady, a wall-clock busy-wait's
+      // varies with the load. The third is for a right pool on a crowded machine: one pair in 20
+      // (a ratio of 2.0, with CI starting beside it) came out low for a pool that held every other time.
       let said = '';
       let held = 0;
+      let missed = 0;
       // The larger of the two counts: the per-thread one is precise, the process's keeps ended threads.
       const threadCpu = (b: Burst): number =>
         Math.max([...b.cpu].filter(([tid]) => tid !== pid).reduce((sum, [, c]) => sum + c, 0), b.processCpu - (b.cpu.get(pid) ?? 0));
@@ -324,7 +327,7 @@ export default defineCheck({
       // optimised it (piscina's fib(34) once cost 258 ms there against about 70 ms warm), which made a
       // right pool's ratio 2.1.
       keep(await burst(pid, app.port, Array.from({ length: cores }, () => `/work?n=${n}`)));
-      for (let attempt = 0; attempt < 2; attempt++) {
+      while (held < 2 && missed < 2) {
         const small = keep(await burst(pid, app.port, [`/work?n=${n}`]));
         const big = keep(await burst(pid, app.port, [`/work?n=${n + 3}`]));
         const bad = badReplies(small, pid, n) ?? badReplies(big, pid, n + 3);
@@ -340,13 +343,14 @@ export default defineCheck({
           held++;
           continue;
         }
+        missed++;
         said = `the threads burned ${ms(a)} for fib(${n}), ${ms(z)} for fib(${n + 3}): ${ratio.toFixed(1)}×${started(small) || started(big) ? ' (on threads started for the requests)' : ''}`;
       }
       if (held === 2) return;
       // Everything after this counts the threads that burned fib's CPU time: without fib, stop here.
       throw new Fatal(
         said,
-        `expected: a ratio between 2.2 and 10 (about 4.2) twice, and fib(${n + 3}) costing at least ${ms(1.6 * reference)} (${ms(0.8 * reference)} more than fib(${n}) on threads started per request)`,
+        `expected: a ratio between 2.2 and 10 (about 4.2) in two of three tries, and fib(${n + 3}) costing at least ${ms(1.6 * reference)} (${ms(0.8 * reference)} more than fib(${n}) on threads started per request)`,
         'The thread must compute fib itself: two recursive calls per call, no cache, no loop until the clock says so.',
       );
     });
