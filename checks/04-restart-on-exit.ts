@@ -325,7 +325,11 @@ interface CrashLoop {
 }
 
 /** The wait the primary set: the timer it slept on when the check saw one, else how long it went without a worker. */
-const waitOf = (w: Wait | undefined): number | undefined => w?.timerMs ?? w?.ms;
+// The smaller of the two when both were seen: the timer can't outlast the wait the check saw, and
+// the primary may first sleep on some other, longer timer while its 'exit' has not run yet (a
+// right program's first wait once read 6686 ms against 100 ms, and its growth looked negative).
+const waitOf = (w: Wait | undefined): number | undefined =>
+  w?.timerMs !== undefined && w.ms !== undefined ? Math.min(w.timerMs, w.ms) : (w?.timerMs ?? w?.ms);
 
 /** A wait and the one two tries before it, both measured: the latest such pair. */
 function growthPair(waits: readonly Wait[]): { readonly first: number; readonly later: number; readonly at: number } | undefined {
