@@ -2,7 +2,7 @@
 // tests) use ./runner.ts.
 export { defineCheck, type CheckContext } from './check.ts';
 export { unmet, Fatal } from './errors.ts';
-export { sleep, request, pidOf, freePort, closeResetsUnread, RequestFailed, type Reply } from './http.ts';
+export { sleep, request, pidOf, freePort, RequestFailed, type Reply } from './http.ts';
 export { quote, describeReply } from './quote.ts';
 export { cpuTimeMs, childrenOf, childrenWithZombies, groupMembers, isAlive, listeningPorts, listProcesses, procStat } from './proc.ts';
 export { loopState, procState, type LoopState } from './event-loop.ts';
@@ -10,7 +10,7 @@ export { schedTimes, type SchedTimes } from './schedstat.ts';
 export { isToolchainHelper } from './command-name.ts';
 export { SpawnLog, type SpawnRecord } from './spawn-log.ts';
 export { exposedAddresses, listenAddresses, LOOPBACK_HINT, type ListenAddress } from './listen-address.ts';
-export { startLoad, summarize, describeFailures, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
+export { startLoad, summarize, describeFailures, resetsUnread, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
 export { startNginx, requireNginx, fillTemplate, type Nginx } from './nginx.ts';
 export { startRedis, requireRedis, type Redis } from './redis.ts';
 export { startPm2, pm2TypeScript, parseJlist, describeProcesses, pm2Said, Pm2, type Pm2Process, type Pm2Run } from './pm2.ts';

@@ -1,7 +1,7 @@
 // A steady loop of requests, each on a fresh connection, kept going while a check does something
 // to the program (kills a worker, reloads pm2, restarts a host behind nginx). It counts what
 // answered and what failed, and why, so a check can say "N of M requests failed around the kill".
-import { pidOf, request, RequestFailed, sleep, type Reply } from './http.ts';
+import { closeResetsUnread, pidOf, request, RequestFailed, sleep, type Reply } from './http.ts';
 
 export interface LoadOptions {
   /** Default `/`. */
@@ -12,8 +12,11 @@ export interface LoadOptions {
   readonly timeoutMs?: number;
   /** Pause after each request in a lane, in ms. Default 0. */
   readonly gapMs?: number;
-  /** Each request connects, then sends its request this many ms later (a slow client). Default 0. */
-  readonly writeDelayMs?: number;
+  /**
+   * Slow clients beside the lanes: each connects, then sends its request `writeDelayMs` later, so
+   * a process that stops serving always holds some connections it has accepted and not yet read.
+   */
+  readonly slow?: { readonly clients: number; readonly writeDelayMs: number };
   /** Which answers count as a success. Default: status 2xx. */
   readonly accept?: (reply: Reply) => boolean;
 }
@@ -27,6 +30,8 @@ export interface LoadSample {
   readonly reason?: string;
   /** The pid in a `{"pid": N}` answer, if there was one. */
   readonly pid?: number;
+  /** Sent by a slow client (LoadOptions.slow). */
+  readonly slow?: true;
 }
 
 export interface LoadReport {
@@ -35,6 +40,9 @@ export interface LoadReport {
   readonly failed: number;
   /** Failed requests counted by reason, e.g. `{ ECONNRESET: 2, TIMEOUT: 1 }`. */
   readonly byReason: Readonly<Record<string, number>>;
+  /** Requests from slow clients, and how many of those failed. */
+  readonly slowSent: number;
+  readonly slowFailed: number;
   /** Successful answers counted by the pid that gave them. */
   readonly byPid: ReadonlyMap<number, number>;
   /** Every request, in the order they ended. */
@@ -55,10 +63,12 @@ export class Load {
     private readonly opts: LoadOptions = {},
   ) {
     const concurrency = opts.concurrency ?? 4;
-    this.lanes = Array.from({ length: concurrency }, () => this.lane());
+    const slow = opts.slow;
+    this.lanes = [...Array.from({ length: concurrency }, () => this.lane()), ...Array.from({ length: slow?.clients ?? 0 }, () => this.lane(slow?.writeDelayMs))];
   }
 
-  private async lane(): Promise<void> {
+  /** One lane: a request at a time; a slow one sends each request `writeDelayMs` after connecting. */
+  private async lane(writeDelayMs?: number): Promise<void> {
     const path = this.opts.path ?? '/';
     const timeoutMs = this.opts.timeoutMs ?? 2000;
     const accept = this.opts.accept ?? ((r: Reply) => r.status >= 200 && r.status < 300);
@@ -67,7 +77,7 @@ export class Load {
       this.pending.add(startedAt);
       let sample: LoadSample;
       try {
-        const reply = await request(this.port, path, { timeoutMs, ...(this.opts.writeDelayMs ? { writeDelayMs: this.opts.writeDelayMs } : {}) });
+        const reply = await request(this.port, path, { timeoutMs, ...(writeDelayMs === undefined ? {} : { writeDelayMs }) });
         const pid = pidOf(reply);
         const ok = accept(reply);
         sample = { startedAt, endedAt: performance.now(), ok, ...(ok ? {} : { reason: `status ${reply.status}` }), ...(pid === undefined ? {} : { pid }) };
@@ -75,6 +85,7 @@ export class Load {
         const reason = err instanceof RequestFailed ? err.code : err instanceof Error ? err.message : String(err);
         sample = { startedAt, endedAt: performance.now(), ok: false, reason };
       }
+      if (writeDelayMs !== undefined) sample = { ...sample, slow: true };
       this.pending.delete(startedAt);
       this.samples.push(sample);
       if (!sample.ok) await sleep(10); // a refused connection comes back at once: don't spin
@@ -120,7 +131,13 @@ export function summarize(samples: readonly LoadSample[], durationMs = 0): LoadR
   const byReason: Record<string, number> = {};
   const byPid = new Map<number, number>();
   let ok = 0;
+  let slowSent = 0;
+  let slowFailed = 0;
   for (const s of samples) {
+    if (s.slow) {
+      slowSent++;
+      if (!s.ok) slowFailed++;
+    }
     if (s.ok) {
       ok++;
       if (s.pid !== undefined) byPid.set(s.pid, (byPid.get(s.pid) ?? 0) + 1);
@@ -129,7 +146,7 @@ export function summarize(samples: readonly LoadSample[], durationMs = 0): LoadR
       byReason[reason] = (byReason[reason] ?? 0) + 1;
     }
   }
-  return { sent: samples.length, ok, failed: samples.length - ok, byReason, byPid, samples, durationMs: Math.round(durationMs) };
+  return { sent: samples.length, ok, failed: samples.length - ok, byReason, slowSent, slowFailed, byPid, samples, durationMs: Math.round(durationMs) };
 }
 
 /** Start a steady request loop against 127.0.0.1:port; call `stop()` to end it and get the counts. */
@@ -137,8 +154,17 @@ export function startLoad(port: number, opts?: LoadOptions): Load {
   return new Load(port, opts);
 }
 
-/** `2 ECONNRESET, 1 TIMEOUT` — for a ✗ that names what failed. */
-export function describeFailures(report: Pick<LoadReport, 'byReason'>): string {
+/** `2 ECONNRESET, 1 TIMEOUT (1 of them slow clients)` — for a ✗ that names what failed. */
+export function describeFailures(report: Pick<LoadReport, 'byReason'> & Partial<Pick<LoadReport, 'slowFailed'>>): string {
   const parts = Object.entries(report.byReason).map(([reason, n]) => `${n} ${reason}`);
-  return parts.length === 0 ? 'none' : parts.join(', ');
+  if (parts.length === 0) return 'none';
+  return `${parts.join(', ')}${report.slowFailed ? ` (${report.slowFailed} of them slow clients)` : ''}`;
 }
+
+/**
+ * The failures are what this Node's server.close() does to connections it has accepted and not
+ * read (Node 26, nodejs/node#63470): resets only, slow clients among them. A check's hint then
+ * names that, not the learner's shutdown order.
+ */
+export const resetsUnread = (report: LoadReport): boolean =>
+  report.slowFailed > 0 && (report.byReason.ECONNRESET ?? 0) === report.failed && closeResetsUnread();

@@ -8,10 +8,9 @@ import { root } from './paths.ts';
 import type { CheckResult } from './types.ts';
 
 export type { CheckResult, Expectation, TimelineEvent } from './types.ts';
-export { RequestFailed } from './http.ts';
+export { closeResetsUnread, RequestFailed } from './http.ts';
 export { killAllNow, reaper, survivors, Group, type ExitInfo } from './group.ts';
 export { pm2Survivors, pm2TypeScript } from './pm2.ts';
-export { closeResetsUnread } from './http.ts';
 export { root } from './paths.ts';
 export { copyPrefixes, filesUnder, runnable, variantsDir } from './runnable.ts';
 export type { RunOptions } from './check.ts';
