@@ -1,3 +1,4 @@
+// Right: cwd __dirname with a relative script instead of path.join.
 module.exports = {
   apps: [
     {

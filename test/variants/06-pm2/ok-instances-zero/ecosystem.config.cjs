@@ -1,3 +1,4 @@
+// Right: instances 0 without exec_mode, and an env section without PORT.
 const path = require('node:path');
 
 module.exports = {

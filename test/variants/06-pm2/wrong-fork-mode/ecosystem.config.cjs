@@ -1,3 +1,5 @@
+// Wrong: exec_mode 'fork' starts separate processes that fight over the port.
+// fails: in cluster mode (one per core)
 const path = require('node:path');
 
 module.exports = {

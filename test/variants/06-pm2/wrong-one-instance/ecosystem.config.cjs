@@ -1,3 +1,5 @@
+// Wrong: cluster mode with one instance uses one core.
+// fails: in cluster mode (one per core)
 const path = require('node:path');
 
 module.exports = {

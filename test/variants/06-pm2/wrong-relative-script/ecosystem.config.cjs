@@ -1,3 +1,5 @@
+// Wrong: a relative script is resolved from where pm2 runs, not from the file.
+// fails: in cluster mode (one per core)
 const path = require('node:path');
 
 module.exports = {

@@ -76,7 +76,9 @@ if (cluster.isPrimary) {
   server.on('connection', (s) => s.once('close', () => between.delete(s)));
   server.on('request', (req, res) => {
     between.delete(req.socket);
-    res.once('finish', () => between.add(req.socket));
+    res.once('finish', () => {
+      if (!req.socket.destroyed) between.add(req.socket); // one closed already would stay in the set
+    });
   });
   server.closeIdleConnections = () => between.forEach((s) => s.destroy());
   process.on('SIGTERM', () => cluster.worker?.disconnect());
