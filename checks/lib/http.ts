@@ -1,7 +1,6 @@
 // HTTP to the learner's program: 127.0.0.1 only, a new connection per request (keep-alive would
 // pin the check to one worker), and a timeout on every request (a connection handed to a dying
 // worker hangs instead of resetting).
-import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { currentTimeline, failureOf } from './timeline.ts';
@@ -151,22 +150,3 @@ function kernelPort(): Promise<number> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-// A server that closes while a connection it accepted has sent nothing yet: does that client get an
-// answer to the request it sends 50 ms later? Node 20 and 24 serve it; Node 26 resets it.
-const PROBE = `const http = require('node:http'), net = require('node:net');
-const server = http.createServer((q, r) => r.end('ok'));
-server.on('connection', () => server.close());
-server.listen(0, '127.0.0.1', () => {
-  const s = net.connect(server.address().port, '127.0.0.1', () => setTimeout(() => s.write('GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n'), 50));
-  let got = '';
-  s.on('data', (d) => (got += d));
-  s.on('error', () => {});
-  s.on('close', () => process.stdout.write(got.startsWith('HTTP/1.1 200') ? 'kept' : 'reset'));
-});`;
-let resets: boolean | undefined;
-/** Whether the running Node's server.close() resets a connection whose request it has not read (nodejs/node#63470). */
-export function closeResetsUnread(): boolean {
-  resets ??= spawnSync(process.execPath, ['-e', PROBE], { encoding: 'utf8', timeout: 10_000 }).stdout === 'reset';
-  return resets;
-}

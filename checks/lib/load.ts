@@ -1,7 +1,8 @@
 // A steady loop of requests, each on a fresh connection, kept going while a check does something
 // to the program (kills a worker, reloads pm2, restarts a host behind nginx). It counts what
 // answered and what failed, and why, so a check can say "N of M requests failed around the kill".
-import { closeResetsUnread, pidOf, request, RequestFailed, sleep, type Reply } from './http.ts';
+import { pidOf, request, RequestFailed, sleep, type Reply } from './http.ts';
+import { closeResetsUnread } from './node-behaviour.ts';
 
 export interface LoadOptions {
   /** Default `/`. */

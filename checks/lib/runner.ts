@@ -8,7 +8,8 @@ import { root } from './paths.ts';
 import type { CheckResult } from './types.ts';
 
 export type { CheckResult, Expectation, TimelineEvent } from './types.ts';
-export { closeResetsUnread, RequestFailed } from './http.ts';
+export { RequestFailed } from './http.ts';
+export { closeResetsUnread } from './node-behaviour.ts';
 export { killAllNow, reaper, survivors, Group, type ExitInfo } from './group.ts';
 export { pm2Survivors, pm2TypeScript } from './pm2.ts';
 export { root } from './paths.ts';
