@@ -1,6 +1,7 @@
 // Variants kept as what differs from the solution (the runner builds them: checks/lib/runnable.ts):
 // each builds into a whole program, a stale patch says so in a sentence, and a built copy is removed.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lessons } from '../course.ts';
@@ -16,6 +17,13 @@ describe('test variants', () => {
         try {
           expect(existsSync(join(built.dir, 'server.ts')), `${l.id}/${name} has a server.ts`).toBe(true);
           expect(readdirSync(built.dir).filter((f) => f.endsWith('.patch')), `${l.id}/${name}: no patch left unapplied`).toEqual([]);
+          // An ecosystem file that starts no app fails at pm2's first expectation for that reason
+          // alone, whatever mistake the variant is there to show.
+          const ecosystem = join(built.dir, 'ecosystem.config.cjs');
+          if (existsSync(ecosystem)) {
+            const apps = (createRequire(import.meta.url)(ecosystem) as { apps?: { script?: unknown }[] }).apps;
+            expect(apps?.map((a) => typeof a.script), `${l.id}/${name}/ecosystem.config.cjs exports its one app, with a script`).toEqual(['string']);
+          }
         } finally {
           built.done();
         }
