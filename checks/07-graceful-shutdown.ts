@@ -13,13 +13,15 @@
 // exited loses it and the client hangs.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { defineCheck, describeExit, describeReply, procStat, describeFailures, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, resetsUnread, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
+import { defineCheck, describeExit, describeReply, procStat, schedTimes, describeFailures, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, resetsUnread, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
 const DRAIN_BOUND_MS = 8000; // the primary must be gone this long after SIGTERM (5 s kill timer + margin)
 const SLOW_CLIENTS = 8; // beside the 4 steady ones during the rolling restart
 const SLOW_WRITE_MS = 300; // they connect, then send their request this long after
+/** A worker runnable longer than this during a 300 ms /slow is not waiting on a timer (asleep, it is runnable a few ms). */
+const BUSY_MS = 150;
 const HELD_MS = 800; // the request a worker holds when it gets SIGTERM
 const SOLO_GET_MS = 6000; // a connection lost on its way to a dead worker hangs: this long (a bounced one can take seconds at load 100+)
 const SIGTERM_BIT = 1n << 14n; // signal 15 in /proc/PID/status's pending masks
@@ -160,9 +162,6 @@ export default defineCheck({
   async run(t) {
     // A cold start is about 1 s; a machine busy with other checks can take ten times that.
     const app = await t.start({ env: { WORKERS: String(WORKERS) }, readyMs: 30_000 });
-    // Sent now, judged below: the timer runs while the check counts the workers.
-    const timed = app.get('/slow?ms=300', 5000).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-
     const before = await t.expect(`${WORKERS} workers answer GET / (WORKERS=${WORKERS})`, 'Fork WORKERS workers in the primary; each answers {"pid": process.pid}.', async () => {
       const answered = await app.waitForPids(WORKERS, 8000);
       const workers = app.workers();
@@ -173,11 +172,28 @@ export default defineCheck({
     });
     if (!before) return;
 
-    await t.expect('GET /slow?ms=300 answers after about 300 ms', 'Answer /slow from a timer: setTimeout(() => res.json({ pid: process.pid, ms }), ms).', async () => {
-      const reply = await timed;
+    await t.expect('GET /slow?ms=300 answers after about 300 ms, from a timer (not a busy loop)', 'Answer /slow from a timer: setTimeout(() => res.json({ pid: process.pid, ms }), ms).', async () => {
+      // Sent alone, once the workers are counted: then the worker that answers has nothing else to
+      // do, and the kernel's count of its runnable time (running, or ready and waiting for a core)
+      // tells a timer (asleep) from a loop on the clock (runnable throughout, however crowded).
+      const runnable = (pid: number): number | undefined => {
+        const sched = schedTimes(pid);
+        return sched && sched.runMs + sched.waitMs;
+      };
+      const runnableBefore = new Map([...before].map((pid) => [pid, runnable(pid)] as const));
+      const reply = await app.get('/slow?ms=300', 5000).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
       if (reply instanceof Error) unmet('status 200 and JSON with "pid"', reply.message);
-      if (reply.status !== 200 || pidOf(reply) === undefined) unmet('status 200 and JSON with "pid"', describeReply(reply));
-      if (reply.ms < 280 || reply.ms > 2300) unmet('an answer after 300 ms (timer, not a busy loop)', `it answered after ${Math.round(reply.ms)} ms`);
+      const pid = pidOf(reply);
+      if (reply.status !== 200 || pid === undefined) unmet('status 200 and JSON with "pid"', describeReply(reply));
+      if (reply.ms < 280 || reply.ms > 2300) unmet('an answer after 300 ms', `it answered after ${Math.round(reply.ms)} ms`);
+      const from = runnableBefore.get(pid);
+      const to = runnable(pid);
+      if (from !== undefined && to !== undefined && to - from > BUSY_MS) {
+        unmet(
+          `worker ${pid} asleep while it waits (runnable less than ${BUSY_MS} ms of the 300)`,
+          `it was running or ready to run for ${Math.round(to - from)} ms of them: a loop that waits for the clock, not a timer`,
+        );
+      }
     });
 
     // SIGHUP: a rolling restart under a steady loop of fresh connections, 4 at a time with no gap,
