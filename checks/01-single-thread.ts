@@ -1,6 +1,6 @@
 // Lesson 01: GET / answers {"pid"}; GET /work?n=N computes the naive fib(N) — a fixed amount of CPU
 // work — and the check shows the price of one thread: requests wait for each other.
-import { cpuTimeMs, defineCheck, describeReply, exposedAddresses, Fatal, LOOPBACK_HINT, pidOf, unmet, type App } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, Fatal, pidOf, unmet, type App } from './lib/index.ts';
 
 /** CPU time the server burns (kernel-counted) and wall time taken, for one /work request. */
 async function measure(app: App, n: number): Promise<{ cpu: number; wall: number }> {
@@ -32,10 +32,7 @@ export default defineCheck({
       if (pid !== app.pid) unmet(`{"pid": ${app.pid}}`, describeReply(reply));
     });
 
-    await t.expect('it listens on 127.0.0.1 only, not on every network interface', LOOPBACK_HINT, async () => {
-      const exposed = exposedAddresses(app.program.members(), app.port);
-      if (exposed.length > 0) unmet(`port ${app.port} bound to 127.0.0.1`, `port ${app.port} is bound to ${exposed.map((h) => `"${h}"`).join(' and ')}: every network interface`);
-    });
+    await expectLoopbackOnly(t, app, 'it listens on 127.0.0.1 only, not on every network interface');
 
     await t.expect('GET /work?n=30 answers JSON with the pid', 'Keep the /work route answering res.json({ pid: process.pid, … }).', async () => {
       const reply = await app.get('/work?n=30', 10_000);

@@ -2,7 +2,7 @@
 // 01's app), the primary serves nothing. Side by side is proven with what the scheduler counts:
 // while two /work requests run, each worker computes one and both are runnable the whole time
 // (wall time alone can't tell, when other programs crowd this machine's cores).
-import { cpuTimeMs, defineCheck, describeReply, exposedAddresses, listeningPorts, LOOPBACK_HINT, pidOf, schedTimes, sleep, unmet, type App } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, listeningPorts, pidOf, schedTimes, sleep, unmet, type App } from './lib/index.ts';
 
 /** "pid 12 ×20, pid 13 ×20", with the primary named. */
 function tally(app: App, pids: readonly (number | undefined)[]): string {
@@ -78,10 +78,7 @@ export default defineCheck({
     if (workers === undefined) return; // without two workers the rest has nothing to measure
 
     // The primary opens the socket the workers share, at the address their listen() asked for.
-    await t.expect('PORT is bound to 127.0.0.1 only, not to every network interface', LOOPBACK_HINT, async () => {
-      const exposed = exposedAddresses(app.program.members(), app.port);
-      if (exposed.length > 0) unmet(`port ${app.port} bound to 127.0.0.1`, `port ${app.port} is bound to ${exposed.map((h) => `"${h}"`).join(' and ')}: every network interface`);
-    });
+    await expectLoopbackOnly(t, app);
 
     await t.expect(
       "the primary's live child processes are exactly those two workers",

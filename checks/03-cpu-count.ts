@@ -5,7 +5,7 @@
 // primary starts, synchronously): watching the process table instead races with the orphans, which
 // die on their own a moment after a primary that forked and then refused.
 import os from 'node:os';
-import { defineCheck, describeReply, exposedAddresses, listeningPorts, LOOPBACK_HINT, pidOf, sleep, SpawnLog, unmet, type App, type Census } from './lib/index.ts';
+import { defineCheck, describeReply, expectLoopbackOnly, listeningPorts, pidOf, sleep, SpawnLog, unmet, type App, type Census } from './lib/index.ts';
 
 /**
  * How long a refusal may take: three times what the default start took to answer, at least 5 s. A
@@ -92,10 +92,7 @@ export default defineCheck({
       },
     );
 
-    await t.expect('PORT is bound to 127.0.0.1 only, not to every network interface', LOOPBACK_HINT, async () => {
-      const exposed = exposedAddresses(app.program.members(), app.port);
-      if (exposed.length > 0) unmet(`port ${app.port} bound to 127.0.0.1`, `port ${app.port} is bound to ${exposed.map((h) => `"${h}"`).join(' and ')}: every network interface`);
-    });
+    await expectLoopbackOnly(t, app);
 
     await t.expect('GET /work?n=25 answers JSON with the pid of a worker, as in lesson 02', "Keep lesson 02's /work route in the workers: res.json({ pid: process.pid, n, result: fib(n) }).", async () => {
       const reply = await app.get('/work?n=25', 10_000);

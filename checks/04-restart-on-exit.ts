@@ -5,7 +5,7 @@
 // run beside the serving one: they mostly wait, and a learner waits for the verdict.
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-import { defineCheck, describeReply, loopState, type LoopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { expectLoopbackOnly, defineCheck, describeReply, loopState, type LoopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** The worker the check kills has been answering at least this long: a stable one (the contract's 1 s, plus room). */
 const STABLE_MS = 1200;
@@ -644,6 +644,7 @@ export default defineCheck({
       });
       if (originals === undefined) return;
       const originalsAt = performance.now(); // both have listened at least since then
+      await expectLoopbackOnly(t, app);
 
       const crash = await t.expect('GET /crash makes the worker that answers it exit', 'In the worker, answer GET /crash and then end the process with a non-zero code: process.exit(1), or throw from a timer.', async () => {
         const logFrom = app.program.output.length;

@@ -2,7 +2,7 @@
 // GET /stats → {"pid", "total"}, POST /broadcast {"message"} → 2xx, GET /message → {"pid", "message"}.
 // Answers may lag by IPC delay, so every look at shared state polls (within 1 s), asking each
 // worker by pid: an answer that merely looks plausible from one worker proves nothing.
-import { defineCheck, describeReply, Fatal, pidOf, quote, sleep, unmet, type App } from './lib/index.ts';
+import { expectLoopbackOnly, defineCheck, describeReply, Fatal, pidOf, quote, sleep, unmet, type App } from './lib/index.ts';
 
 /** How long shared state may take to reach every worker (the contract's IPC delay). */
 const LAG_MS = 1000;
@@ -114,6 +114,7 @@ export default defineCheck({
       return seen;
     });
     if (pids === undefined) return;
+    await expectLoopbackOnly(t, app);
 
     await t.expect('GET /message answers {"message": null} on every worker before any broadcast', 'Each worker starts with no message: let message: string | null = null.', async () => {
       const { ok, latest } = await untilEveryWorker(app, '/message', pids, (a) => {

@@ -13,7 +13,7 @@
 // exited loses it and the client hangs.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { defineCheck, describeExit, describeReply, procStat, schedTimes, describeFailures, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, resetsUnread, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
+import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procStat, schedTimes, describeFailures, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, resetsUnread, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
@@ -171,6 +171,7 @@ export default defineCheck({
       return new Set(workers);
     });
     if (!before) return;
+    await expectLoopbackOnly(t, app);
 
     await t.expect('GET /slow?ms=300 answers after about 300 ms, from a timer (not a busy loop)', 'Answer /slow from a timer: setTimeout(() => res.json({ pid: process.pid, ms }), ms).', async () => {
       // Sent alone, once the workers are counted: then the worker that answers has nothing else to

@@ -4,7 +4,7 @@
 // which were runnable at the same moment. A timer, a busy-wait or a main-thread fib cannot pass.
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { cpuTimeMs, defineCheck, describeReply, Fatal, freePort, listeningPorts, pidOf, request, sleep, unmet, type Program, type Reply } from './lib/index.ts';
+import { expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, freePort, listeningPorts, pidOf, request, sleep, unmet, type Program, type Reply } from './lib/index.ts';
 
 const REFUSE_WITHIN_MS = 15_000;
 const BAD_VALUES = ['0', '1.5', 'abc'];
@@ -251,6 +251,7 @@ export default defineCheck({
     const seen: Reply[] = [];
     const keep = (b: Burst): Burst => (seen.push(...b.replies), b);
 
+    await expectLoopbackOnly(t, app);
     await t.expect('GET / answers JSON {"pid": …} with the server\'s own pid', 'Answer GET / from the main thread with res.json({ pid: process.pid }).', async () => {
       const reply = await app.get('/');
       seen.push(reply);

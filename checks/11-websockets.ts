@@ -8,7 +8,7 @@
 // so a cluster that deals out connections in turn sends a session's second request to another
 // worker every time: no luck is needed to see the 400.
 import { io, type Socket } from 'socket.io-client';
-import { cpuTimeMs, defineCheck, describeReply, quote, exposedAddresses, Fatal, loopState, LOOPBACK_HINT, pidOf, procState, sleep, unmet, type App, type Reply } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, quote, expectLoopbackOnly, Fatal, loopState, pidOf, procState, sleep, unmet, type App, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 /**
@@ -265,10 +265,7 @@ export default defineCheck({
       }
     };
 
-    await t.expect('PORT is bound to 127.0.0.1 only, not to every network interface', LOOPBACK_HINT, async () => {
-      const exposed = exposedAddresses(app.program.members(), app.port);
-      if (exposed.length > 0) unmet(`port ${app.port} bound to 127.0.0.1`, `port ${app.port} is bound to ${exposed.map((h) => `"${h}"`).join(' and ')}: every network interface`);
-    });
+    await expectLoopbackOnly(t, app);
 
     await t.expect('GET / answers JSON {"pid"} with the pid of one of the workers', "Keep lesson 03's route in the workers: app.get('/', (_req, res) => res.json({ pid: process.pid })).", async () => {
       // A connection lost to a worker still starting times out: ask again, a few times.

@@ -3,6 +3,9 @@
 // /proc; elsewhere (macOS) it asks lsof. In a cluster the primary holds the socket its workers share.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import type { App } from './app.ts';
+import type { CheckContext } from './check.ts';
+import { unmet } from './errors.ts';
 
 export interface ListenAddress {
   /** '127.0.0.1', '0.0.0.0', '::', '::1', … ('*' from lsof: every interface). */
@@ -84,3 +87,14 @@ export function exposedAddresses(pids: readonly number[], port: number): string[
 
 /** The hint for it, the same in every lesson. */
 export const LOOPBACK_HINT = "Pass the host to listen(): app.listen(port, '127.0.0.1', …). Without it Node listens on every network interface, and other machines can reach your server.";
+
+/**
+ * The expectation itself, the same in every lesson whose contract says 127.0.0.1: none of `app`'s
+ * processes listens on its port on another address.
+ */
+export function expectLoopbackOnly(t: Pick<CheckContext, 'expect'>, app: App, name = 'PORT is bound to 127.0.0.1 only, not to every network interface'): Promise<void> {
+  return t.expect(name, LOOPBACK_HINT, async () => {
+    const exposed = exposedAddresses(app.program.members(), app.port);
+    if (exposed.length > 0) unmet(`port ${app.port} bound to 127.0.0.1`, `port ${app.port} is bound to ${exposed.map((h) => `"${h}"`).join(' and ')}: every network interface`);
+  });
+}
