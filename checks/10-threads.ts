@@ -153,16 +153,21 @@ function describeBurst(b: Burst, pid: number): string {
 }
 
 /** Replies that are not 200 with this pid and the right fib: one sentence, or undefined. */
+/** The "n" and "result" of a /work answer, if it is JSON. */
+function workFields(r: Reply): { readonly n?: unknown; readonly result?: unknown } {
+  try {
+    const json = JSON.parse(r.body) as unknown;
+    return typeof json === 'object' && json !== null ? (json as { n?: unknown; result?: unknown }) : {};
+  } catch {
+    return {};
+  }
+}
+
 function badReplies(b: Burst, pid: number, n: number): string | undefined {
   const want = fib(n);
   for (const r of b.replies) {
-    let result: unknown;
-    try {
-      result = (JSON.parse(r.body) as { result?: unknown }).result;
-    } catch {
-      result = undefined;
-    }
-    if (r.status !== 200 || pidOf(r) !== pid || result !== want) return `an answer to /work?n=${n} was ${describeReply(r, 160)} (expected pid ${pid}, result ${want})`;
+    const { n: echoed, result } = workFields(r);
+    if (r.status !== 200 || pidOf(r) !== pid || echoed !== n || result !== want) return `an answer to /work?n=${n} was ${describeReply(r, 160)} (expected pid ${pid}, n ${n}, result ${want})`;
   }
   return undefined;
 }
@@ -258,17 +263,12 @@ export default defineCheck({
       if (pidOf(reply) !== pid) unmet(`{"pid": ${pid}}`, describeReply(reply));
     });
 
-    await t.expect('GET /work?n=25 answers JSON with the pid and the result 75025', 'Answer res.json({ pid: process.pid, n, result }) with the result the thread sent back.', async () => {
+    await t.expect('GET /work?n=25 answers JSON with the pid, n and the result 75025', 'Answer res.json({ pid: process.pid, n, result }) with the result the thread sent back.', async () => {
       // The first one may wait for the threads to start (on Node 20 each thread loads tsx first).
       const reply = await app.get('/work?n=25', 60_000);
       seen.push(reply);
-      let result: unknown;
-      try {
-        result = (JSON.parse(reply.body) as { result?: unknown }).result;
-      } catch {
-        result = undefined;
-      }
-      if (reply.status !== 200 || pidOf(reply) !== pid || result !== 75025) {
+      const { n, result } = workFields(reply);
+      if (reply.status !== 200 || pidOf(reply) !== pid || n !== 25 || result !== 75025) {
         throw new Fatal(`GET /work?n=25 answered ${describeReply(reply)}`, `expected: status 200, JSON {"pid": ${pid}, "n": 25, "result": 75025}`, 'Send n to a thread, await the fib(n) it posts back, and answer res.json({ pid: process.pid, n, result }).');
       }
     });
