@@ -13,7 +13,7 @@
 //   duration then includes the pause, while autocannon's `requests.average` (a mean of one-second
 //   samples) does not: only completed ÷ duration matches what the server saw.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineCheck, describeExit, describeReply, quote, Fatal, isAlive, pidOf, sendSignal, sleep, unmet } from './lib/index.ts';
@@ -241,7 +241,7 @@ export default defineCheck({
       unmet('no server process left when bench.ts has exited', `still running ${((Date.now() - since) / 1000).toFixed(0)} s after bench.ts exited: ${left.map((pid) => `pid ${pid}${primaries.includes(pid) ? ' (a primary)' : ''}`).join(', ')}`);
     });
 
-    const runs = await t.expect('BENCH_OUT holds a run for every worker count', 'Keep the JSON writing at the end of bench.ts; toRow() fills each run.', async () => {
+    const written = await t.expect('BENCH_OUT holds a run for every worker count', 'Keep the JSON writing at the end of bench.ts; toRow() fills each run.', async () => {
       let text: string;
       try {
         text = readFileSync(out, 'utf8');
@@ -251,9 +251,22 @@ export default defineCheck({
       const parsed = parseRuns(text);
       const seen = parsed.map((r) => r.workers).sort((a, b) => a - b);
       if (seen.join(',') !== counts.join(',')) unmet(`runs for ${counts.join(', ')} workers`, `runs for ${seen.join(', ') || 'none'}`);
-      return parsed;
+      return { parsed, head: JSON.parse(text) as Record<string, unknown> };
     });
-    if (!runs) return;
+    if (!written) return;
+    const runs = written.parsed;
+
+    await t.expect('BENCH_OUT names the settings the runs used: cores, seconds, n and connections', 'Write what the bench used: { cores, seconds: SECONDS, n: N, connections: CONNECTIONS, runs }, each read from its BENCH_ variable.', async () => {
+      // The check's values, not the defaults; cores as the bench counted them.
+      const want: Record<string, readonly number[]> = { cores: [...new Set([cores, cpus().length])], seconds: [SECONDS], n: [N], connections: [CONNECTIONS] };
+      const wrong = Object.entries(want).filter(([key, values]) => !values.includes(written.head[key] as number));
+      if (wrong.length > 0) {
+        unmet(
+          wrong.map(([key, values]) => `"${key}": ${values.join(' or ')}`).join(', '),
+          wrong.map(([key]) => `"${key}": ${JSON.stringify(written.head[key])}`).join(', '),
+        );
+      }
+    });
     const serverOf = (run: Run): Server[] => started.filter((s) => s.workers === run.workers);
 
     await t.expect(
