@@ -370,18 +370,22 @@ const waitOf = (w: Wait | undefined): number | undefined => {
 };
 
 /**
- * A wait and the one two tries before it, both measured: the latest pair seen whole; else the latest
- * pair without the wait SIGTERM cut short; else the latest pair. The cut-short wait comes last: its
- * timer read short under load (119, 132 and 170 ms of a 300 or 400 ms back-off, beside 100, 200,
- * 300 ms read right in the same run).
+ * How far a wait's value can be trusted: 2 seen whole (death to fork) with the primary never kept
+ * from a core; 1 only its timer read (the check looked away), the primary never kept from a core;
+ * 0 crowded, or cut short by SIGTERM. Those read short under load: 119, 132 and 170 ms of a 300 or
+ * 400 ms back-off, and 224 of 400 while the primary waited for a core, beside 100, 200, 300 ms read
+ * right in the same runs.
  */
+const trustOf = (w: Wait): number => (w.cut || w.queued ? 0 : w.ms !== undefined ? 2 : 1);
+
+/** A wait and the one two tries before it, both measured. */
 interface GrowthPair {
   readonly first: number;
   readonly later: number;
   /** The try the later wait came before. */
   readonly at: number;
-  /** How far to trust it: 2 both seen whole with the primary never kept from a core, 1 neither cut short, 0 with the cut-short wait. */
-  readonly trust: 0 | 1 | 2;
+  /** The less trusted of its two waits first, then the other: 3 × min + max (0 to 8, see trustOf). */
+  readonly trust: number;
 }
 
 function growthPair(waits: readonly Wait[]): GrowthPair | undefined {
@@ -390,8 +394,8 @@ function growthPair(waits: readonly Wait[]): GrowthPair | undefined {
     const later = waitOf(w);
     const first = waitOf(before);
     if (!before || later === undefined || first === undefined) return [];
-    const clean = (x: Wait): boolean => x.ms !== undefined && !x.queued;
-    const trust = clean(w) && clean(before) ? 2 : w.cut || before.cut ? 0 : 1;
+    const [a, b] = [trustOf(w), trustOf(before)];
+    const trust = 3 * Math.min(a, b) + Math.max(a, b);
     return [{ first, later, at: j + 1, trust } satisfies GrowthPair];
   });
   return bestPair(pairs);
@@ -616,8 +620,8 @@ export default defineCheck({
       for (;;) {
         const r = await watchTries(t);
         all.push(r);
-        // A pair with the cut-short wait in it is judged only when no copy gives a better one in time.
-        const settled = r.ended === 'too many forks' || r.ended === 'never waits' || r.deaths < TERM_AFTER || (r.term !== undefined && (growthPair(r.waits)?.trust ?? 0) > 0);
+        // A pair with a crowded or cut-short wait in it is judged only when no copy gives a better one in time.
+        const settled = r.ended === 'too many forks' || r.ended === 'never waits' || r.deaths < TERM_AFTER || (r.term !== undefined && (growthPair(r.waits)?.trust ?? 0) >= 3);
         // At least two copies: at a load of 100 one copy alone (tsx, Node 20) took 40 s.
         if (settled || (performance.now() - since > TRIES_MS && all.length >= 2) || performance.now() - since > 2.5 * TRIES_MS || all.length >= 6) return all;
       }
