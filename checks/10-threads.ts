@@ -277,6 +277,10 @@ export default defineCheck({
     const n = Math.min(38, Math.max(28, 30 + Math.round(Math.log(70 / Math.max(ownCpuForFib(30), 1)) / Math.log(1.618))));
     const reference = Math.min(ownCpuForFib(n), ownCpuForFib(n));
     const busy = 0.4 * reference; // a thread that computed fib(n) burned at least this much
+    // The main thread handling several requests at once (routing, JSON, on Node 20 tsx's code) is not
+    // computing: 10 ms were seen for 4 requests on Node 20 under load, where busy was about that.
+    // One fib(n) on it would burn about `reference`.
+    const mainComputes = 0.8 * reference;
     await t.expect('at rest, with no request in flight, nothing keeps running: every thread waits for a job', 'A pool thread waits for its next job with parentPort.on(\'message\'): never in a loop that polls, spins or waits for the clock.', async () => {
       const restless = await quiet(pid);
       // Every later expectation counts CPU time per thread: a thread that never rests spoils them all.
@@ -369,14 +373,15 @@ export default defineCheck({
         if (bad) return { ok: false, said: bad, threads };
         threads = computing(b, where.pid, busy);
         const together = mostAtOnce(b, threads);
-        said = `${describeBurst(b, where.pid)}; at most ${together} of them were runnable at the same moment`;
+        const main = b.cpu.get(where.pid) ?? 0;
+        said = `${describeBurst(b, where.pid)}; at most ${together} of them were runnable at the same moment${main >= mainComputes ? `; the main thread burned ${ms(main)}, as much as computing a fib(${n})` : ''}`;
         // More threads than the pool may have, or fewer, twice: a pool without a bound, or one
         // too small (a third try would not change the count, which is CPU time, not timing). More,
         // some of them started for these requests: a new Worker per request, at once.
         const counted = threads.length === want || (atLeast && threads.length > want);
         const perRequest = !atLeast && threads.length > want && threads.some((tid) => b.born.has(tid));
         if ((!counted && attempt >= 1) || perRequest) return { ok: false, said, threads };
-        if (counted && together >= want && (b.cpu.get(where.pid) ?? 0) < busy) return { ok: true, said, threads };
+        if (counted && together >= want && main < mainComputes) return { ok: true, said, threads };
       }
       return { ok: false, said, threads };
     };
