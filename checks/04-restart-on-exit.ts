@@ -36,7 +36,7 @@ const AGREE_MS = 30;
 const QUEUED_MS = 20;
 /** Copies of that crash loop are started until one gives a certain moment, for at most this long. */
 const TRIES_MS = 40_000;
-/** The contract: each wait at least 50 ms longer than the last, so 100 ms over two tries; judged with half as room (a wait is seen a little short, never long). */
+/** The contract: each wait at least 50 ms longer than the last, so 100 ms over two tries; judged with half as room for what the check can't see exactly. */
 const GROWTH_MS = 100;
 const GROWTH_SEEN_MS = GROWTH_MS / 2;
 /** Unstable deaths before the stable one in the reset test: one more in all and a primary that never resets gives up. */
@@ -404,7 +404,7 @@ function growthPair(waits: readonly Wait[]): GrowthPair | undefined {
 /** The most trusted pair, the latest of those. */
 const bestPair = (pairs: readonly GrowthPair[]): GrowthPair | undefined => pairs.reduce<GrowthPair | undefined>((best, p) => (!best || p.trust >= best.trust ? p : best), undefined);
 
-/** SIGTERM in the wait after `deaths` deaths leaves the growth judgeable: a pair seen whole already, or a wait two tries before that one. */
+/** SIGTERM in the wait after `deaths` deaths leaves the growth judgeable: a pair measured already, or a wait two tries before that one. */
 const judgeable = (waits: readonly Wait[], deaths: number): boolean =>
   growthPair(waits) !== undefined || waitOf(waits[deaths - 3]) !== undefined;
 
