@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import {
+  expectLoopbackOnly,
   defineCheck,
   describeFailures,
   describeProcesses,
@@ -131,6 +132,7 @@ export default defineCheck({
       }
       if (pidOf(reply) !== app.pid) unmet(`{"pid": ${app.pid}}`, describeReply(reply));
     });
+    await expectLoopbackOnly(t, app);
 
     await t.expect(
       `on SIGINT server.ts stops listening, lingers about 0.5 s, then exits with code 0 within ${EXIT_BY_MS / 1000} s`,

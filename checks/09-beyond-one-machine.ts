@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  expectLoopbackOnly,
   defineCheck,
   describeFailures,
   describeReply,
@@ -65,6 +66,7 @@ export default defineCheck({
       throw new Fatal(`host b did not answer on 127.0.0.1:${b.port} within ${readyMs / 1000} s. Its last output:`, b.program.tail());
     });
     const hosts = new Map<string, App>([['a', a], ['b', b]]);
+    for (const [id, host] of hosts) await expectLoopbackOnly(t, host, `host ${id}'s PORT is bound to 127.0.0.1 only, not to every network interface`);
 
     const lb = await t.expect('nginx starts with your nginx.conf in front of both hosts', `Start from the lesson's nginx.conf: it must listen on 127.0.0.1:{{LISTEN_PORT}}.`, async () => {
       const port = await freePort();
