@@ -370,13 +370,13 @@ const waitOf = (w: Wait | undefined): number | undefined => {
 };
 
 /**
- * How far a wait's value can be trusted: 2 seen whole (death to fork) with the primary never kept
- * from a core; 1 only its timer read (the check looked away), the primary never kept from a core;
- * 0 crowded, or cut short by SIGTERM. Those read short under load: 119, 132 and 170 ms of a 300 or
- * 400 ms back-off, and 224 of 400 while the primary waited for a core, beside 100, 200, 300 ms read
- * right in the same runs.
+ * How far a wait's value can be trusted: 3 seen whole (death to fork) with the primary never kept
+ * from a core; 2 only its timer read (the check looked away); 1 crowded (the primary waited for a
+ * core: its timer read); 0 cut short by SIGTERM. The last two read short under load: 224 of a 400 ms
+ * back-off crowded; 119, 132, 143 and 170 of 300 or 400 cut short, beside 100, 200, 300 read right
+ * in the same runs (a crowded 300 among them).
  */
-const trustOf = (w: Wait): number => (w.cut || w.queued ? 0 : w.ms !== undefined ? 2 : 1);
+const trustOf = (w: Wait): number => (w.cut ? 0 : w.queued ? 1 : w.ms !== undefined ? 3 : 2);
 
 /** A wait and the one two tries before it, both measured. */
 interface GrowthPair {
@@ -384,7 +384,7 @@ interface GrowthPair {
   readonly later: number;
   /** The try the later wait came before. */
   readonly at: number;
-  /** The less trusted of its two waits first, then the other: 3 × min + max (0 to 8, see trustOf). */
+  /** The less trusted of its two waits first, then the other: 4 × min + max (0 to 15, see trustOf). */
   readonly trust: number;
 }
 
@@ -395,7 +395,7 @@ function growthPair(waits: readonly Wait[]): GrowthPair | undefined {
     const first = waitOf(before);
     if (!before || later === undefined || first === undefined) return [];
     const [a, b] = [trustOf(w), trustOf(before)];
-    const trust = 3 * Math.min(a, b) + Math.max(a, b);
+    const trust = 4 * Math.min(a, b) + Math.max(a, b);
     return [{ first, later, at: j + 1, trust } satisfies GrowthPair];
   });
   return bestPair(pairs);
@@ -620,8 +620,8 @@ export default defineCheck({
       for (;;) {
         const r = await watchTries(t);
         all.push(r);
-        // A pair with a crowded or cut-short wait in it is judged only when no copy gives a better one in time.
-        const settled = r.ended === 'too many forks' || r.ended === 'never waits' || r.deaths < TERM_AFTER || (r.term !== undefined && (growthPair(r.waits)?.trust ?? 0) >= 3);
+        // A pair with the cut-short wait in it is judged only when no copy gives a better one in time.
+        const settled = r.ended === 'too many forks' || r.ended === 'never waits' || r.deaths < TERM_AFTER || (r.term !== undefined && (growthPair(r.waits)?.trust ?? 0) >= 4);
         // At least two copies: at a load of 100 one copy alone (tsx, Node 20) took 40 s.
         if (settled || (performance.now() - since > TRIES_MS && all.length >= 2) || performance.now() - since > 2.5 * TRIES_MS || all.length >= 6) return all;
       }
