@@ -517,11 +517,18 @@ export default defineCheck({
       if (!got.ok) unmet('3 threads computing, 3 of them at the same moment', got.said);
     });
 
-    await t.expect('with THREADS= (empty) it uses the default and computes /work', 'An empty THREADS means "not set": Number("") is 0, so test for the empty string first.', async () => {
-      if (!(await empty.answering(20_000))) unmet('THREADS= starts and answers GET /', empty.exit ? `it exited. Its last output:\n${empty.program.tail()}` : 'it never answered in 20 s');
-      const reply = await request(empty.port, '/work?n=20', { timeoutMs: 20_000 }).catch((e: Error) => e);
-      if (reply instanceof Error || reply.status !== 200 || !reply.body.includes('6765')) unmet('GET /work?n=20 answers 200 with result 6765', reply instanceof Error ? reply.message : describeReply(reply, 120));
-    });
+    await t.expect(
+      `with THREADS= (empty) it uses the default: /work computes, and ${cores + 1} concurrent requests run on exactly ${cores} threads`,
+      'An empty THREADS means "not set": Number("") is 0, so test for the empty string first and use os.availableParallelism().',
+      async () => {
+        if (!(await empty.answering(20_000))) unmet('THREADS= starts and answers GET /', empty.exit ? `it exited. Its last output:\n${empty.program.tail()}` : 'it never answered in 20 s');
+        const reply = await request(empty.port, '/work?n=20', { timeoutMs: 20_000 }).catch((e: Error) => e);
+        if (reply instanceof Error || reply.status !== 200 || !reply.body.includes('6765')) unmet('GET /work?n=20 answers 200 with result 6765', reply instanceof Error ? reply.message : describeReply(reply, 120));
+        // The size too: a pool that clamps Number('') = 0 up to 1 thread computes 6765 as well.
+        const got = await spread({ pid: empty.pid, port: empty.port }, cores + 1, cores);
+        if (!got.ok) unmet(`${cores} threads computing, ${cores} of them at the same moment, the last request queued`, got.said);
+      },
+    );
 
     // Every refused start had the whole check to exit; one still running gets REFUSE_WITHIN_MS more.
     const refusedBy = Date.now() + REFUSE_WITHIN_MS;
