@@ -2,7 +2,7 @@
 // 01's app), the primary serves nothing. Side by side is proven with what the scheduler counts:
 // while two /work requests run, each worker computes one and both are runnable the whole time
 // (wall time alone can't tell, when other programs crowd this machine's cores).
-import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, listeningPorts, pidOf, schedTimes, sleep, unmet, type App } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, listeningPorts, pidOf, runnableMs, schedTimes, sleep, unmet, type App } from './lib/index.ts';
 
 /** "pid 12 ×20, pid 13 ×20", with the primary named. */
 function tally(app: App, pids: readonly (number | undefined)[]): string {
@@ -33,10 +33,9 @@ interface Burst {
 const none: Activity = { cpu: 0, run: 0, runnable: 0 };
 
 function probe(pid: number): Activity {
-  const sched = schedTimes(pid);
   // Without /proc/PID/schedstat (macOS), CPU time stands in for run time and nothing for waiting.
   const cpu = cpuTimeMs(pid) ?? 0;
-  return { cpu, run: sched?.runMs ?? cpu, runnable: sched ? sched.runMs + sched.waitMs : cpu };
+  return { cpu, run: schedTimes(pid)?.runMs ?? cpu, runnable: runnableMs(pid) ?? cpu };
 }
 
 function since(before: Activity | undefined, after: Activity): Activity {

@@ -13,7 +13,7 @@
 // exited loses it and the client hangs.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procStat, schedTimes, describeFailures, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, resetsUnread, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
+import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procStat, runnableMs, describeFailures, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, resetsUnread, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
@@ -119,6 +119,8 @@ interface KillTimer {
   /** Why the set-up failed (the copy never answered, or its worker never took the request). */
   readonly setup?: string;
   readonly worker?: number;
+  /** Its live workers when SIGTERM was sent, a second after it answered: 1 if it reads WORKERS. */
+  readonly workers?: readonly number[];
   /** When the worker was gone, in ms after SIGTERM; undefined if it still ran KILLED_BY_MS after its request. */
   readonly goneMs?: number;
   readonly exitMs?: number;
@@ -138,6 +140,7 @@ async function watchKillTimer(t: CheckContext): Promise<KillTimer> {
   const held = openGet(app.port, `/slow?ms=${LONG_MS}`, LONG_MS + 5000);
   await held.connected;
   await quiet(app, [worker], 1000); // the request is with the worker now
+  const workers = app.workers();
   const termAt = performance.now();
   app.program.signal('SIGTERM');
   let goneMs: number | undefined;
@@ -152,7 +155,7 @@ async function watchKillTimer(t: CheckContext): Promise<KillTimer> {
   if (goneMs !== undefined) await Promise.race([app.program.exited, sleep(Math.max(0, termAt + 2 * DRAIN_BOUND_MS - performance.now()))]);
   const exitMs = app.exit ? Math.round(performance.now() - termAt) : undefined;
   if (!app.exit) await app.program.stop(200);
-  return { app, worker, ...(goneMs === undefined ? {} : { goneMs }), ...(exitMs === undefined ? {} : { exitMs }) };
+  return { app, worker, workers, ...(goneMs === undefined ? {} : { goneMs }), ...(exitMs === undefined ? {} : { exitMs }) };
 }
 
 const why = (r: Reply | RequestFailed): string => (r instanceof RequestFailed ? r.code : `status ${r.status}`);
@@ -177,18 +180,14 @@ export default defineCheck({
       // Sent alone, once the workers are counted: then the worker that answers has nothing else to
       // do, and the kernel's count of its runnable time (running, or ready and waiting for a core)
       // tells a timer (asleep) from a loop on the clock (runnable throughout, however crowded).
-      const runnable = (pid: number): number | undefined => {
-        const sched = schedTimes(pid);
-        return sched && sched.runMs + sched.waitMs;
-      };
-      const runnableBefore = new Map([...before].map((pid) => [pid, runnable(pid)] as const));
+      const runnableBefore = new Map([...before].map((pid) => [pid, runnableMs(pid)] as const));
       const reply = await app.get('/slow?ms=300', 5000).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
       if (reply instanceof Error) unmet('status 200 and JSON with "pid"', reply.message);
       const pid = pidOf(reply);
       if (reply.status !== 200 || pid === undefined) unmet('status 200 and JSON with "pid"', describeReply(reply));
       if (reply.ms < 280 || reply.ms > 2300) unmet('an answer after 300 ms', `it answered after ${Math.round(reply.ms)} ms`);
       const from = runnableBefore.get(pid);
-      const to = runnable(pid);
+      const to = runnableMs(pid);
       if (from !== undefined && to !== undefined && to - from > BUSY_MS) {
         unmet(
           `worker ${pid} asleep while it waits (runnable less than ${BUSY_MS} ms of the 300)`,
@@ -198,7 +197,7 @@ export default defineCheck({
     });
 
     // SIGHUP: a rolling restart under a steady loop of fresh connections, 4 at a time with no gap,
-    // and 8 slow clients that connect and send their request 0.3 s later: whenever the primary
+    // and 8 slow clients that connect and send their request SLOW_WRITE_MS later: whenever the primary
     // retires a worker, that worker holds some of those, accepted with nothing to read yet. Node
     // 26's server.close() resets such a connection (nodejs/node#63470) unless the worker keeps it;
     // with the fast clients alone that happened in about half of the runs, with these in every one.
@@ -248,7 +247,7 @@ export default defineCheck({
         // comments on this window). disconnect() waits for the primary's acknowledgement.
         const onlyHung = (report.byReason.TIMEOUT ?? 0) === report.failed;
         unmet(
-          `0 failed of ${report.sent} requests (fresh connections, ${report.slowSent} of them from clients that send 0.3 s after connecting; ${rollMs} ms of restart)`,
+          `0 failed of ${report.sent} requests (fresh connections, ${report.slowSent} of them from clients that send ${SLOW_WRITE_MS / 1000} s after connecting; ${rollMs} ms of restart)`,
           `${report.failed} failed: ${describeFailures(report)}`,
           onlyHung
             ? 'A request hung: its connection was on its way to a worker that exited. Let workers leave through worker.disconnect() (from the primary, or cluster.worker.disconnect() in the worker), not server.close() then process.exit().'
@@ -397,6 +396,14 @@ export default defineCheck({
       if (!exit) return;
       if (leftAtExit.length > 0) unmet('no live worker when the primary exits', `worker(s) ${leftAtExit.join(', ')} still ran when the primary exited, ${exitMs} ms after SIGTERM`);
       if (!(await app.program.waitGroupGone(2000))) unmet('no process left', `still running 2 s after the primary exited: ${app.program.members().join(', ')}`);
+    });
+
+    // The main copy's WORKERS=2 is this machine's core count in CI: a primary that forks one per
+    // core whatever WORKERS says passes there, and only this copy's WORKERS=1 tells them apart.
+    await t.expect('with WORKERS=1 (a second copy), exactly one worker', 'Read process.env.WORKERS and fork that many workers; os.availableParallelism() is only the default, when WORKERS is unset.', async () => {
+      const k = await killTimer;
+      if (k.setup !== undefined) unmet('a second copy that answers GET /', k.setup);
+      if (k.workers?.length !== 1) unmet('1 live worker', `${k.workers?.length ?? 0} live workers (${k.workers?.join(', ') ?? ''}) a second after it first answered`);
     });
 
     await t.expect(`a worker that has not finished ${KILL_MS / 1000} s after the primary's SIGTERM is killed`, `In stopWorker(): const timer = setTimeout(() => worker.process.kill('SIGKILL'), ${KILL_MS}); clear it on the worker's 'exit'. disconnect() waits for every request, however long.`, async () => {

@@ -6,7 +6,7 @@ export { sleep, request, pidOf, freePort, RequestFailed, type Reply } from './ht
 export { quote, describeReply } from './quote.ts';
 export { cpuTimeMs, childrenOf, childrenWithZombies, groupMembers, isAlive, listeningPorts, listProcesses, procStat } from './proc.ts';
 export { loopState, procState, type LoopState } from './event-loop.ts';
-export { schedTimes, type SchedTimes } from './schedstat.ts';
+export { runnableMs, schedTimes, type SchedTimes } from './schedstat.ts';
 export { isToolchainHelper } from './command-name.ts';
 export { SpawnLog, type SpawnRecord } from './spawn-log.ts';
 export { exposedAddresses, expectLoopbackOnly, listenAddresses, LOOPBACK_HINT, type ListenAddress } from './listen-address.ts';

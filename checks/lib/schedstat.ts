@@ -18,3 +18,9 @@ export function schedTimes(pid: number): SchedTimes | undefined {
     return undefined;
   }
 }
+
+/** Running plus waiting for a core, in ms: undefined where schedTimes is. */
+export function runnableMs(pid: number): number | undefined {
+  const sched = schedTimes(pid);
+  return sched && sched.runMs + sched.waitMs;
+}
