@@ -1,6 +1,6 @@
 // Lesson 01: GET / answers {"pid"}; GET /work?n=N computes the naive fib(N) — a fixed amount of CPU
 // work — and the check shows the price of one thread: requests wait for each other.
-import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, Fatal, pidOf, unmet, type App } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, Fatal, ownCpuForFib, pidOf, unmet, type App } from './lib/index.ts';
 
 /** CPU time the server burns (kernel-counted) and wall time taken, for one /work request. */
 async function measure(app: App, n: number): Promise<{ cpu: number; wall: number }> {
@@ -9,16 +9,6 @@ async function measure(app: App, n: number): Promise<{ cpu: number; wall: number
   const cpu = (cpuTimeMs(app.pid) ?? before) - before;
   if (reply.status !== 200) unmet(`GET /work?n=${n} answers 200`, `it answered ${describeReply(reply)}`);
   return { cpu, wall: reply.ms };
-}
-
-const fib = (k: number): number => (k < 2 ? k : fib(k - 1) + fib(k - 2));
-
-/** The CPU time this process spends on fib(k), in ms. */
-function ownCpuForFib(k: number): number {
-  const before = process.cpuUsage();
-  fib(k);
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000;
 }
 
 export default defineCheck({

@@ -2,7 +2,7 @@
 // 01's app), the primary serves nothing. Side by side is proven with what the scheduler counts:
 // while two /work requests run, each worker computes one and both are runnable the whole time
 // (wall time alone can't tell, when other programs crowd this machine's cores).
-import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, listeningPorts, pidOf, runnableMs, schedTimes, sleep, unmet, type App } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, listeningPorts, ownCpuForFib, pidOf, runnableMs, schedTimes, sleep, unmet, type App } from './lib/index.ts';
 
 /** "pid 12 ×20, pid 13 ×20", with the primary named. */
 function tally(app: App, pids: readonly (number | undefined)[]): string {
@@ -132,6 +132,19 @@ export default defineCheck({
       return Math.min(38, Math.max(30, 30 + steps));
     });
     if (n === undefined) return;
+
+    // The sizing above believes whatever /work burns: a timer or a cache burns almost nothing, and
+    // is sized up to fib(38). The check's own fib(n) says what computing it costs on this machine.
+    await t.expect(`GET /work?n=${n} computes fib(${n}): it burns about that much CPU time`, "Keep lesson 01's fib in /work: the plain recursive function, called on every request, with no cache, timer or await.", async () => {
+      const reference = Math.min(ownCpuForFib(n), ownCpuForFib(n));
+      let burned = 0;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const { primary, perWorker } = await burst(n, 1);
+        burned = [primary, ...perWorker].reduce((sum, w) => sum + w.run, 0);
+        if (burned >= 0.3 * reference) return;
+      }
+      unmet(`at least ${ms(0.3 * reference)} ms of CPU (fib(${n}) costs about ${ms(reference)} ms here)`, `the primary and workers together ran for ${ms(burned)} ms while one /work?n=${n} was answered`);
+    });
 
     await t.expect(
       'two concurrent /work requests are computed side by side, one per worker (about the time of one)',

@@ -4,7 +4,7 @@
 // which were runnable at the same moment. A timer, a busy-wait or a main-thread fib cannot pass.
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, freePort, listeningPorts, pidOf, request, sleep, unmet, type Program, type Reply } from './lib/index.ts';
+import { expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, fib, freePort, listeningPorts, ownCpuForFib, pidOf, request, sleep, unmet, type Program, type Reply } from './lib/index.ts';
 
 const REFUSE_WITHIN_MS = 15_000;
 const BAD_VALUES = ['0', '1.5', 'abc'];
@@ -134,15 +134,6 @@ const computing = (b: Burst, pid: number, minMs: number): number[] => [...b.cpu]
 
 /** The largest number of these threads seen runnable in the same sample. */
 const mostAtOnce = (b: Burst, tids: readonly number[]): number => Math.max(0, ...b.samples.map((s) => tids.filter((t) => s.has(t)).length));
-
-const fib = (k: number): number => (k < 2 ? k : fib(k - 1) + fib(k - 2));
-
-function ownCpuForFib(k: number): number {
-  const before = process.cpuUsage();
-  fib(k);
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000;
-}
 
 const ms = (x: number): string => `${Math.round(x)} ms`;
 

@@ -7,6 +7,7 @@ export { quote, describeReply } from './quote.ts';
 export { cpuTimeMs, childrenOf, childrenWithZombies, groupMembers, isAlive, listeningPorts, listProcesses, procStat } from './proc.ts';
 export { loopState, procState, type LoopState } from './event-loop.ts';
 export { runnableMs, schedTimes, type SchedTimes } from './schedstat.ts';
+export { fib, ownCpuForFib } from './fib.ts';
 export { isToolchainHelper } from './command-name.ts';
 export { SpawnLog, type SpawnRecord } from './spawn-log.ts';
 export { exposedAddresses, expectLoopbackOnly, listenAddresses, LOOPBACK_HINT, type ListenAddress } from './listen-address.ts';
