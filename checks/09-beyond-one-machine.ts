@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   expectLoopbackOnly,
+  exposedAddresses,
   defineCheck,
   describeFailures,
   describeReply,
@@ -74,6 +75,11 @@ export default defineCheck({
       return startNginx(t, { httpConf, port, shownPath: shownConf });
     });
     if (!lb) return;
+    // nginx answers on 127.0.0.1 either way: only its sockets tell `listen PORT;` (every interface) apart.
+    await t.expect("nginx listens on 127.0.0.1 only, not on every network interface", "Keep the lesson's line as it is: listen 127.0.0.1:{{LISTEN_PORT}}; (listen {{LISTEN_PORT}}; alone listens on every interface, and other machines can reach it).", async () => {
+      const exposed = exposedAddresses(lb.members(), lb.port);
+      if (exposed.length > 0) unmet(`port ${lb.port} bound to 127.0.0.1`, `nginx listens on port ${lb.port} at ${exposed.map((h) => `"${h}"`).join(' and ')}: every network interface`);
+    });
     const viaNginx = (path: string, opts: { method?: string; body?: unknown } = {}): Promise<Reply> => request(lb.port, path, { ...opts, timeoutMs: 8000 });
 
     const spread = await t.expect(
@@ -114,17 +120,19 @@ export default defineCheck({
     );
     if (!spread) return;
 
+    /** GET /stats's total through nginx; anything else is unmet, shown. */
+    const total = async (): Promise<number> => {
+      const reply = await viaNginx('/stats');
+      const value = (reply.json as { total?: unknown } | undefined)?.total;
+      if (reply.status !== 200 || typeof value !== 'number') unmet('GET /stats answers 200 with JSON {"total": N}', show(reply));
+      return value;
+    };
+
     const N = 200;
     await t.expect(
       `GET /stats through nginx counts every GET / on both hosts exactly (${N} concurrent requests → total + ${N})`,
       'Count in Redis, not in the process, and in the GET / handler only: await an atomic INCR there before answering, and answer /stats with the number stored in Redis.',
       async () => {
-        const total = async (): Promise<number> => {
-          const reply = await viaNginx('/stats');
-          const value = (reply.json as { total?: unknown } | undefined)?.total;
-          if (reply.status !== 200 || typeof value !== 'number') unmet('GET /stats answers 200 with JSON {"total": N}', show(reply));
-          return value;
-        };
         const before = await total();
         const replies = await inParallel(N, 40, () => viaNginx('/').then((r) => r.status, () => 0));
         const bad = replies.filter((s) => s !== 200).length;
@@ -195,6 +203,7 @@ export default defineCheck({
       },
     );
 
+    let totalBeforeBroadcast: number | undefined;
     await t.expect(
       'POST /broadcast through nginx reaches every worker on both hosts (GET /message)',
       'Publish the message on a Redis channel; in every worker, subscribe (on a second connection, before listening) and keep the last message received.',
@@ -203,6 +212,7 @@ export default defineCheck({
         if (nothingYet.status !== 200 || (nothingYet.json as { message?: unknown } | undefined)?.message !== null) {
           unmet('GET /message before any broadcast answers {"message": null}', show(nothingYet));
         }
+        totalBeforeBroadcast = await total();
         const message = `hello from the check ${process.pid}-${Date.now()}`;
         const posted = await viaNginx('/broadcast', { method: 'POST', body: { message } });
         if (posted.status < 200 || posted.status > 299) unmet('POST /broadcast {"message"} answers 2xx', show(posted));
@@ -225,6 +235,15 @@ export default defineCheck({
         if (missing.length > 0) unmet(`every worker answers {"message": "${message}"} within 5 s`, missing.join('\n'));
       },
     );
+
+    // The count's other half: the broadcast and the many GET /message above must not count either.
+    await t.expect('POST /broadcast and GET /message leave /stats as it was (only GET / counts)', 'Count in the GET / handler only: not in a middleware for every request, and not in POST /broadcast.', async () => {
+      const before = totalBeforeBroadcast;
+      if (before === undefined) unmet('a /stats total read before the broadcast', 'the broadcast above failed before it was sent');
+      await sleep(200); // a count stored after its answer has landed by now
+      const seen = await Promise.all([0, 1, 2, 3].map(() => total()));
+      if (seen.some((v) => v !== before)) unmet(`{"total": ${before}} from every worker, as before the broadcast`, `after one POST /broadcast and the GET /message that read it back: ${seen.join(', ')} from four reads`);
+    });
 
     // Last, since host b does not come back: kill it while a steady GET loop goes through nginx.
     const killed = await t.expect(

@@ -4,7 +4,8 @@
 // `// fails-on-node20: <expectation>` (right where Node runs .ts itself, wrong on Node 20) and
 // `// fails-on-node26: <expectation>` (right where server.close() keeps a connection whose request
 // is not read yet, Node 20 and 24; wrong where it resets it, Node 26: nodejs/node#63470), written
-// once, in whichever file holds the mistake (08's bench.ts, 06's ecosystem file, a worker file).
+// once, in whichever file holds the mistake (08's bench.ts, 06's ecosystem file, a worker file,
+// 09's nginx.conf, where the line starts with # instead).
 // Read by the test suite and by `npm run repeat`.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -23,7 +24,8 @@ export function variantNotes(dir: string): VariantNotes {
   const found: { fails?: string; failsOnNode20?: string; failsOnNode26?: string } = {};
   for (const file of filesUnder(dir).sort()) {
     const text = readFileSync(file, 'utf8');
-    for (const [key, re] of [['fails', /\/\/ fails: (.+)/], ['failsOnNode20', /\/\/ fails-on-node20: (.+)/], ['failsOnNode26', /\/\/ fails-on-node26: (.+)/]] as const) {
+    // `//` in code, `#` in a configuration file (nginx.conf).
+    for (const [key, re] of [['fails', /(?:\/\/|#) fails: (.+)/], ['failsOnNode20', /(?:\/\/|#) fails-on-node20: (.+)/], ['failsOnNode26', /(?:\/\/|#) fails-on-node26: (.+)/]] as const) {
       const note = re.exec(text)?.[1]?.trim();
       if (note === undefined) continue;
       const before = found[key];

@@ -14,6 +14,8 @@ export interface Nginx {
   readonly dir: string;
   /** What nginx has written to its error log so far (connect failures, disabled upstreams, …). */
   errorLog(): string;
+  /** Its live processes (master and worker), to read which addresses they listen on. */
+  members(): number[];
 }
 
 export const nginxInstall = {
@@ -101,5 +103,5 @@ export async function startNginx(t: Pick<CheckContext, 'defer'>, opts: { readonl
       `Fix ${opts.shownPath} where nginx points (file:line). Listen on 127.0.0.1:{{LISTEN_PORT}}.`,
     );
   }
-  return { port: opts.port, dir: folder.dir, errorLog };
+  return { port: opts.port, dir: folder.dir, errorLog, members: () => service.members() };
 }
