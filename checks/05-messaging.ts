@@ -8,6 +8,8 @@ import { expectLoopbackOnly, defineCheck, describeReply, Fatal, pidOf, quote, sl
 const LAG_MS = 1000;
 /** How long the total must stay put on every worker before the check takes it as the baseline. */
 const SETTLE_MS = 200;
+/** Not the core count of a 2-core machine, the default: a primary that ignores WORKERS forks 2 there. */
+const WORKERS = 3;
 /** GET / requests the check sends to measure the total. */
 const N = 20;
 
@@ -100,17 +102,19 @@ export default defineCheck({
   timeoutMs: 45_000,
   async run(t) {
     // A cold start is about 1 s; allow a loaded machine far more before calling it broken.
-    const app = await t.start({ env: { WORKERS: '2' }, readyMs: 20_000 });
+    const app = await t.start({ env: { WORKERS: String(WORKERS) }, readyMs: 20_000 });
     const run = Math.random().toString(36).slice(2, 8);
 
-    const pids = await t.expect('with WORKERS=2, two workers answer GET / with their own pids', 'Fork WORKERS workers in the primary and answer GET / with res.json({ pid: process.pid }) in each.', async () => {
-      const seen = await app.waitForPids(2, 5000);
-      if (seen.size < 2) {
-        throw new Fatal(`only ${seen.size} distinct pid answered GET / within 5 s: ${[...seen].join(', ') || 'none'}`, '', 'Fork the workers in the primary (cluster.fork()) and start the server only in the workers.');
-      }
+    const pids = await t.expect(`with WORKERS=${WORKERS}, ${WORKERS} workers answer GET / with their own pids`, 'Keep the starter\'s workerCount(process.env.WORKERS): fork that many workers, and answer GET / with res.json({ pid: process.pid }) in each.', async () => {
+      const seen = await app.waitForPids(WORKERS, 5000);
       if (seen.has(app.pid)) {
         throw new Fatal(`the primary (pid ${app.pid}) answered GET / itself`, '', 'Only the workers listen; the primary forks them and relays messages.');
       }
+      if (seen.size < 2) {
+        throw new Fatal(`only ${seen.size} distinct pid answered GET / within 5 s: ${[...seen].join(', ') || 'none'}`, '', 'Fork the workers in the primary (cluster.fork()) and start the server only in the workers.');
+      }
+      const live = app.workers();
+      if (seen.size !== WORKERS || live.length !== WORKERS) unmet(`${WORKERS} live workers, each answering`, `${live.length} live workers (${live.join(', ')}); ${seen.size} distinct pids answered within 5 s`);
       return seen;
     });
     if (pids === undefined) return;
