@@ -2,7 +2,7 @@
 // GET /stats → {"pid", "total"}, POST /broadcast {"message"} → 2xx, GET /message → {"pid", "message"}.
 // Answers may lag by IPC delay, so every look at shared state polls (within 1 s), asking each
 // worker by pid: an answer that merely looks plausible from one worker proves nothing.
-import { expectLoopbackOnly, defineCheck, describeReply, Fatal, pidOf, quote, sleep, unmet, type App } from './lib/index.ts';
+import { expectLoopbackOnly, defineCheck, describeReply, Fatal, listeningPorts, pidOf, quote, sleep, unmet, type App } from './lib/index.ts';
 
 /** How long shared state may take to reach every worker (the contract's IPC delay). */
 const LAG_MS = 1000;
@@ -119,6 +119,11 @@ export default defineCheck({
     });
     if (pids === undefined) return;
     await expectLoopbackOnly(t, app);
+    await t.expect('the primary answers no HTTP: it listens on no port of its own', 'The primary keeps the total and relays messages over IPC; every server (and /stats too) belongs in the workers.', async () => {
+      // It holds PORT's socket for its workers (that is how they share it); any other port is its own server.
+      const ports = listeningPorts([app.pid]).filter((port) => port !== app.port);
+      if (ports.length > 0) unmet(`no port but PORT ${app.port} (held for the workers)`, `the primary (${app.pid}) also listens on port ${ports.join(', ')}`);
+    });
 
     await t.expect('GET /message answers {"message": null} on every worker before any broadcast', 'Each worker starts with no message: let message: string | null = null.', async () => {
       const { ok, latest } = await untilEveryWorker(app, '/message', pids, (a) => {

@@ -293,11 +293,15 @@ export async function runCheck(
   };
 }
 
+/** How long a program may listen on other ports only before that is its verdict. */
+const OTHER_PORT_GRACE_MS = 2000;
+
 async function waitUntilAnswering(app: App, entry: string, byHand: string, readyMs: number, opts: StartOptions = {}): Promise<void> {
   const hungAfter = opts.hungAfter ?? 3;
   const { program, port } = app;
   const deadline = Date.now() + readyMs;
   let lastPortLook = 0;
+  let otherSince: number | undefined;
   let hung = 0;
   let closed = 0; // in a row
   for (;;) {
@@ -323,8 +327,11 @@ async function waitUntilAnswering(app: App, entry: string, byHand: string, ready
     if (Date.now() - lastPortLook > 400) {
       lastPortLook = Date.now();
       const ports = listeningPorts(program.members());
-      if (ports.length > 0 && !ports.includes(port)) {
-        throw new Fatal(`it listens on port ${ports.join(', ')}, but the check gave it PORT=${port}`, '', 'Read the port from the environment: app.listen(Number(process.env.PORT), …).');
+      // Another port alone is a verdict only after a while: a primary may open one of its own
+      // (a mistake its own expectation names) before its workers listen on PORT.
+      otherSince = ports.length > 0 && !ports.includes(port) ? (otherSince ?? Date.now()) : undefined;
+      if (otherSince !== undefined && Date.now() - otherSince >= OTHER_PORT_GRACE_MS) {
+        throw new Fatal(`it listens on port ${ports.join(', ')}, but the check gave it PORT=${port}, and nothing listened there ${OTHER_PORT_GRACE_MS / 1000} s later`, '', 'Read the port from the environment: app.listen(Number(process.env.PORT), …).');
       }
     }
     if (Date.now() >= deadline) {
