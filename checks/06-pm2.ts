@@ -132,7 +132,7 @@ export default defineCheck({
       if (children.length > 0) {
         unmet('no child processes', `server.ts started ${children.length} process(es) of its own (pids ${children.join(', ')})`, 'Remove cluster.fork() and the primary branch: in cluster mode pm2 forks the instances.');
       }
-      if (pidOf(reply) !== app.pid) unmet(`{"pid": ${app.pid}}`, describeReply(reply));
+      if (reply.status !== 200 || pidOf(reply) !== app.pid) unmet(`status 200 and {"pid": ${app.pid}}`, describeReply(reply));
     });
     await expectLoopbackOnly(t, app);
 
