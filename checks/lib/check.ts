@@ -7,6 +7,8 @@ import { Fatal, Unmet } from './errors.ts';
 import { freePort, request, RequestFailed, sleep } from './http.ts';
 import { root } from './paths.ts';
 import { runnable } from './runnable.ts';
+import { isToolchainHelper } from './command-name.ts';
+import { idle } from './event-loop.ts';
 import { listeningPorts } from './proc.ts';
 import { describeExit, Program } from './program.ts';
 import { nativeStartFix, runtimeNote, startCommand } from './runtime.ts';
@@ -293,8 +295,8 @@ export async function runCheck(
   };
 }
 
-/** How long a program may listen on other ports only before that is its verdict. */
-const OTHER_PORT_GRACE_MS = 2000;
+/** Without /proc: how long a program may listen on other ports only before that is its verdict. */
+const OTHER_PORT_GRACE_MS = 5000;
 
 async function waitUntilAnswering(app: App, entry: string, byHand: string, readyMs: number, opts: StartOptions = {}): Promise<void> {
   const hungAfter = opts.hungAfter ?? 3;
@@ -302,6 +304,7 @@ async function waitUntilAnswering(app: App, entry: string, byHand: string, ready
   const deadline = Date.now() + readyMs;
   let lastPortLook = 0;
   let otherSince: number | undefined;
+  let settledLooks = 0;
   let hung = 0;
   let closed = 0; // in a row
   for (;;) {
@@ -326,12 +329,19 @@ async function waitUntilAnswering(app: App, entry: string, byHand: string, ready
     }
     if (Date.now() - lastPortLook > 400) {
       lastPortLook = Date.now();
-      const ports = listeningPorts(program.members());
-      // Another port alone is a verdict only after a while: a primary may open one of its own
-      // (a mistake its own expectation names) before its workers listen on PORT.
-      otherSince = ports.length > 0 && !ports.includes(port) ? (otherSince ?? Date.now()) : undefined;
-      if (otherSince !== undefined && Date.now() - otherSince >= OTHER_PORT_GRACE_MS) {
-        throw new Fatal(`it listens on port ${ports.join(', ')}, but the check gave it PORT=${port}, and nothing listened there ${OTHER_PORT_GRACE_MS / 1000} s later`, '', 'Read the port from the environment: app.listen(Number(process.env.PORT), …).');
+      const members = program.members();
+      const ports = listeningPorts(members);
+      // Another port alone is a verdict only once the program has settled: a primary may open one
+      // of its own (a mistake its own expectation names) while its workers still start, which can
+      // take seconds on a loaded machine. Settled: every process idle (idle()) at three looks in a
+      // row; without /proc (macOS), OTHER_PORT_GRACE_MS after the port was first seen.
+      const other = ports.length > 0 && !ports.includes(port);
+      otherSince = other ? (otherSince ?? Date.now()) : undefined;
+      const states = members.filter((pid) => !isToolchainHelper(pid)).map(idle);
+      const known = states.length > 0 && states.every((i) => i !== undefined);
+      settledLooks = other && known && states.every((i) => i === true) ? settledLooks + 1 : 0;
+      if (otherSince !== undefined && (settledLooks >= 3 || (!known && Date.now() - otherSince >= OTHER_PORT_GRACE_MS))) {
+        throw new Fatal(`it listens on port ${ports.join(', ')}, but the check gave it PORT=${port}, and nothing listens there`, '', 'Read the port from the environment: app.listen(Number(process.env.PORT), …).');
       }
     }
     if (Date.now() >= deadline) {

@@ -2,7 +2,7 @@
 // event loop has nothing to run) and for how long at most, or busy. libuv passes the time to the
 // loop's next timer as epoll's timeout (-1: no timer), so a primary that waits before its next try
 // shows that wait here. Undefined where there is no /proc (macOS) or the process is gone.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export type LoopState =
   | { readonly asleep: false }
@@ -35,11 +35,27 @@ export function loopState(pid: number, thread = pid): LoopState | undefined {
   return { asleep: true, timerMs: ms };
 }
 
-/** The one-letter state of a process (R, S, T stopped, Z zombie), from /proc; undefined if unknown. */
-export function procState(pid: number): string | undefined {
+/** The one-letter state of a process, or of one of its threads (R, S, D, T stopped, Z zombie), from /proc; undefined if unknown. */
+export function procState(pid: number, thread?: string): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A process that has nothing to do: its main thread asleep in its event loop and none of its
+ * threads running or waiting for a core (R) or for the disk (D). A module loader thread (tsx on
+ * Node 20) keeps working while the main thread waits in epoll for it. Undefined without /proc.
+ */
+export function idle(pid: number): boolean | undefined {
+  const loop = loopState(pid);
+  if (loop === undefined) return undefined;
+  if (!loop.asleep) return false;
+  try {
+    return readdirSync(`/proc/${pid}/task`).every((tid) => !/^[RD]$/.test(procState(pid, tid) ?? 'S'));
   } catch {
     return undefined;
   }
