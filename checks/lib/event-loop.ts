@@ -51,12 +51,13 @@ export function procState(pid: number, thread?: string): string | undefined {
  * Node 20) keeps working while the main thread waits in epoll for it. Undefined without /proc.
  */
 export function idle(pid: number): boolean | undefined {
-  const loop = loopState(pid);
-  if (loop === undefined) return undefined;
-  if (!loop.asleep) return false;
+  let threads: string[];
   try {
-    return readdirSync(`/proc/${pid}/task`).every((tid) => !/^[RD]$/.test(procState(pid, tid) ?? 'S'));
+    threads = readdirSync(`/proc/${pid}/task`);
   } catch {
     return undefined;
   }
+  // loopState is undefined for a thread that runs at this moment (/proc says "running") too.
+  if (loopState(pid)?.asleep !== true) return false;
+  return threads.every((tid) => !/^[RD]$/.test(procState(pid, tid) ?? 'S'));
 }
