@@ -5,7 +5,7 @@
 // run beside the serving one: they mostly wait, and a learner waits for the verdict.
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-import { expectLoopbackOnly, defineCheck, describeReply, loopState, type LoopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { expectLoopbackOnly, defineCheck, describeReply, idle, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** The worker the check kills has been answering at least this long: a stable one (the contract's 1 s, plus room). */
 const STABLE_MS = 1200;
@@ -433,10 +433,14 @@ const ordinal = (n: number): string => ['first', 'second', 'third', 'fourth', 'f
 /** Seen plainly (the check looking all along): a new try within a few ms of each death, three times, no timer. */
 const neverWaits = (waits: readonly Wait[]): boolean => waits.filter((w) => w.timerMs === undefined && w.ms !== undefined && w.ms < GROWTH_SEEN_MS).length >= NEVER_WAITS_AFTER;
 
-/** The primary sleeps with no timer due (none, or one more than 5 s away): nothing it runs will fork or exit soon. */
-const idleForGood = (of: number | LoopState | undefined): boolean => {
-  const state = typeof of === 'number' ? loopState(of) : of;
-  return state?.asleep === true && (state.timerMs === -1 || (state.timerMs ?? 0) > 5000);
+/**
+ * The primary sleeps with no timer due (none, or one more than 5 s away) and none of its threads
+ * works: nothing it runs will fork or exit soon. Its main thread alone is not enough: on Node 20
+ * tsx's loader thread still loads the program while the main thread waits in epoll with no timer.
+ */
+const idleForGood = (pid: number): boolean => {
+  const state = loopState(pid);
+  return state?.asleep === true && (state.timerMs === -1 || (state.timerMs ?? 0) > 5000) && idle(pid) === true;
 };
 
 /** Watch a CRASH_ON_START program: count the workers it forks, stop it at once if that runs away. */

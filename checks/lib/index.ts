@@ -5,7 +5,7 @@ export { unmet, Fatal } from './errors.ts';
 export { sleep, request, pidOf, freePort, RequestFailed, type Reply } from './http.ts';
 export { quote, describeReply } from './quote.ts';
 export { cpuTimeMs, childrenOf, childrenWithZombies, groupMembers, isAlive, listeningPorts, listProcesses, procStat } from './proc.ts';
-export { loopState, procState, type LoopState } from './event-loop.ts';
+export { idle, loopState, procState, type LoopState } from './event-loop.ts';
 export { runnableMs, schedTimes, type SchedTimes } from './schedstat.ts';
 export { fib, ownCpuForFib } from './fib.ts';
 export { isToolchainHelper } from './command-name.ts';
