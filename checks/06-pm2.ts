@@ -78,7 +78,7 @@ interface SigintLook {
  * it is torn down. Where /proc tells, a sighting also reads what the main thread waits for: asleep
  * in its event loop on a timer 0.2–1.5 s away is a linger of at least that long, however seldom a
  * busy machine let the check look (at a load of 40 a 300 ms linger was seen for less than 200 ms
- * in 6 runs of 20, twice in a row).
+ * in 4 runs of 20, twice in a row).
  */
 async function sigint(app: App): Promise<SigintLook> {
   const { program } = app;
