@@ -29,7 +29,10 @@ import {
   unmet,
   type App,
   type ExitInfo,
+  type LoadReport,
+  type LoadSample,
   type Pm2Process,
+  type Pm2Run,
 } from './lib/index.ts';
 
 /** Slow clients beside the reload's steady loop send their request this long after connecting. */
@@ -56,6 +59,17 @@ const EXIT_BY_MS = 1500;
  * of 300-500 ms.
  */
 const LINGER_SEEN_MS = 200;
+
+/**
+ * A slow client reset during the reload counts against the program only if its request left at
+ * most this long after it started: a right instance held the connection before SIGINT and lingers
+ * LINGER_SEEN_MS or more after it, so it read everything that came sooner. A later write is the
+ * check's own lateness (a starved event loop): at a load of 40 on Node 24 a 300 ms linger lost a
+ * slow client in 7 runs of 20. Then the check reloads again, RELOADS times in all.
+ */
+const LATE_WRITE_MS = LINGER_SEEN_MS;
+const RELOADS = 3;
+const lateReset = (s: LoadSample): boolean => s.slow === true && !s.ok && (s.reason === 'ECONNRESET' || s.reason === 'EPIPE') && (s.writeLagMs ?? 0) > LATE_WRITE_MS;
 
 interface SigintLook {
   /** Undefined when it was still running 3 s after SIGINT. */
@@ -294,46 +308,64 @@ export default defineCheck({
     });
     if (!first) return;
 
+    /** One `pm2 reload all` under the steady loop; it ends once the replacements of `before` answer. */
+    const reloadUnderLoad = async (before: ReadonlySet<number>): Promise<{ report: LoadReport; reload: Pm2Run; reloaded: number }> => {
+      // 5 s per request: on a crowded machine (load 100 on 2 cores, measured) a right answer can
+      // take over 2 s; a connection left hanging by an instance that exited first takes forever.
+      // Beside the steady loop, 8 slow clients connect and send their request 0.15 s later: an old
+      // instance always holds some of those, accepted and not read yet, when SIGINT comes. Node
+      // 26's server.close() resets them (nodejs/node#63470) unless the instance keeps them. Well
+      // inside the contract's 0.5 s linger: at 0.3 s, one request of a right instance on Node 26
+      // came after it had exited, once in 13 reloads at a load of 26 (the check's own write late).
+      const load = startLoad(port, { concurrency: 2, gapMs: 5, timeoutMs: 5000, slow: { clients: 8, writeDelayMs: SLOW_WRITE_MS } });
+      t.defer(async () => {
+        await load.stop();
+      });
+      await load.waitFor((s) => s.filter((x) => x.ok).length >= 20, 2000);
+      const reload = await pm2.run(['reload', 'all'], 75_000);
+      const reloaded = performance.now();
+      // The replacements must be the ones answering now; give them a moment to show up.
+      await load.waitFor((s) => new Set(s.filter((x) => x.ok && x.endedAt > reloaded && x.pid !== undefined && !before.has(x.pid)).map((x) => x.pid)).size >= apps.length, 1500);
+      return { report: await load.stop(), reload, reloaded };
+    };
+
     await t.expect(
       'pm2 reload replaces every instance without one failed request (a steady loop over fresh connections)',
       "pm2 reload sends SIGINT to each old instance once its replacement listens: close the server, linger ~500 ms, then exit 0.",
       async () => {
-        // 5 s per request: on a crowded machine (load 100 on 2 cores, measured) a right answer can
-        // take over 2 s; a connection left hanging by an instance that exited first takes forever.
-        // Beside the steady loop, 8 slow clients connect and send their request 0.15 s later: an old
-        // instance always holds some of those, accepted and not read yet, when SIGINT comes. Node
-        // 26's server.close() resets them (nodejs/node#63470) unless the instance keeps them. Well
-        // inside the contract's 0.5 s linger: at 0.3 s, one request of a right instance on Node 26
-        // came after it had exited, once in 13 reloads at a load of 26 (the check's own write late).
-        const load = startLoad(port, { concurrency: 2, gapMs: 5, timeoutMs: 5000, slow: { clients: 8, writeDelayMs: SLOW_WRITE_MS } });
-        t.defer(async () => {
-          await load.stop();
-        });
-        await load.waitFor((s) => s.filter((x) => x.ok).length >= 20, 2000);
-        const reload = await pm2.run(['reload', 'all'], 75_000);
-        const reloaded = performance.now();
-        // The replacements must be the ones answering now; give them a moment to show up.
-        await load.waitFor((s) => new Set(s.filter((x) => x.ok && x.endedAt > reloaded && x.pid !== undefined && !first.has(x.pid)).map((x) => x.pid)).size >= apps.length, 1500);
-        const report = await load.stop();
-        if (reload.code !== 0) {
-          unmet('pm2 reload all to succeed', `${reload.timedOut ? 'it did not finish within 75 s' : `it failed (exit code ${reload.code})`}:\n${pm2Said(reload.output)}${pm2.logTail()}`);
-        }
-        const fresh = new Set<number>();
-        for (const s of report.samples) if (s.ok && s.endedAt > reloaded && s.pid !== undefined && !first.has(s.pid)) fresh.add(s.pid);
-        const seconds = (reload.ms / 1000).toFixed(1);
-        if (report.failed > 0) {
-          unmet(
-            `0 failed requests while pm2 reload ran (${seconds} s; ${report.slowSent} of them from clients that send ${SLOW_WRITE_MS / 1000} s after connecting)`,
-            `${report.failed} of ${report.sent} requests failed: ${describeFailures(report)}`,
-            ...(resetsUnread(report)
-              ? [`Connections were reset. On Node ${process.versions.node}, server.close() resets every connection the instance has accepted but not yet read (nodejs/node#63470): keep the starter's given server.closeIdleConnections override.`]
-              : []),
-          );
-        }
-        // The loop may have missed one (a loaded machine serves few requests a second): ask.
-        await pollPids(port, { want: apps.length, deadlineMs: 15_000, perRound: 2 * apps.length, gapMs: 100, keep: (pid) => !first.has(pid), seen: fresh });
-        if (fresh.size < apps.length) {
-          unmet(`${apps.length} new pids answering after the reload`, `new pids that answered: ${[...fresh].join(', ') || 'none'}${pm2.logTail()}`);
+        let before = first;
+        for (let round = 1; ; round++) {
+          const { report, reload, reloaded } = await reloadUnderLoad(before);
+          if (reload.code !== 0) {
+            unmet('pm2 reload all to succeed', `${reload.timedOut ? 'it did not finish within 75 s' : `it failed (exit code ${reload.code})`}:\n${pm2Said(reload.output)}${pm2.logTail()}`);
+          }
+          const late = report.samples.filter(lateReset).length;
+          if (report.failed > 0 && late === report.failed && round < RELOADS) {
+            // Every failure was the check's own lateness: reload again, from the instances now.
+            before = new Set((await pm2.list()).map((p) => p.pid));
+            continue;
+          }
+          const fresh = new Set<number>();
+          for (const s of report.samples) if (s.ok && s.endedAt > reloaded && s.pid !== undefined && !before.has(s.pid)) fresh.add(s.pid);
+          const seconds = (reload.ms / 1000).toFixed(1);
+          if (report.failed > 0) {
+            const onlyLate = late === report.failed;
+            unmet(
+              `0 failed requests while pm2 reload ran (${seconds} s; ${report.slowSent} of them from clients that send ${SLOW_WRITE_MS / 1000} s after connecting)`,
+              `${report.failed} of ${report.sent} requests failed: ${describeFailures(report)}${late > 0 ? `; ${late} of them slow clients whose request left over ${LATE_WRITE_MS} ms after they began to connect${onlyLate ? `, in each of ${round} reloads` : ''}` : ''}`,
+              ...(onlyLate
+                ? ['The check itself was late: this machine is too busy for it to send on time. Run the check again when the machine is quieter.']
+                : resetsUnread(report)
+                  ? [`Connections were reset. On Node ${process.versions.node}, server.close() resets every connection the instance has accepted but not yet read (nodejs/node#63470): keep the starter's given server.closeIdleConnections override.`]
+                  : []),
+            );
+          }
+          // The loop may have missed one (a loaded machine serves few requests a second): ask.
+          await pollPids(port, { want: apps.length, deadlineMs: 15_000, perRound: 2 * apps.length, gapMs: 100, keep: (pid) => !before.has(pid), seen: fresh });
+          if (fresh.size < apps.length) {
+            unmet(`${apps.length} new pids answering after the reload`, `new pids that answered: ${[...fresh].join(', ') || 'none'}${pm2.logTail()}`);
+          }
+          return;
         }
       },
     );

@@ -19,6 +19,8 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
   /** Connect, then send the request only this many ms later (a client on a slow network). Default 0. */
   readonly writeDelayMs?: number;
+  /** With writeDelayMs: called as the delayed request is handed to the connected socket. */
+  readonly onWrite?: () => void;
 }
 
 /** A request that did not get an answer: refused, reset, timed out. The message is for the learner. */
@@ -103,7 +105,12 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
     req.on('error', fail);
     const delay = opts.writeDelayMs ?? 0;
     // No byte leaves before end(): the connection is open, the server has nothing to read yet.
-    if (delay > 0) req.once('socket', (s) => s.once('connect', () => setTimeout(() => settled || req.end(payload), delay)));
+    const write = (): void => {
+      if (settled) return;
+      opts.onWrite?.();
+      req.end(payload);
+    };
+    if (delay > 0) req.once('socket', (s) => s.once('connect', () => setTimeout(write, delay)));
     else req.end(payload);
   });
 }

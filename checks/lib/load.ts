@@ -33,6 +33,12 @@ export interface LoadSample {
   readonly pid?: number;
   /** Sent by a slow client (LoadOptions.slow). */
   readonly slow?: true;
+  /**
+   * Slow clients only: ms from the start of the request to when its bytes left, or to its failure
+   * if they never did. Over writeDelayMs by much, the check itself was late (a starved event loop),
+   * and a server that read nothing by then may have had every right to be gone.
+   */
+  readonly writeLagMs?: number;
 }
 
 export interface LoadReport {
@@ -77,8 +83,10 @@ export class Load {
       const startedAt = performance.now();
       this.pending.add(startedAt);
       let sample: LoadSample;
+      let wroteAt: number | undefined;
+      const onWrite = (): void => void (wroteAt = performance.now());
       try {
-        const reply = await request(this.port, path, { timeoutMs, ...(writeDelayMs === undefined ? {} : { writeDelayMs }) });
+        const reply = await request(this.port, path, { timeoutMs, ...(writeDelayMs === undefined ? {} : { writeDelayMs, onWrite }) });
         const pid = pidOf(reply);
         const ok = accept(reply);
         sample = { startedAt, endedAt: performance.now(), ok, ...(ok ? {} : { reason: `status ${reply.status}` }), ...(pid === undefined ? {} : { pid }) };
@@ -86,7 +94,7 @@ export class Load {
         const reason = err instanceof RequestFailed ? err.code : err instanceof Error ? err.message : String(err);
         sample = { startedAt, endedAt: performance.now(), ok: false, reason };
       }
-      if (writeDelayMs !== undefined) sample = { ...sample, slow: true };
+      if (writeDelayMs !== undefined) sample = { ...sample, slow: true, writeLagMs: (wroteAt ?? sample.endedAt) - startedAt };
       this.pending.delete(startedAt);
       this.samples.push(sample);
       if (!sample.ok) await sleep(10); // a refused connection comes back at once: don't spin
