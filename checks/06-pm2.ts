@@ -357,7 +357,9 @@ export default defineCheck({
                 ? ['The check itself was late: this machine is too busy for it to send on time. Run the check again when the machine is quieter.']
                 : resetsUnread(report)
                   ? [`Connections were reset. On Node ${process.versions.node}, server.close() resets every connection the instance has accepted but not yet read (nodejs/node#63470): keep the starter's given server.closeIdleConnections override.`]
-                  : []),
+                  : (report.byReason.ECONNRESET ?? 0) + (report.byReason.EPIPE ?? 0) > 0
+                    ? ['Connections were reset: an old instance dropped connections it had accepted. Let them be served: do not destroy them (closeAllConnections(), socket.destroy()), and linger ~500 ms after server.close() before process.exit(0).']
+                    : []),
             );
           }
           // The loop may have missed one (a loaded machine serves few requests a second): ask.
