@@ -1,6 +1,6 @@
 // Lesson 01: GET / answers {"pid"}; GET /work?n=N computes the naive fib(N) — a fixed amount of CPU
 // work — and the check shows the price of one thread: requests wait for each other.
-import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, Fatal, ownCpuForFib, pidOf, unmet, type App } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, Fatal, fib, ownCpuForFib, pidOf, unmet, type App } from './lib/index.ts';
 
 /** CPU time the server burns (kernel-counted) and wall time taken, for one /work request. */
 async function measure(app: App, n: number): Promise<{ cpu: number; wall: number }> {
@@ -24,12 +24,23 @@ export default defineCheck({
 
     await expectLoopbackOnly(t, app, 'it listens on 127.0.0.1 only, not on every network interface');
 
-    await t.expect('GET /work?n=30 answers JSON with the pid', 'Keep the /work route answering res.json({ pid: process.pid, … }).', async () => {
+    const work = await t.expect('GET /work?n=30 answers JSON with the pid', 'Keep the /work route answering res.json({ pid: process.pid, … }).', async () => {
       const reply = await app.get('/work?n=30', 10_000);
       if (reply.status !== 200 || pidOf(reply) !== app.pid) {
         throw new Fatal(`GET /work?n=30 answered ${describeReply(reply)}`, '', 'Answer /work with status 200 and JSON that includes "pid".');
       }
+      return reply;
     });
+
+    // The CPU lines below only see what fib costs: a wrong base case costs the same and answers wrong.
+    const fib30 = fib(30);
+    if (work) {
+      await t.expect(`GET /work?n=30 answers "result": ${fib30}, which is fib(30)`, 'fib(0) = 0 and fib(1) = 1; every other fib(n) = fib(n - 1) + fib(n - 2).', async () => {
+        const json = work.json;
+        const result = typeof json === 'object' && json !== null && 'result' in json ? (json as { result: unknown }).result : undefined;
+        if (result !== fib30) unmet(`"result": ${fib30}`, result === undefined ? `no "result" in ${describeReply(work)}` : `"result": ${JSON.stringify(result)}`);
+      });
+    }
 
     // What fib(n) costs on this machine, measured here in CPU time (which, unlike wall time, does
     // not grow when other programs share the cores): pick n worth ≈ 100 ms and keep its cost.
