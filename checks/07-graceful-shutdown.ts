@@ -416,7 +416,7 @@ export default defineCheck({
         );
       }
       if (k.exitMs === undefined) unmet('the primary to exit once its worker is gone', `its worker was gone ${k.goneMs} ms after SIGTERM, but the primary ${k.app.exitText()} ${(2 * DRAIN_BOUND_MS) / 1000} s after SIGTERM`);
-      if (k.app.exit?.code !== 0) unmet('exit code 0', `the primary ${k.app.exitText()}`);
+      if (k.app.exit?.code !== 0) unmet('exit code 0', `the primary ${k.app.exitText()}`, 'Its worker was killed in time; the exit code is the primary\'s: process.exit(0) once every worker has exited.');
     });
   },
 });
