@@ -84,7 +84,7 @@ export default defineCheck({
 
     const spread = await t.expect(
       `GET / through nginx reaches both hosts and all ${WORKERS} workers on each (answers {"pid", "host"})`,
-      'List both hosts in the upstream block ({{HOST_A}} and {{HOST_B}}), and answer GET / with res.json({ pid: process.pid, host: HOST_ID }).',
+      'List both hosts in the upstream block ({{HOST_A}} and {{HOST_B}}), balanced per request (not ip_hash or hash: every request here comes from 127.0.0.1), and answer GET / with res.json({ pid: process.pid, host: HOST_ID }).',
       async () => {
         const seen = new Map<string, Set<number>>([['a', new Set()], ['b', new Set()]]);
         const complete = (): boolean => [...seen.values()].every((pids) => pids.size >= WORKERS);
