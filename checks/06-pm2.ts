@@ -342,7 +342,8 @@ export default defineCheck({
           const late = report.samples.filter(lateReset).length;
           if (report.failed > 0 && late === report.failed && round < RELOADS) {
             // Every failure was the check's own lateness: reload again, from the instances now.
-            before = new Set((await pm2.list()).map((p) => p.pid));
+            const now = await pm2.list().catch(() => undefined);
+            before = new Set(now ? now.map((p) => p.pid) : [...before, ...report.byPid.keys()]);
             continue;
           }
           const fresh = new Set<number>();
