@@ -33,6 +33,26 @@ export class RequestFailed extends Error {
   }
 }
 
+/** Per `port path` (GET only): requests the program answered, and ones that may have reached it unanswered. */
+const gets = new Map<string, { answered: number; unsure: number }>();
+
+/**
+ * How many GETs of `path` this process sent to `port` that the program answered (any status), and
+ * how many more it may have served without the answer arriving (reset or timed out; a refused one
+ * reached nobody). Ports are never handed out twice (freePort), so a port is one program's.
+ */
+export function getsSent(port: number, path: string): { readonly answered: number; readonly unsure: number } {
+  const count = gets.get(`${port} ${path}`);
+  return count ? { ...count } : { answered: 0, unsure: 0 }; // a copy: the tally goes on
+}
+
+function tally(port: number, path: string, outcome: 'answered' | 'unsure'): void {
+  const key = `${port} ${path}`;
+  const count = gets.get(key) ?? { answered: 0, unsure: 0 };
+  count[outcome]++;
+  gets.set(key, count);
+}
+
 export function request(port: number, path: string, opts: RequestOptions = {}): Promise<Reply> {
   const method = opts.method ?? 'GET';
   const timeoutMs = opts.timeoutMs ?? 5000;
@@ -71,6 +91,7 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
           }
           if (settled) return;
           settled = true;
+          if (method === 'GET') tally(port, path, 'answered');
           const reply = { status: res.statusCode ?? 0, body, json, ms: performance.now() - started };
           if (timeline) {
             const pid = pidOf(reply);
@@ -84,6 +105,7 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
     const failed = (err: RequestFailed): void => {
       if (settled) return;
       settled = true;
+      if (method === 'GET' && err.code !== 'ECONNREFUSED') tally(port, path, 'unsure');
       timeline?.request({ kind: 'request', path, ...shown, failure: failureOf(err.code), durationMs: Math.round(performance.now() - started) });
       reject(err);
     };
