@@ -59,6 +59,17 @@ const HINT_TRANSPORTS =
   "Accept the default transports (long-polling first, then WebSocket): leave transports out of new Server(…). WebSocket only is the clients' choice, io(url, { transports: ['websocket'] }); a server that refuses polling refuses every default client.";
 const HINT_EMIT = "On 'say', emit 'said' to everyone, the sender included: io.emit('said', { text, from: process.pid }). socket.emit answers the sender only; socket.broadcast.emit leaves the sender out.";
 
+/** The hint for a said that did not reach every client exactly once, by who heard it; undefined when none fits. */
+function deliveryHint(clients: readonly Client[], sender: Client, text: string): string | undefined {
+  const local = clients.filter((c) => c.pid === sender.pid);
+  const heard = clients.filter((c) => c.saidTimes(text).length > 0);
+  if (heard.length === 1 && heard[0] === sender) return HINT_EMIT;
+  if (heard.length > 0 && heard.every((c) => c.pid === sender.pid) && heard.length === local.length) return HINT_ADAPTER;
+  if (heard.length > 0 && !heard.includes(sender)) return HINT_EMIT;
+  if (clients.some((c) => c.saidTimes(text).length > 1)) return 'Each said must arrive once: broadcast through one path only (the adapter already relays to the other workers).';
+  return undefined;
+}
+
 interface Said {
   readonly text: unknown;
   readonly from: unknown;
@@ -339,19 +350,7 @@ export default defineCheck({
         for (const { sender, text } of says) {
           const wrong = delivery(clients, sender, text);
           if (!wrong) continue;
-          const local = clients.filter((c) => c.pid === sender.pid);
-          const heardLocal = clients.filter((c) => c.saidTimes(text).length > 0);
-          const hint =
-            heardLocal.length === 1 && heardLocal[0] === sender
-              ? HINT_EMIT
-              : heardLocal.every((c) => c.pid === sender.pid) && heardLocal.length === local.length && heardLocal.length > 0
-                ? HINT_ADAPTER
-                : !heardLocal.includes(sender) && heardLocal.length > 0
-                  ? HINT_EMIT
-                  : clients.some((c) => c.saidTimes(text).length > 1)
-                    ? 'Each said must arrive once: broadcast through one path only (the adapter already relays to the other workers).'
-                    : undefined;
-          unmet(`every one of the ${clients.length} clients hears said {"text": "${text}", "from": ${sender.pid}} exactly once`, wrong, hint);
+          unmet(`every one of the ${clients.length} clients hears said {"text": "${text}", "from": ${sender.pid}} exactly once`, wrong, deliveryHint(clients, sender, text));
         }
       },
     );
@@ -418,7 +417,7 @@ export default defineCheck({
         const text = `after worker ${victim} died`;
         await sayAndListen(clients, [{ sender, text }]);
         const wrong = delivery(clients, sender, text);
-        if (wrong) unmet(`every client hears said {"text": "${text}", "from": ${sender.pid}} exactly once`, wrong, HINT_ADAPTER);
+        if (wrong) unmet(`every client hears said {"text": "${text}", "from": ${sender.pid}} exactly once`, wrong, deliveryHint(clients, sender, text) ?? HINT_ADAPTER);
         const refused = clients.find((c) => c.refusals.length > 0);
         if (refused) unmet('no request refused after the reconnection (one refused session in a run is forgiven)', `client ${refused.n}: ${[...new Set(refused.refusals)].slice(0, 3).join('; ')}`, HINT_STICKY);
       },
