@@ -384,14 +384,17 @@ export default defineCheck({
       if (!got.ok) unmet(`${pair} threads burning about ${ms(reference)} each, runnable at the same moment`, got.said);
     });
 
-    await t.expect(
+    const sized = await t.expect(
       `with THREADS unset, ${cores + 1} concurrent /work requests run on exactly ${cores} threads (os.availableParallelism()), no more`,
       'Start os.availableParallelism() threads once, at start-up, and queue requests when all are busy: a new Worker per request has no bound.',
       async () => {
         const got = await spread({ pid, port: app.port }, cores + 1, cores);
         if (!got.ok) unmet(`${cores} threads computing, ${cores} of them at the same moment, the last request queued`, got.said);
+        return true;
       },
     );
+    /** The lines below count the pool's threads at work too: while its size is wrong, that is the fix to name. */
+    const sizeFirst = (hint: string): string => (sized ? hint : `Fix the pool's size first (the ✗ above): this line counts the threads at work too. Then: ${hint}`);
 
     await t.expect(`GET / answers while /work runs on every pool thread (${cores} at once), without waiting for them`, 'Answer GET / on the main thread itself, at once: never compute, wait synchronously, or queue it behind /work on the pool.', async () => {
       let said = '';
@@ -431,7 +434,7 @@ export default defineCheck({
         if (answered - asked < 0.5 * untilFirst && pidOf(quick) === pid) return;
         said = `GET / took ${ms(answered - asked)} (answered ${describeReply(quick, 60)}); the first /work was done ${ms(untilFirst)} after GET / was asked`;
       }
-      unmet(`GET / answered with the pid while all ${cores} /work requests still run, in less than half the time until the first of them is done`, said);
+      unmet(`GET / answered with the pid while all ${cores} /work requests still run, in less than half the time until the first of them is done`, said, sizeFirst('Answer GET / on the main thread itself, at once: never compute, wait synchronously, or queue it behind /work on the pool.'));
     });
 
     await t.expect('after the answers nothing keeps running: no thread burns CPU, none is left over', 'When a thread has posted its result it waits for the next job; a thread started per request must end (or is a pool that only grows).', async () => {
@@ -492,7 +495,7 @@ export default defineCheck({
         const got = await spread({ pid, port: app.port }, cores + 1, cores);
         const fresh = got.threads.filter((tid) => !beforeCrash.has(tid));
         if (!got.ok || fresh.length === 0) {
-          unmet(`${cores} of them computing side by side, one of them new`, `${threadsOf(pid).size} threads; ${got.said}`);
+          unmet(`${cores} of them computing side by side, one of them new`, `the process has ${threadsOf(pid).size} threads in all (Node's own among them); ${got.said}`, sizeFirst("In the Worker's 'exit' listener, start a new thread in the pool in its place."));
         }
       },
     );
@@ -505,7 +508,7 @@ export default defineCheck({
     await t.expect('with THREADS=3, 4 concurrent /work requests run on exactly 3 threads', 'Read process.env.THREADS, turn it into a number, and start that many threads.', async () => {
       if (!(await three.answering(20_000))) unmet('THREADS=3 starts and answers GET /', three.exit ? `it exited. Its last output:\n${three.program.tail()}` : 'it never answered in 20 s');
       const got = await spread({ pid: three.pid, port: three.port }, 4, 3);
-      if (!got.ok) unmet('3 threads computing, 3 of them at the same moment', got.said);
+      if (!got.ok) unmet('3 threads computing, 3 of them at the same moment', got.said, sizeFirst('Read process.env.THREADS, turn it into a number, and start that many threads.'));
     });
 
     await t.expect(
@@ -517,7 +520,7 @@ export default defineCheck({
         if (reply instanceof Error || reply.status !== 200 || !reply.body.includes('6765')) unmet('GET /work?n=20 answers 200 with result 6765', reply instanceof Error ? reply.message : describeReply(reply, 120));
         // The size too: a pool that clamps Number('') = 0 up to 1 thread computes 6765 as well.
         const got = await spread({ pid: empty.pid, port: empty.port }, cores + 1, cores);
-        if (!got.ok) unmet(`${cores} threads computing, ${cores} of them at the same moment, the last request queued`, got.said);
+        if (!got.ok) unmet(`${cores} threads computing, ${cores} of them at the same moment, the last request queued`, got.said, sizeFirst('An empty THREADS means "not set": Number("") is 0, so test for the empty string first and use os.availableParallelism().'));
       },
     );
 
