@@ -21,6 +21,8 @@ export interface RequestOptions {
   readonly writeDelayMs?: number;
   /** With writeDelayMs: called as the delayed request is handed to the connected socket. */
   readonly onWrite?: () => void;
+  /** Which answers the timeline draws as answered, not failed (default: status 2xx). */
+  readonly expected?: (status: number) => boolean;
 }
 
 /** A request that did not get an answer: refused, reset, timed out. The message is for the learner. */
@@ -95,7 +97,7 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
           const reply = { status: res.statusCode ?? 0, body, json, ms: performance.now() - started };
           if (timeline) {
             const pid = pidOf(reply);
-            const ok = reply.status >= 200 && reply.status < 300;
+            const ok = opts.expected ? opts.expected(reply.status) : reply.status >= 200 && reply.status < 300;
             timeline.request({ kind: 'request', path, ...shown, ...(pid === undefined ? {} : { pid }), status: reply.status, ...(ok ? {} : { failure: 'status' as const }), durationMs: Math.round(reply.ms) });
           }
           resolve(reply);
