@@ -180,20 +180,25 @@ export default defineCheck({
       // Sent alone, once the workers are counted: then the worker that answers has nothing else to
       // do, and the kernel's count of its runnable time (running, or ready and waiting for a core)
       // tells a timer (asleep) from a loop on the clock (runnable throughout, however crowded).
-      const runnableBefore = new Map([...before].map((pid) => [pid, runnableMs(pid)] as const));
-      const reply = await app.get('/slow?ms=300', 5000).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-      if (reply instanceof Error) unmet('status 200 and JSON with "pid"', reply.message);
-      const pid = pidOf(reply);
-      if (reply.status !== 200 || pid === undefined) unmet('status 200 and JSON with "pid"', describeReply(reply));
-      if (reply.ms < 280 || reply.ms > 2300) unmet('an answer after 300 ms', `it answered after ${Math.round(reply.ms)} ms`);
-      const from = runnableBefore.get(pid);
-      const to = runnableMs(pid);
-      if (from !== undefined && to !== undefined && to - from > BUSY_MS) {
-        unmet(
-          `worker ${pid} asleep while it waits (runnable less than ${BUSY_MS} ms of the 300)`,
-          `it was running or ready to run for ${Math.round(to - from)} ms of them: a loop that waits for the clock, not a timer`,
-        );
+      // A timer's worker can still wait that long for a core at a load of 26 (256 ms once in 20 runs
+      // on Node 20): judged on up to three requests; a loop on the clock is runnable throughout each.
+      const busy: string[] = [];
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const runnableBefore = new Map([...before].map((pid) => [pid, runnableMs(pid)] as const));
+        const reply = await app.get('/slow?ms=300', 5000).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+        if (reply instanceof Error) unmet('status 200 and JSON with "pid"', reply.message);
+        const pid = pidOf(reply);
+        if (reply.status !== 200 || pid === undefined) unmet('status 200 and JSON with "pid"', describeReply(reply));
+        if (reply.ms < 280 || reply.ms > 2300) unmet('an answer after 300 ms', `it answered after ${Math.round(reply.ms)} ms`);
+        const from = runnableBefore.get(pid);
+        const to = runnableMs(pid);
+        if (from === undefined || to === undefined || to - from <= BUSY_MS) return;
+        busy.push(`worker ${pid}: ${Math.round(to - from)} ms`);
       }
+      unmet(
+        `a worker asleep while it waits (runnable less than ${BUSY_MS} ms of the 300)`,
+        `it was running or ready to run for most of them, 3 times in a row (${busy.join(', ')}): a loop that waits for the clock, not a timer`,
+      );
     });
 
     // SIGHUP: a rolling restart under a steady loop of fresh connections, 4 at a time with no gap,
