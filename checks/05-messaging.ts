@@ -150,10 +150,8 @@ export default defineCheck({
         const { answered, unsure } = sentBefore;
         const want = unsure === 0 ? `${answered}` : `${answered} to ${answered + unsure}`;
         const expected = `a total of ${want} on every worker: the GET / requests the check has sent so far`;
-        // It must also stay put a while: a program that counts /stats after answering it shows the right number at first.
-        const settleMs = SETTLE_MS;
         const rounds: Round[] = [];
-        const deadline = Date.now() + settleMs + LAG_MS;
+        const deadline = Date.now() + SETTLE_MS + LAG_MS;
         for (;;) {
           const at = Date.now();
           const answers = await ask(app, '/stats', 4);
@@ -169,13 +167,14 @@ export default defineCheck({
               'Count GET / only: /stats, /message and /broadcast serve no GET /.',
             );
           }
-          // Settled: every answer of the last settleMs says one number that fits, and every worker was heard.
+          // Settled: every answer of the last SETTLE_MS says one number that fits, and every worker was heard.
+          // (It must stay put: a program that counts /stats after answering it shows the right number at first.)
           const value = totalOf(answers[0] as Answer);
           let from = rounds.length - 1;
           while (from > 0 && (rounds[from - 1] as Round).answers.every((a) => totalOf(a) === value)) from--;
           const calm = rounds.slice(from);
           const heard = new Set(calm.flatMap((r) => r.answers.map((a) => a.pid)));
-          if (value >= answered && answers.every((a) => totalOf(a) === value) && at - (calm[0] as Round).at >= settleMs && [...pids].every((pid) => heard.has(pid))) {
+          if (value >= answered && answers.every((a) => totalOf(a) === value) && at - (calm[0] as Round).at >= SETTLE_MS && [...pids].every((pid) => heard.has(pid))) {
             return value;
           }
           if (Date.now() >= deadline && rounds.length >= 4) {
