@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import express from 'express';
 
 const port = Number(process.env.PORT ?? 3000); // Don't change this line: the check picks the port.
-const DRAIN_MS = 5000; // a worker that has not finished its requests by then is killed
+const DRAIN_MS = 3000; // a worker that has not finished its requests by then is killed
 
 function workerCount(): number {
   const raw = process.env.WORKERS ?? '';

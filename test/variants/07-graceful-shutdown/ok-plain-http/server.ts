@@ -23,7 +23,7 @@ if (cluster.isPrimary) {
   const retire = (w: Worker): Promise<void> =>
     new Promise((resolve) => {
       retiring.add(w);
-      const kill = setTimeout(() => w.process.kill('SIGKILL'), 5000);
+      const kill = setTimeout(() => w.process.kill('SIGKILL'), 3000);
       w.on('exit', () => {
         clearTimeout(kill);
         resolve();

@@ -28,7 +28,7 @@ function listening(w: Worker): Promise<void> {
 
 function gone(w: Worker): Promise<void> {
   if (w.isDead()) return Promise.resolve();
-  const timer = setTimeout(() => w.process.kill('SIGKILL'), 5000);
+  const timer = setTimeout(() => w.process.kill('SIGKILL'), 3000);
   return new Promise<void>((resolve) => w.once('exit', () => resolve())).then(() => clearTimeout(timer));
 }
 
