@@ -309,8 +309,8 @@ export default defineCheck({
           // Nothing later can be judged without connected clients: a failure here ends the check.
           if (client.refusals.length > 0) {
             const why = [...new Set([...forgiven, ...client.refusals])].slice(0, 3).join('; ');
-            const times = forgiven.length > 0 ? ` (a second refused session in this run: one is forgiven, see the README)` : '';
-            throw new Fatal(`client ${n} of ${clients.length}: ${why}${times}`, '', /Transport unknown/.test(why) ? HINT_TRANSPORTS : HINT_STICKY);
+            const times = forgiven.length > 0 ? ` (the run's second refused session: one is forgiven, see the README)` : '';
+            throw new Fatal(`client ${n} refused: ${why}${times}`, '', /Transport unknown/.test(why) ? HINT_TRANSPORTS : HINT_STICKY);
           }
           if (!client.ready) {
             if (client.socket.connected && client.greetedAt !== client.connections) {
