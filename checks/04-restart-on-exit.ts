@@ -679,7 +679,9 @@ export default defineCheck({
     for (const beside of [resetDone, loopDone, triesDone, refusals]) beside.catch(() => undefined);
 
     const serving = async (): Promise<void> => {
-      const originals = await t.expect(`with WORKERS=${WORKERS}, ${WORKERS} workers answer GET /`, 'Keep lesson 03: fork Number(process.env.WORKERS) workers, each answering {"pid": process.pid}.', async () => {
+      // Copies of the program run beside this one: a chart under one of these ✗ draws this copy alone.
+      const judge = <T>(name: string, hint: string, body: () => Promise<T>): Promise<T | undefined> => t.expect(name, hint, body, { about: [app] });
+      const originals = await judge(`with WORKERS=${WORKERS}, ${WORKERS} workers answer GET /`, 'Keep lesson 03: fork Number(process.env.WORKERS) workers, each answering {"pid": process.pid}.', async () => {
         const seen = await app.waitForPids(WORKERS, 30_000);
         const workers = app.workers();
         if (seen.size === 0) {
@@ -695,7 +697,7 @@ export default defineCheck({
       const originalsAt = performance.now(); // both have listened at least since then
       await expectLoopbackOnly(t, app);
 
-      const crash = await t.expect('GET /crash makes the worker that answers it exit', 'In the worker, answer GET /crash and then end the process with a non-zero code: process.exit(1), or throw from a timer.', async () => {
+      const crash = await judge('GET /crash makes the worker that answers it exit', 'In the worker, answer GET /crash and then end the process with a non-zero code: process.exit(1), or throw from a timer.', async () => {
         const logFrom = app.program.output.length;
         const reply = await app.get('/crash', 3000).catch(() => undefined); // answering first or not
         // The worker that answered, if it did: a program that also lets the other one go must not
@@ -717,11 +719,11 @@ export default defineCheck({
       });
       if (crash === undefined) return;
 
-      const crashed = await t.expect('the primary replaces the crashed worker: two workers again, and the new one answers', "Node never restarts a worker by itself: in cluster.on('exit', …) fork a new one.", () =>
+      const crashed = await judge('the primary replaces the crashed worker: two workers again, and the new one answers', "Node never restarts a worker by itself: in cluster.on('exit', …) fork a new one.", () =>
         replacement(app, originals, crash.at),
       );
 
-      await t.expect('the primary logs which worker died and why: its pid and exit code', "In cluster.on('exit', (worker, code, signal) => …) log worker.process.pid and the code (or the signal).", async () => {
+      await judge('the primary logs which worker died and why: its pid and exit code', "In cluster.on('exit', (worker, code, signal) => …) log worker.process.pid and the code (or the signal).", async () => {
         const line = await app.program.waitForOutput(logLine(crash.pid, '(?:code|exit\\w*|status)\\W*[1-9]'), 3000, crash.logFrom);
         if (!line) unmet(`a line naming pid ${crash.pid} and its exit code, like "worker ${crash.pid} died (code 1)"`, `the output since the crash:\n${app.program.output.slice(crash.logFrom).trim().split('\n').slice(-8).join('\n') || '(nothing)'}`);
       });
@@ -743,7 +745,7 @@ export default defineCheck({
       } catch {
         // Already gone: the replacement expectation says so.
       }
-      const killed = await t.expect('after SIGKILL of a worker the primary replaces it: two workers again, and the new one answers', "Replace every worker that dies, whatever killed it: cluster.on('exit') fires for signals too.", () =>
+      const killed = await judge('after SIGKILL of a worker the primary replaces it: two workers again, and the new one answers', "Replace every worker that dies, whatever killed it: cluster.on('exit') fires for signals too.", () =>
         replacement(app, before, killedAt),
       ).catch(async (err: unknown) => {
         await load.stop(0);
@@ -756,7 +758,7 @@ export default defineCheck({
       const report = await load.stop(300);
       const hung = report.unfinished.filter((at) => at < answeredAt).length;
 
-      await t.expect(`while one worker is killed the other keeps answering: at most ${MAX_FAILED} requests fail, none after the replacement answers`, 'Replace only the worker that died; the others must keep serving (no restart of all workers, no exit of the primary).', async () => {
+      await judge(`while one worker is killed the other keeps answering: at most ${MAX_FAILED} requests fail, none after the replacement answers`, 'Replace only the worker that died; the others must keep serving (no restart of all workers, no exit of the primary).', async () => {
         const late = report.samples.filter((s) => !s.ok && s.startedAt > answeredAt);
         const during = report.samples.filter((s) => s.ok && s.endedAt > killedAt && s.endedAt < answeredAt).length;
         const failed = report.failed + hung;
@@ -768,7 +770,7 @@ export default defineCheck({
         }
       });
 
-      await t.expect('the primary logs which worker died and why: its pid and SIGKILL', "The signal is the 'exit' listener's third argument: cluster.on('exit', (worker, code, signal) => …).", async () => {
+      await judge('the primary logs which worker died and why: its pid and SIGKILL', "The signal is the 'exit' listener's third argument: cluster.on('exit', (worker, code, signal) => …).", async () => {
         const line = await app.program.waitForOutput(logLine(victim, 'SIGKILL'), 3000, logFrom);
         if (!line) unmet(`a line naming pid ${victim} and SIGKILL, like "worker ${victim} died (signal SIGKILL)"`, `the output since the kill:\n${app.program.output.slice(logFrom).trim().split('\n').slice(-8).join('\n') || '(nothing)'}`);
       });
@@ -797,13 +799,13 @@ export default defineCheck({
         await sleep(10);
       }
       held.socket.destroy();
-      await t.expect('on SIGTERM the primary replaces none of the workers it lets go', "worker.disconnect() sets worker.exitedAfterDisconnect: check it in cluster.on('exit') and don't fork then.", async () => {
+      await judge('on SIGTERM the primary replaces none of the workers it lets go', "worker.disconnect() sets worker.exitedAfterDisconnect: check it in cluster.on('exit') and don't fork then.", async () => {
         if (forked.size > 0) {
           const busy = held.worker === undefined ? '' : ` (worker ${held.worker} was still busy with a request, so the others' exits came first)`;
           unmet('no new worker after SIGTERM', `it forked ${forked.size} new worker(s) (${[...forked].join(', ')}) after SIGTERM${busy}`);
         }
       });
-      await t.expect('on SIGTERM the primary exits with code 0 once its workers are gone, leaving nothing running', "process.on('SIGTERM', …): disconnect every worker, then process.exit(0) when the last one has exited.", async () => {
+      await judge('on SIGTERM the primary exits with code 0 once its workers are gone, leaving nothing running', "process.on('SIGTERM', …): disconnect every worker, then process.exit(0) when the last one has exited.", async () => {
         const exit = app.exit;
         if (!exit) unmet('the primary to exit within 20 s of SIGTERM', `it is still running, with workers ${app.workers().join(', ') || 'none'}. Its last output:\n${app.program.tail(5)}`);
         if (exit.code !== 0) unmet('exit code 0', `it ${exit.signal ? `was killed by ${exit.signal} (no SIGTERM handler?)` : `exited with code ${exit.code}`}`);
@@ -812,25 +814,29 @@ export default defineCheck({
     };
     await serving();
 
+    // Each expectation below is about its own copies: a chart under its ✗ draws theirs alone.
+    const refused = await refusals;
     await t.expect(`an invalid WORKERS (${INVALID.join(', ')}) is refused: a non-zero exit, no worker forked`, 'Keep lesson 03: check that Number(WORKERS) is a whole number of at least 1 before you fork anything; else print why and process.exit(1).', async () => {
-      for (const r of await refusals) {
+      for (const r of refused) {
         const said = r.program.tail(3);
         if (r.forked > 0) unmet(`WORKERS=${r.value} refused before anything is forked`, `it forked ${r.forked === 1 ? 'a worker' : `${r.forked} workers`} instead`);
         if (!r.program.exit) unmet(`WORKERS=${r.value}: the primary exits with a non-zero code`, `it still ran ${(r.ms / 1000).toFixed(1)} s later. Its last output:\n${said}`);
         if (r.program.exit.code === 0 || r.program.exit.code === null) unmet(`WORKERS=${r.value}: a non-zero exit code`, `it ${describeExit(r.program.exit)}. Its last output:\n${said}`);
       }
-    });
+    }, { about: refused.map((r) => r.program) });
+
+    const reset = await resetDone;
 
     await t.expect(
       `the primary forks on after ${RESET_BEFORE} unstable deaths in a row (it gives up at ${MAX_UNSTABLE}, not fewer), and a stable death resets the count: after it and one more unstable death, it still forks`,
       "In cluster.on('exit'): unstableInARow = uptime < 1000 ? unstableInARow + 1 : 0, where uptime counts from the worker's 'listening' (0 if it never listened).",
       async () => {
-        const reset = await resetDone;
         if (reset.gaveUpAfter !== undefined && reset.failed) {
           unmet(`with WORKERS=1, a new worker after each of the first ${RESET_BEFORE} unstable deaths in a row: it gives up at ${MAX_UNSTABLE}, not fewer`, `it forked no more after ${reset.gaveUpAfter} unstable deaths: ${reset.failed}`, `One bad start or two can be bad luck (a port still held, a database restarting): give up after ${MAX_UNSTABLE} unstable deaths in a row, not fewer.`);
         }
         if (reset.failed) unmet(`with WORKERS=1, a new worker after each death (the unstable count is 1 after the stable death)`, reset.failed);
       },
+      { about: [reset.app] },
     );
 
     const loop = await loopDone;
@@ -843,7 +849,7 @@ export default defineCheck({
           `Count unstable deaths in a row; after ${MAX_UNSTABLE}, fork no more. A worker that never listened is unstable however long it lived: measure from its 'listening' event, not from 'online' or fork().`,
         );
       }
-    });
+    }, { about: [loop.program] });
     await t.expect('then, with no worker left, the primary exits with a non-zero code and says why', "Once you stop forking and the last worker has exited, console.error why (a crash loop) and process.exit(1).", async () => {
       const exit = loop.exit;
       if (loop.ended === 'too many forks') unmet('the primary to give up', 'it never stopped forking');
@@ -855,7 +861,7 @@ export default defineCheck({
         unmet('a message that says why it gives up (e.g. "crash loop: … giving up")', `its last output:\n${tail}`);
       }
       if (!(await loop.program.waitGroupGone(2000))) unmet('no worker left after the primary exits', `still running: ${loop.program.members().join(', ')}`);
-    });
+    }, { about: [loop.program] });
 
     const tries = await triesDone;
     const last = tries.at(-1) ?? tries[0];
@@ -886,6 +892,7 @@ export default defineCheck({
           );
         }
       },
+      { about: tries.map((r) => r.program) },
     );
     await t.expect(
       'SIGTERM while no worker is alive (between two tries of a crash loop): the primary forks none and exits with code 0',
@@ -913,6 +920,7 @@ export default defineCheck({
         if (!exit) unmet('the primary to exit within 5 s of SIGTERM', `with no worker alive it ran on for ${(term.ms / 1000).toFixed(1)} s after SIGTERM. Its last output:\n${out}`);
         if (exit.code !== 0) unmet('exit code 0', `it ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`}. Its last output:\n${out}`);
       },
+      { about: tries.map((r) => r.program) },
     );
   },
 });

@@ -103,6 +103,25 @@ describe('a failed expectation', () => {
     expect(plain(formatResult(resultWith('01', quiet, { name: 'GET / answers JSON' })))).not.toContain('legend');
   });
 
+  it('about one program: another copy beside it neither opens a chart nor draws a lane in it', () => {
+    const name = 'the primary replaces the crashed worker';
+    const events: TimelineEvent[] = [
+      { atMs: 0, kind: 'spawn', pid: 100, ppid: 1, role: 'program', tree: 100 },
+      { atMs: 5, kind: 'spawn', pid: 101, ppid: 100, role: 'child', tree: 100 },
+      { atMs: 10, kind: 'spawn', pid: 200, ppid: 1, role: 'program', tree: 200 },
+      { atMs: 15, kind: 'spawn', pid: 201, ppid: 200, role: 'child', tree: 200 },
+      { atMs: 100, kind: 'expectation', name, about: [100] },
+      { atMs: 150, kind: 'exit', pid: 201, tree: 200, code: 1 },
+      { atMs: 400, kind: 'expectation', name, ok: false },
+    ];
+    // Only the other copy's worker ended: nothing of this program's story happened.
+    expect(failureWindow(events, name)).toBeUndefined();
+    const mine: TimelineEvent[] = [...events.slice(0, 6), { atMs: 200, kind: 'exit', pid: 101, tree: 100, code: 1 }, events[6]!];
+    const window = failureWindow(mine, name);
+    expect(window).toEqual({ fromMs: 100, toMs: 400, about: [100] });
+    expect(timelineModel(mine, window).lanes.map((l) => l.pid)).toEqual([100, 101]);
+  });
+
   it('shows the whole run with --timeline', () => {
     const text = plain(formatResult(resultWith('07', lesson07()), undefined, { timeline: 'all' }));
     expect(text).toContain('H the check sent SIGHUP');

@@ -49,7 +49,8 @@ export interface CheckContext {
    * `Fatal` error, or the program dying, stops the whole check. Returns the body's value, or
    * undefined when it failed.
    */
-  expect<T>(name: string, hint: string, body: () => Promise<T>): Promise<T | undefined>;
+  /** `about`: the programs it judges, when other copies run beside them (its ✗'s chart draws only theirs). */
+  expect<T>(name: string, hint: string, body: () => Promise<T>, opts?: { readonly about?: readonly { readonly pid: number }[] }): Promise<T | undefined>;
   /** Type-check the folder, start its server.ts on a free port and wait until it answers. */
   start(opts?: StartOptions): Promise<App>;
   /** Start a program without waiting for it to listen (for programs that must refuse to start). */
@@ -124,11 +125,11 @@ export async function runCheck(
   const t: CheckContext = {
     dir,
     shownDir,
-    async expect<T>(name: string, hint: string, body: () => Promise<T>): Promise<T | undefined> {
+    async expect<T>(name: string, hint: string, body: () => Promise<T>, opts: { readonly about?: readonly { readonly pid: number }[] } = {}): Promise<T | undefined> {
       if (timedOut || reached !== undefined) throw new Stop();
       const since = performance.now();
       current = name;
-      timeline.expectationStarted(name);
+      timeline.expectationStarted(name, opts.about?.map((p) => p.pid));
       try {
         const value = await body();
         record({ name, ok: true }, since);

@@ -92,9 +92,9 @@ export class Timeline {
     }
   }
 
-  expectationStarted(name: string): void {
+  expectationStarted(name: string, about?: readonly number[]): void {
     this.running.push(name);
-    this.add({ kind: 'expectation', name });
+    this.add({ kind: 'expectation', name, ...(about ? { about } : {}) });
   }
 
   expectationEnded(name: string, ok: boolean): void {

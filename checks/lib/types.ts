@@ -94,6 +94,8 @@ export type TimelineEvent = TimelineBase &
         readonly kind: 'expectation';
         readonly name: string;
         readonly ok?: boolean;
+        /** On the start only: the programs (their pids) it is about, when others run beside them; a chart under its ✗ draws theirs alone. */
+        readonly about?: readonly number[];
       }
   );
 

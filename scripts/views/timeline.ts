@@ -90,7 +90,8 @@ function failureText(e: Extract<TimelineEvent, { kind: 'request' }>): string {
  * The picture of a timeline between `fromMs` and `toMs` (default: all of it). Lanes are the
  * processes alive in that window or with something on them, in the order they appeared.
  */
-export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?: number; toMs?: number } = {}): TimelineModel {
+/** `about`: draw only the lanes of these programs' trees (and the failed requests). */
+export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?: number; toMs?: number; about?: readonly number[] } = {}): TimelineModel {
   const last = events.reduce((m, e) => Math.max(m, e.atMs), 0);
   const fromMs = opts.fromMs ?? 0;
   const toMs = Math.max(opts.toMs ?? last, fromMs + 1);
@@ -213,8 +214,10 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
 
   // A lane shows when its process lived during the window or something happened on it there.
   const marked = new Set(pending.map((p) => p.lane));
+  const about = opts.about;
   const shown = [...byPid.values()]
     .filter((b) => marked.has(b) || ((b.bornMs ?? Infinity) <= toMs && (b.endedMs ?? Infinity) >= fromMs))
+    .filter((b) => about === undefined || about.includes(b.tree ?? b.pid ?? -1))
     .sort((a, b) => {
       const ta = byPid.get(a.tree ?? -1)?.firstMs ?? a.firstMs;
       const tb = byPid.get(b.tree ?? -1)?.firstMs ?? b.firstMs;
@@ -233,7 +236,7 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
     failed: b.failed,
     refused: b.refused,
   }));
-  const marks: Mark[] = pending.map((p) => ({ lane: index.get(p.lane) ?? 0, atMs: p.atMs, kind: p.kind, text: p.text, ...(p.signal ? { signal: p.signal } : {}), ...(p.cleanup ? { cleanup: true } : {}), ...(p.count && p.count > 1 ? { count: p.count } : {}), ...(p.sentMs !== undefined ? { sentMs: p.sentMs } : {}), ...(p.endMs !== undefined ? { endMs: p.endMs } : {}) }));
+  const marks: Mark[] = pending.flatMap((p) => (index.has(p.lane) ? [p] : [])).map((p) => ({ lane: index.get(p.lane) ?? 0, atMs: p.atMs, kind: p.kind, text: p.text, ...(p.signal ? { signal: p.signal } : {}), ...(p.cleanup ? { cleanup: true } : {}), ...(p.count && p.count > 1 ? { count: p.count } : {}), ...(p.sentMs !== undefined ? { sentMs: p.sentMs } : {}), ...(p.endMs !== undefined ? { endMs: p.endMs } : {}) }));
 
   const spans: Span[] = [];
   const open = new Map<string, number>();
@@ -351,12 +354,12 @@ export function resultTimeline(r: CheckResult): TimelineModel | undefined {
  * something ended or the check sent a signal during it, or a request failed. Then the chart of that window explains the ✗
  * better than the whole run does; otherwise (a wrong status, a type error) there is nothing to see.
  */
-export function failureWindow(events: readonly TimelineEvent[], name: string): { fromMs: number; toMs: number } | undefined {
+export function failureWindow(events: readonly TimelineEvent[], name: string): { fromMs: number; toMs: number; about?: readonly number[] } | undefined {
   // Each expectation's time: from its start event to its end event.
-  const spans: { name: string; fromMs: number; toMs: number | undefined }[] = [];
+  const spans: { name: string; fromMs: number; toMs: number | undefined; about?: readonly number[] }[] = [];
   for (const e of events) {
     if (e.kind !== 'expectation') continue;
-    if (e.ok === undefined) spans.push({ name: e.name, fromMs: e.atMs, toMs: undefined });
+    if (e.ok === undefined) spans.push({ name: e.name, fromMs: e.atMs, toMs: undefined, ...(e.about ? { about: e.about } : {}) });
     else {
       const open = spans.findLast((sp) => sp.name === e.name && sp.toMs === undefined);
       if (open) open.toMs = e.atMs;
@@ -369,11 +372,17 @@ export function failureWindow(events: readonly TimelineEvent[], name: string): {
   const end = own.toMs ?? events.at(-1)?.atMs ?? own.fromMs;
   // The program's own start and the polling until it listens are in every check: not a story.
   const { poll: polls, expected } = refusals(events);
+  // About some programs only: what happens in the others' trees is not this story.
+  const treeOf = new Map(events.flatMap((e) => (e.kind === 'spawn' ? [[e.pid, e.tree] as const] : [])));
+  const about = own.about;
+  const theirs = (e: TimelineEvent): boolean =>
+    about === undefined || e.kind === 'request' || about.includes((e.kind === 'spawn' || e.kind === 'exit' ? e.tree : undefined) ?? (e.kind === 'signal' ? treeOf.get(e.pid) : undefined) ?? -1);
   const involved = (fromMs: number, toMs: number): boolean =>
     events.some(
       (e) =>
         e.atMs >= fromMs &&
         e.atMs <= toMs &&
+        theirs(e) &&
         ((e.kind === 'spawn' && e.role === 'child') ||
           e.kind === 'exit' ||
           (e.kind === 'signal' && !e.cleanup) ||
@@ -382,13 +391,27 @@ export function failureWindow(events: readonly TimelineEvent[], name: string): {
   // A check often acts in one expectation, or between two, and judges in a later one ("no request
   // fails during the rolling restart" counts what a load saw while SIGHUP did its work): look back
   // over a few expectations and the time between them.
-  if (involved(own.fromMs, end)) return { fromMs: own.fromMs, toMs: end };
+  const scope = about ? { about } : {};
+  if (involved(own.fromMs, end)) return { fromMs: own.fromMs, toMs: end, ...scope };
   if (end - own.fromMs > 100) return undefined; // it looked at processes itself, and saw nothing of them
   // Going back, the smallest window first: the time before an expectation, then that expectation.
   for (let j = i - 1; j >= Math.max(0, i - 4); j--) {
     const sp = spans[j];
     if (!sp) break;
-    for (const from of [sp.toMs ?? sp.fromMs, sp.fromMs]) if (involved(from, end)) return { fromMs: from, toMs: end };
+    for (const from of [sp.toMs ?? sp.fromMs, sp.fromMs]) if (involved(from, end)) return { fromMs: from, toMs: end, ...scope };
+  }
+  // About copies that ran beside the rest and have ended (lesson 04's): their whole lives are the story.
+  if (about) {
+    let fromMs = Infinity;
+    let toMs = -Infinity;
+    for (const pid of about) {
+      const born = events.find((e) => e.kind === 'spawn' && e.pid === pid)?.atMs;
+      const gone = events.find((e) => e.kind === 'exit' && e.pid === pid)?.atMs;
+      if (born === undefined || gone === undefined || gone > end) return undefined;
+      fromMs = Math.min(fromMs, born);
+      toMs = Math.max(toMs, gone);
+    }
+    if (involved(fromMs, toMs)) return { fromMs, toMs, about };
   }
   return undefined;
 }
