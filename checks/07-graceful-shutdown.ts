@@ -17,7 +17,7 @@ import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procStat,
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
-const STALL_MS = 3000; // no fork or exit this long, with old workers left: the restart has stopped
+const STALL_MS = 5000; // no fork or exit this long, with old workers left: the restart has stopped (3 s kill timer + 2 s)
 const DRAIN_BOUND_MS = 8000; // the primary must be gone this long after SIGTERM (3 s kill timer + a busy machine's margin)
 const SLOW_CLIENTS = 8; // beside the 4 steady ones during the rolling restart
 const SLOW_WRITE_MS = 300; // they connect, then send their request this long after
@@ -238,14 +238,16 @@ export default defineCheck({
         break;
       }
       if (app.exit) break;
-      // Stalled: exactly WORKERS, old ones among them, and no fork or exit for a while. A right
-      // primary is never there for long: it forks the next one in the same turn as the last exit,
-      // and a fork is in the process tree at once (its start may take 10 s; it is counted).
+      // Stalled: exactly WORKERS, old ones among them, every new one serving, and no fork or exit
+      // for STALL_MS. A primary that forks first is never there for long. One that stops an old
+      // worker first is there while that one drains (the kill timer ends that within 3 s) or
+      // while a new one starts (not serving yet: a start can take 10 s on a busy machine).
       const set = [...now].sort().join(' ');
       if (set !== lastSet) [lastSet, changedAt] = [set, performance.now()];
       const sinceChange = performance.now() - changedAt;
+      const serving = now.every((pid) => before.has(pid) || load.okSince(hupAt, pid) > 0);
       // Before the first fork, twice as long: the SIGHUP may wait behind the load for a core.
-      if (now.length === WORKERS && now.some((pid) => before.has(pid)) && sinceChange > (changedAt === hupAt ? 2 : 1) * STALL_MS) {
+      if (now.length === WORKERS && now.some((pid) => before.has(pid)) && serving && sinceChange > (changedAt === hupAt ? 2 : 1) * STALL_MS) {
         stalledMs = Math.round(sinceChange);
         break;
       }
