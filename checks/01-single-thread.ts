@@ -1,6 +1,6 @@
 // Lesson 01: GET / answers {"pid"}; GET /work?n=N computes the naive fib(N) — a fixed amount of CPU
 // work — and the check shows the price of one thread: requests wait for each other.
-import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, Fatal, fib, ownCpuForFib, pidOf, unmet, type App } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, Fatal, fib, ownCpuForFib, pidOf, unmet, type App, type Reply } from './lib/index.ts';
 
 /** CPU time the server burns (kernel-counted) and wall time taken, for one /work request. */
 async function measure(app: App, n: number): Promise<{ cpu: number; wall: number }> {
@@ -77,10 +77,22 @@ export default defineCheck({
     // After them, so that a program with no work at all (a timer, a memo) fails there first.
     const fib30 = fib(30);
     if (work) {
-      await t.expect(`GET /work?n=30 answers "result": ${fib30}, which is fib(30)`, 'fib(0) = 0 and fib(1) = 1; every other fib(n) = fib(n - 1) + fib(n - 2).', async () => {
-        const json = work.json;
-        const result = typeof json === 'object' && json !== null && 'result' in json ? (json as { result: unknown }).result : undefined;
-        if (result !== fib30) unmet(`"result": ${fib30}`, result === undefined ? `no "result" in ${describeReply(work)}` : `"result": ${JSON.stringify(result)}`);
+      await t.expect(`GET /work?n=30 answers "result": ${fib30}, which is fib(30); n=0 and n=1 answer 0 and 1`, 'fib(0) = 0 and fib(1) = 1; every other fib(n) = fib(n - 1) + fib(n - 2).', async () => {
+        const resultOf = (reply: Reply): unknown => {
+          const json = reply.json;
+          return typeof json === 'object' && json !== null && 'result' in json ? (json as { result: unknown }).result : undefined;
+        };
+        // n=30 is the answer already in hand; the two base cases cost nothing.
+        for (const [n, reply] of [[30, work], [0, await app.get('/work?n=0', 10_000)], [1, await app.get('/work?n=1', 10_000)]] as const) {
+          const want = fib(n);
+          const result = resultOf(reply);
+          if (result === want) continue;
+          unmet(
+            `GET /work?n=${n}: "result": ${want}`,
+            result === undefined ? `no "result" in ${describeReply(reply)}` : `"result": ${JSON.stringify(result)}`,
+            result === String(want) ? 'The number is right but sent as a string: put the number itself in the JSON (result: fib(n)), not String(fib(n)).' : undefined,
+          );
+        }
       });
     }
 
