@@ -11,6 +11,7 @@ export { fib, ownCpuForFib } from './fib.ts';
 export { isToolchainHelper } from './command-name.ts';
 export { SpawnLog, type SpawnRecord } from './spawn-log.ts';
 export { pauseOnlineEnv } from './pause-online.ts';
+export { fakeCoresEnv, withPreloads } from './fake-cores.ts';
 export { exposedAddresses, expectLoopbackOnly, listenAddresses, LOOPBACK_HINT, type ListenAddress } from './listen-address.ts';
 export { startLoad, summarize, describeFailures, resetsUnread, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
 export { startNginx, requireNginx, fillTemplate, type Nginx } from './nginx.ts';

@@ -1,5 +1,6 @@
-// wrong: always forks two workers — right by luck on a 2-core machine, wrong with WORKERS=3.
-// fails: WORKERS=3
+// wrong: always forks two workers, whatever WORKERS says and however many cores there are: right
+// by luck on a 2-core machine, but the check's default copies see 3 cores.
+// fails: with WORKERS unset
 import cluster from 'node:cluster';
 import os from 'node:os';
 import express from 'express';
