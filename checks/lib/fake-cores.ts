@@ -7,9 +7,3 @@ const preload = fileURLToPath(new URL('./fake-cores.cjs', import.meta.url));
 export function fakeCoresEnv(cores: number): Readonly<Record<string, string>> {
   return { NODE_OPTIONS: `--require ${JSON.stringify(preload)}`, WORKSHOP_FAKE_CORES: String(cores) };
 }
-
-/** Several preload environments in one: their NODE_OPTIONS joined, the rest merged. */
-export function withPreloads(...envs: readonly Readonly<Record<string, string>>[]): Readonly<Record<string, string>> {
-  const options = envs.flatMap((e) => (e.NODE_OPTIONS ? [e.NODE_OPTIONS] : []));
-  return { ...Object.assign({}, ...envs), ...(options.length > 0 ? { NODE_OPTIONS: options.join(' ') } : {}) };
-}

@@ -169,18 +169,8 @@ export function cpuTimeMs(pid: number): number | undefined {
   return listProcesses().find((p) => p.pid === pid)?.cpuMs;
 }
 
-/** TCP ports in LISTEN state held by any of these processes. */
-export function listeningPorts(pids: readonly number[]): number[] {
-  if (!hasProc) {
-    try {
-      const out = execFileSync('lsof', ['-nP', '-a', '-p', pids.join(','), '-iTCP', '-sTCP:LISTEN', '-Fn'], {
-        encoding: 'utf8',
-      });
-      return [...new Set([...out.matchAll(/:(\d+)$/gm)].map((m) => Number(m[1])))];
-    } catch {
-      return [];
-    }
-  }
+/** The inodes of the sockets these processes hold open (Linux /proc). */
+function socketInodes(pids: readonly number[]): Set<string> {
   const inodes = new Set<string>();
   for (const pid of pids) {
     let fds: string[];
@@ -198,6 +188,44 @@ export function listeningPorts(pids: readonly number[]): number[] {
       }
     }
   }
+  return inodes;
+}
+
+/**
+ * Unix-domain sockets these processes listen on (their paths; "@name" for an abstract one,
+ * "(unnamed)"), Linux only: [] elsewhere. The IPC channel to a worker is a connected pair, never listening.
+ */
+export function listeningUnixSockets(pids: readonly number[]): string[] {
+  if (!hasProc) return [];
+  const inodes = socketInodes(pids);
+  let text: string;
+  try {
+    text = readFileSync('/proc/net/unix', 'utf8');
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // Flags 00010000 is __SO_ACCEPTCON: listen() was called. Inode is the 7th field, the path the 8th.
+    if (f[3] === '00010000' && f[6] && inodes.has(f[6])) found.push(f[7] ?? '(unnamed)');
+  }
+  return found;
+}
+
+/** TCP ports in LISTEN state held by any of these processes. */
+export function listeningPorts(pids: readonly number[]): number[] {
+  if (!hasProc) {
+    try {
+      const out = execFileSync('lsof', ['-nP', '-a', '-p', pids.join(','), '-iTCP', '-sTCP:LISTEN', '-Fn'], {
+        encoding: 'utf8',
+      });
+      return [...new Set([...out.matchAll(/:(\d+)$/gm)].map((m) => Number(m[1])))];
+    } catch {
+      return [];
+    }
+  }
+  const inodes = socketInodes(pids);
   const ports = new Set<number>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
