@@ -13,12 +13,14 @@
 //   duration then includes the pause, while autocannon's `requests.average` (a mean of one-second
 //   samples) does not: only completed ÷ duration matches what the server saw.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineCheck, describeExit, describeReply, quote, Fatal, isAlive, pidOf, sendSignal, sleep, unmet } from './lib/index.ts';
+import { defineCheck, describeExit, describeReply, fakeCoresEnv, quote, Fatal, isAlive, pidOf, procState, sendSignal, sleep, unmet } from './lib/index.ts';
 
-const cores = availableParallelism();
+// The bench sees one core (fake-cores.cjs): 1, 2 is the shortest list that still oversubscribes,
+// two runs instead of three on this course's 2-core CI, and a list written in ([1, 2, 4]) shows.
+const cores = 1;
 const counts = [...Array.from({ length: cores }, (_, i) => i + 1), 2 * cores];
 // Not 1: autocannon ends a run only at its one-second sample tick (lib/run.js: the duration timer sets
 // `stop`, the tick ends the run), so 1 s is the shortest run and a check with BENCH_SECONDS=1 could not
@@ -188,7 +190,7 @@ export default defineCheck({
     };
     // The bench starts at once; the type check and server.ts's start run beside it (nothing here
     // measures a speed, so sharing the cores changes no verdict).
-    const bench = await t.spawn({ entry: 'bench.ts', env });
+    const bench = await t.spawn({ entry: 'bench.ts', env: { ...env, ...fakeCoresEnv(cores) } });
     writeFileSync(join(work, 'bench.pid'), String(bench.pid)); // the counting server pauses this process once
     t.defer(() => {
       bench.signal('SIGCONT'); // never leave it stopped
@@ -206,15 +208,27 @@ export default defineCheck({
 
     await t.expect(`bench.ts runs to the end and exits 0 (BENCH_SECONDS=${SECONDS}, within ${BENCH_BOUND_MS / 1000} s)`, 'Run it yourself: BENCH_SECONDS=2 node bench.ts (on Node 20: node --import tsx bench.ts)', async () => {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      // The counting server's pause lasts 1.3 s and its worker lets the bench go even on its way
+      // out; should that ever fail, a bench stopped 3 s in a row is let go here.
+      let stoppedSince: number | undefined;
+      const unstick = setInterval(() => {
+        const stopped = procState(bench.pid) === 'T';
+        stoppedSince = stopped ? (stoppedSince ?? performance.now()) : undefined;
+        if (stoppedSince !== undefined && performance.now() - stoppedSince > 3000) {
+          bench.signal('SIGCONT');
+          stoppedSince = undefined;
+        }
+      }, 200);
       const exit = await Promise.race([bench.exited, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), BENCH_BOUND_MS)))]);
       clearTimeout(timer);
+      clearInterval(unstick);
       if (!exit) throw new Fatal(`still running after ${BENCH_BOUND_MS / 1000} s. Its last output:`, bench.tail());
       if (exit.code !== 0) throw new Fatal(`it ${describeExit(exit)}. Its last output:`, bench.tail(12));
     });
     const paused = readPause(work);
 
     const started = readServers(work);
-    await t.expect(`it starts the server with WORKERS = ${counts.join(', ')} (1 … cores, then 2 × cores), once each`, 'workerCounts() returns 1, 2, … availableParallelism(), then 2 × availableParallelism().', async () => {
+    await t.expect(`it starts the server with WORKERS = ${counts.join(', ')} (1 … cores, then 2 × cores: the check's bench sees ${cores} core), once each`, 'workerCounts() returns 1, 2, … availableParallelism(), then 2 × availableParallelism(): read the cores, do not write a list in.', async () => {
       const seen = started.map((s) => s.workers).sort((a, b) => a - b);
       if (seen.join(',') !== counts.join(',')) unmet(`servers with ${counts.join(', ')} workers`, seen.length === 0 ? 'no server was started with BENCH_SERVER' : `servers with ${seen.join(', ')} workers`);
     });
@@ -258,7 +272,7 @@ export default defineCheck({
 
     await t.expect('BENCH_OUT names the settings the runs used: cores, seconds, n and connections', 'Write what the bench used: { cores, seconds: SECONDS, n: N, connections: CONNECTIONS, runs }, each read from its BENCH_ variable.', async () => {
       // The check's values, not the defaults; cores as the bench counted them.
-      const want: Record<string, readonly number[]> = { cores: [...new Set([cores, cpus().length])], seconds: [SECONDS], n: [N], connections: [CONNECTIONS] };
+      const want: Record<string, readonly number[]> = { cores: [cores], seconds: [SECONDS], n: [N], connections: [CONNECTIONS] };
       const wrong = Object.entries(want).filter(([key, values]) => !values.includes(written.head[key] as number));
       if (wrong.length > 0) {
         unmet(
@@ -342,6 +356,14 @@ export default defineCheck({
           if (!(run.p50 >= 0 && run.p99 > 0 && run.p50 <= run.p99 && run.p99 < 60_000)) problems.push(`${run.workers} workers: p50 ${run.p50} ms, p99 ${run.p99} ms`);
         }
         if (problems.length > 0) unmet('completed ÷ reqPerSec = the run\'s duration in seconds, and 0 ≤ p50 ≤ p99', problems.join('\n'));
+        // Without the pause, requests.average and completed ÷ duration agree within the bounds above.
+        if (paused === undefined) {
+          unmet(
+            `a run paused ${PAUSE_MS / 1000} s while it went on, to tell completed ÷ duration from requests.average`,
+            'no pause landed inside a run: every one came as a run ended (a very busy machine?)',
+            'Run the check again; if it says this again, tell us: the check itself could not do its part.',
+          );
+        }
       },
     );
 

@@ -28,7 +28,8 @@ interface Row {
 }
 
 function workerCounts(): number[] {
-  // TODO: 1, 2, … up to availableParallelism(), then 2 × availableParallelism() (on 2 cores: 1, 2, 4).
+  // TODO: 1, 2, … up to availableParallelism(), then 2 × availableParallelism() (on 2 cores: 1, 2, 4;
+  // read the cores, do not write the list in: the check makes your bench see 1 core).
   return [1];
 }
 
