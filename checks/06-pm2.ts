@@ -190,7 +190,15 @@ export default defineCheck({
           );
         }
         if (exit.signal) {
-          unmet(expected, `it was killed by ${exit.signal}: nothing handles the signal, so it died at once, dropping whatever it was serving`, "Handle it: process.on('SIGINT', () => { … }).");
+          // Died at once (no handler), or handled it and then ended by a signal (re-raised): the timing tells.
+          const handled = exitedAt >= LINGER_SEEN_MS;
+          unmet(
+            expected,
+            handled
+              ? `it ended by ${exit.signal} ${ms(exitedAt)} after SIGINT, not with exit code 0`
+              : `it was killed by ${exit.signal}: nothing handles the signal, so it died at once, dropping whatever it was serving`,
+            handled ? 'After the linger, end with process.exit(0), not by raising the signal again: a planned stop is a success.' : "Handle it: process.on('SIGINT', () => { … }).",
+          );
         }
         if (exit.code !== 0) unmet(expected, `it exited with code ${exit.code}, ${ms(exitedAt)} after SIGINT`, 'A planned stop is a success: process.exit(0).');
         if (exitedAt > EXIT_BY_MS) {
@@ -204,7 +212,7 @@ export default defineCheck({
           const keptListening = sightings === 0 && lastAccepted > 250;
           const seen = keptListening
             ? `it kept accepting connections until it exited, ${ms(exitedAt)} after SIGINT`
-            : `it exited ${ms(exitedAt)} after SIGINT, without lingering once its port was closed`;
+            : `it exited ${ms(exitedAt)} after SIGINT, lingering ${ms(Math.max(0, lingerMs))} once its port was closed (it wants ${LINGER_SEEN_MS} ms at least; about 500)`;
           const hint = keptListening
             ? 'Stop listening first: server.close() (keep the value app.listen() returns), then linger.'
             : 'Linger before exiting: a connection the primary sent just before the close is still on its way, and only a live instance can bounce it back to be served elsewhere. setTimeout(() => process.exit(0), 500).';
