@@ -193,9 +193,11 @@ export default defineCheck({
       // do, and the kernel's count of its runnable time (running, or ready and waiting for a core)
       // tells a timer (asleep) from a loop on the clock (runnable throughout, however crowded).
       // A timer's worker can still wait that long for a core at a load of 26 (256 ms once in 20 runs
-      // on Node 20): judged on up to three requests; a loop on the clock is runnable throughout each.
+      // on Node 20), and at a load of 38 a loop on the clock passed once in 20 runs, counted
+      // runnable under 150 ms in a try: judged on up to three requests, two of them either way.
       const busy: string[] = [];
-      for (let attempt = 1; attempt <= 3; attempt++) {
+      let asleep = 0;
+      for (let attempt = 1; attempt <= 3 && busy.length < 2; attempt++) {
         const runnableBefore = new Map([...before].map((pid) => [pid, runnableMs(pid)] as const));
         const reply = await app.get('/slow?ms=300', 5000).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
         if (reply instanceof Error) unmet('status 200 and JSON with "pid"', reply.message);
@@ -204,12 +206,14 @@ export default defineCheck({
         if (reply.ms < 280 || reply.ms > 2300) unmet('an answer after 300 ms', `it answered after ${Math.round(reply.ms)} ms`);
         const from = runnableBefore.get(pid);
         const to = runnableMs(pid);
-        if (from === undefined || to === undefined || to - from <= BUSY_MS) return;
-        busy.push(`worker ${pid}: ${Math.round(to - from)} ms`);
+        if (from === undefined || to === undefined) return; // no /proc/PID/schedstat here (macOS): nothing to judge
+        if (to - from <= BUSY_MS && ++asleep >= 2) return;
+        if (to - from > BUSY_MS) busy.push(`worker ${pid}: ${Math.round(to - from)} ms`);
       }
+      if (busy.length < 2) return;
       unmet(
         `a worker asleep while it waits (runnable less than ${BUSY_MS} ms of the 300)`,
-        `it was running or ready to run for most of them, 3 times in a row (${busy.join(', ')}): a loop that waits for the clock, not a timer`,
+        `it was running or ready to run for most of them, ${busy.length} times of ${busy.length + asleep} (${busy.join(', ')}): a loop that waits for the clock, not a timer`,
       );
     });
 
