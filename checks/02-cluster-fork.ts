@@ -77,7 +77,7 @@ export default defineCheck({
             `${distinct.size} pid${distinct.size === 1 ? '' : 's'} answered: ${tally(app, pids)}; the primary's live workers: ${list(children)}`,
             distinct.size < 2 && children.length === 2 && silent.length > 0
               ? `Two workers run, but ${list(silent)} never answered on PORT: every worker listens on the same Number(process.env.PORT).`
-              : 'Fork exactly two workers: call cluster.fork() twice, in the primary only (not once per core).',
+              : 'Fork exactly two workers: call cluster.fork() twice, in the primary only (not once per core: the check makes your program see 3 cores).',
           );
         }
         return [...distinct];
