@@ -39,6 +39,11 @@ export interface StartOptions {
   readonly closed?: { readonly after: number; readonly hint: string };
 }
 
+/** `about`: the programs an expectation judges, when other copies run beside them (a chart under its ✗ draws only theirs). */
+export interface ExpectOptions {
+  readonly about?: readonly { readonly pid: number }[];
+}
+
 export interface CheckContext {
   /** The folder being checked (lessons/NN-…, solutions/NN-…, or --dir). */
   readonly dir: string;
@@ -49,8 +54,7 @@ export interface CheckContext {
    * `Fatal` error, or the program dying, stops the whole check. Returns the body's value, or
    * undefined when it failed.
    */
-  /** `about`: the programs it judges, when other copies run beside them (its ✗'s chart draws only theirs). */
-  expect<T>(name: string, hint: string, body: () => Promise<T>, opts?: { readonly about?: readonly { readonly pid: number }[] }): Promise<T | undefined>;
+  expect<T>(name: string, hint: string, body: () => Promise<T>, opts?: ExpectOptions): Promise<T | undefined>;
   /** Type-check the folder, start its server.ts on a free port and wait until it answers. */
   start(opts?: StartOptions): Promise<App>;
   /** Start a program without waiting for it to listen (for programs that must refuse to start). */
@@ -125,7 +129,7 @@ export async function runCheck(
   const t: CheckContext = {
     dir,
     shownDir,
-    async expect<T>(name: string, hint: string, body: () => Promise<T>, opts: { readonly about?: readonly { readonly pid: number }[] } = {}): Promise<T | undefined> {
+    async expect<T>(name: string, hint: string, body: () => Promise<T>, opts: ExpectOptions = {}): Promise<T | undefined> {
       if (timedOut || reached !== undefined) throw new Stop();
       const since = performance.now();
       current = name;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { preloadEnv } from './preload.ts';
 
 export interface SpawnRecord {
   readonly pid: number | null;
@@ -14,15 +14,10 @@ export interface SpawnRecord {
   readonly args: readonly string[];
 }
 
-const preload = fileURLToPath(new URL('./spawn-log.cjs', import.meta.url));
-
 export class SpawnLog {
   readonly file = join(tmpdir(), `workshop-spawns-${randomUUID()}.jsonl`);
-  /** Environment for t.spawn(): NODE_OPTIONS quoted, so a path with spaces survives. */
-  readonly env: Readonly<Record<string, string>> = {
-    NODE_OPTIONS: `--require ${JSON.stringify(preload)}`,
-    WORKSHOP_SPAWN_LOG: this.file,
-  };
+  /** Environment for t.spawn() (preload.ts). */
+  readonly env: Readonly<Record<string, string>> = preloadEnv('spawn-log.cjs', { WORKSHOP_SPAWN_LOG: this.file });
 
   /** Every process started so far (tsx's esbuild helper among them, on a cold tsx cache). */
   starts(): SpawnRecord[] {
