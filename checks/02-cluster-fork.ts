@@ -2,7 +2,7 @@
 // 01's app), the primary serves nothing. Side by side is proven with what the scheduler counts:
 // while two /work requests run, each worker computes one and both are runnable the whole time
 // (wall time alone can't tell, when other programs crowd this machine's cores).
-import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, fakeCoresEnv, listeningPorts, listeningUnixSockets, ownCpuForFib, pidOf, runnableMs, schedTimes, sleep, unmet, type App } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, fakeCoresEnv, listeningPorts, listeningUnixSockets, ownCpuForFib, pidOf, runnableMs, schedTimes, sleep, unmet, type App, type Reply } from './lib/index.ts';
 
 /** "pid 12 ×20, pid 13 ×20", with the primary named. */
 function tally(app: App, pids: readonly (number | undefined)[]): string {
@@ -164,7 +164,7 @@ export default defineCheck({
       for (let attempt = 0; attempt < 3; attempt++) {
         const before = workers.map(probe);
         const [small, big] = await Promise.all([app.get(`/work?n=${n}`, 15_000), app.get(`/work?n=${n + 3}`, 15_000)]);
-        const runOf = (reply: typeof small): number | undefined => {
+        const runOf = (reply: Reply): number | undefined => {
           const i = workers.indexOf(pidOf(reply) ?? -1);
           const was = before[i];
           const pid = workers[i];
