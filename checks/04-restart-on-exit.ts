@@ -781,6 +781,15 @@ export default defineCheck({
       // worker is kept busy with half a request, so the others' exits reach the primary apart from
       // its exit: a replacement forked from a timer after an exit (setTimeout(fork, 0)) shows then.
       const held = await holdOneWorker(app);
+      // Let go, the check sends the rest of that request: a worker let go with disconnect() answers
+      // it before it exits; one ended with worker.kill() (SIGTERM, since Node 18) or killed never does.
+      let answer = '';
+      let letGo = false;
+      held.socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+      const finishHeld = (): void => {
+        letGo = true;
+        if (!held.socket.destroyed) held.socket.write('Connection: close\r\n\r\n');
+      };
       const running = app.workers();
       const forked = new Set<number>();
       // Long enough for this program to fork a replacement, as it did after the SIGKILL; cut short
@@ -792,14 +801,17 @@ export default defineCheck({
       while (!app.exit && performance.now() - termAt < 20_000) {
         for (const pid of app.newWorkers(running)) forked.add(pid);
         if (forked.size > 0) break; // judged: no need to wait for an exit that can't come
-        if (!held.socket.destroyed) {
+        if (!held.socket.destroyed && !letGo) {
           const others = running.filter((pid) => pid !== held.worker);
           if (held.worker === undefined ? others.some(reaped) : others.every(reaped)) othersGoneAt ??= performance.now();
           const quiet = othersGoneAt !== undefined && performance.now() - othersGoneAt > 20 && idleForGood(app.pid) && app.newWorkers(running).length === 0;
-          if (quiet || (othersGoneAt !== undefined && performance.now() - othersGoneAt > holdMs) || performance.now() - termAt > 10_000) held.socket.destroy();
+          if (quiet || (othersGoneAt !== undefined && performance.now() - othersGoneAt > holdMs) || performance.now() - termAt > 10_000) finishHeld();
         }
         await sleep(10);
       }
+      if (!letGo) finishHeld();
+      // Answered before the worker could exit; a little longer only for a primary still running.
+      for (const until = performance.now() + 2000; !held.socket.destroyed && !/\r\n\r\n/.test(answer) && performance.now() < until; ) await sleep(10);
       held.socket.destroy();
       await judge('on SIGTERM the primary replaces none of the workers it lets go', "worker.disconnect() sets worker.exitedAfterDisconnect: check it in cluster.on('exit') and don't fork then.", async () => {
         if (forked.size > 0) {
@@ -813,6 +825,18 @@ export default defineCheck({
         if (exit.code !== 0) unmet('exit code 0', `it ${exit.signal ? `was killed by ${exit.signal} (no SIGTERM handler?)` : `exited with code ${exit.code}`}`);
         if (!(await app.program.waitGroupGone(5000))) unmet('no process left after the primary exits', `still running: ${app.program.members().join(', ')}`);
       });
+      await judge(
+        'on SIGTERM a worker still finishing a request answers it before it exits',
+        "worker.disconnect() lets a worker finish the requests it has; worker.kill() is worker.process.kill() since Node 18: SIGTERM, and the worker ends mid-request.",
+        async () => {
+          if (forked.size > 0) return; // judged above; the check stopped waiting for this one
+          const status = /^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1];
+          if (status === undefined) {
+            const who = held.worker === undefined ? 'a worker' : `worker ${held.worker}`;
+            unmet(`an answer to the request ${who} was reading when SIGTERM came (the check sent its last line once the other worker had gone)`, answer === '' ? 'the connection closed with no answer: the worker ended mid-request' : `not an HTTP answer: ${JSON.stringify(answer.slice(0, 80))}`);
+          }
+        },
+      );
     };
     await serving();
 
