@@ -93,8 +93,8 @@ interface Server {
   connections: Connection[];
   closed: number;
   /**
-   * Late 200 answers (LATE_MS) that the bench surely read: written at least 100 ms before the
-   * bench closed their connection (it reads each answer as it comes, then sends the next request).
+   * Late 200 answers (LATE_MS) that the bench surely read: another request came on their connection
+   * after them (autocannon sends the next one when it has taken in an answer, latency recorded).
    */
   lateRead: number;
 }
@@ -127,23 +127,24 @@ function readServers(dir: string): Server[] {
       } catch {
         continue;
       }
-      const own = new Map<string, { firstAt: number; answers: [arrived: number, answering: number][]; late: number[]; closedAt?: number }>();
+      const own = new Map<string, { firstAt: number; answers: [arrived: number, answering: number][]; late: number[] }>();
       for (const line of log.split('\n').slice(0, -1)) {
         const [what, id = '', at = '', answering = ''] = line.split(' ');
         const t = Number(at);
         const conn = own.get(id);
-        if (what === 'x') {
-          server.closed++;
-          if (conn) conn.closedAt = t;
-        } else if (what === 'c') own.set(id, { firstAt: t, answers: [], late: [] });
+        if (what === 'x') server.closed++;
+        else if (what === 'c') own.set(id, { firstAt: t, answers: [], late: [] });
         else if (what === '.' || what === '!' || what === 'l') {
           server.answered++;
           if (what === '!') server.non2xx++;
-          if (what === 'l') conn?.late.push(Number(answering));
+          if (what === 'l') conn?.late.push(t);
           conn?.answers.push([t, Number(answering)]);
         }
       }
-      for (const { late, closedAt } of own.values()) server.lateRead += late.filter((at) => closedAt !== undefined && at <= closedAt - 100).length;
+      for (const { late, answers } of own.values()) {
+        const lastArrived = Math.max(...answers.map(([arrived]) => arrived));
+        server.lateRead += late.filter((arrived) => arrived < lastArrived).length;
+      }
       for (const { firstAt, answers } of own.values()) {
         // One connection's requests come one after the other (no pipelining): in the order they arrived.
         const ordered = answers.sort((a, b) => a[0] - b[0]);
