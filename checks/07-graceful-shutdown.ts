@@ -17,6 +17,9 @@ import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procStat,
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
+const IN_FLIGHT_MS = 1200; // the request held across the second SIGHUP and the primary's SIGTERM
+const SECOND_IN_FLIGHT_MS = 600; // one more, on a worker the restart is not retiring
+const SECOND_HUP_MS = 3000; // at least this long for a second SIGHUP to fork or retire a worker (more if the first was slow)
 const STALL_MS = 5000; // no fork or exit this long, with old workers left: the restart has stopped (3 s kill timer + 2 s)
 const DRAIN_BOUND_MS = 8000; // the primary must be gone this long after SIGTERM (3 s kill timer + a busy machine's margin)
 const SLOW_CLIENTS = 8; // beside the 4 steady ones during the rolling restart
@@ -234,8 +237,10 @@ export default defineCheck({
     let stalledMs: number | undefined;
     let lastSet = [...before].sort().join(' ');
     let changedAt = hupAt;
+    let firstChangeMs: number | undefined; // SIGHUP to the first fork or exit: how soon this primary acts on one
     while (performance.now() - hupAt < ROLL_MS) {
       const now = app.workers();
+      if (firstChangeMs === undefined && [...now].sort().join(' ') !== lastSet) firstChangeMs = performance.now() - hupAt;
       // Done when no worker from before is left (how many there are is for the expectations below).
       if (now.length >= WORKERS && now.every((pid) => !before.has(pid))) {
         finished = true;
@@ -397,10 +402,58 @@ export default defineCheck({
     const fresh = app.newWorkers(after);
     if (fresh.length > 0) await app.waitForPids(app.workers().length, 10_000);
 
-    // SIGTERM: a request in flight must complete, and the primary leaves last, with code 0.
-    const inFlight = openGet(app.port, '/slow?ms=1000', 6000);
+    // A second SIGHUP: a rolling restart is not a one-off (a flag left set ignores the next deploy),
+    // and the primary's SIGTERM below comes in the middle of it, as a deploy and a shutdown can
+    // meet: it must still drain every worker, fork none, and exit 0.
+    // From a settled set of workers: a late replacement of the worker that left must not pass for the restart.
+    let beforeSecond = app.workers().sort().join(' ');
+    for (let since = performance.now(), until = since + 2000; performance.now() - since < 200 && performance.now() < until; ) {
+      await sleep(20);
+      const now = app.workers().sort().join(' ');
+      if (now !== beforeSecond) [beforeSecond, since] = [now, performance.now()];
+    }
+    // The request in flight at the primary's SIGTERM goes out first: a worker holds it, and a restart
+    // that retires that worker drains it meanwhile (cluster.workers no longer lists a worker once
+    // disconnect() is called on it: a shutdown that stops only those leaves it behind).
+    const inFlight = openGet(app.port, `/slow?ms=${IN_FLIGHT_MS}`, 6000);
     await inFlight.connected;
     await quiet(app, app.workers()); // the request is now with a worker
+    const secondBoundMs = Math.max(SECOND_HUP_MS, Math.min(ROLL_MS, 5 * (firstChangeMs ?? 0) + 1000));
+    const secondHupAt = performance.now();
+    app.program.signal('SIGHUP');
+    let secondChange: string | undefined;
+    while (performance.now() - secondHupAt < secondBoundMs && !app.exit) {
+      const now = app.workers().sort().join(' ');
+      if (now !== beforeSecond) {
+        secondChange = now;
+        break;
+      }
+      await sleep(10);
+    }
+    await t.expect('a second SIGHUP starts another rolling restart (a worker forks or leaves), and SIGTERM may come in the middle of it', "Let each SIGHUP start a rolling restart once the last one is done: reset your 'restarting' flag in a finally.", async () => {
+      if (app.exit) unmet('the primary still running after a second SIGHUP', app.died('it'));
+      if (secondChange === undefined) unmet(`a worker forked or gone within ${(secondBoundMs / 1000).toFixed(1)} s of the second SIGHUP`, `the workers stayed ${beforeSecond.replace(/ /g, ', ')}: the first SIGHUP's restart was done, this one started nothing`);
+    });
+    if (app.exit) return;
+    // SIGTERM once a new worker answers (a primary that forks first retires an old one then), or
+    // within 2 s: one that stops an old worker first has none listening for a moment.
+    let newAnswered = false;
+    for (const until = performance.now() + 2000; performance.now() < until && !newAnswered; ) {
+      const reply = await app.get('/', 1000).catch((err: unknown) => err);
+      const pid = reply instanceof RequestFailed || reply instanceof Error ? undefined : pidOf(reply as Reply);
+      newAnswered = pid !== undefined && !beforeSecond.split(' ').includes(String(pid));
+      if (!newAnswered) await sleep(20);
+    }
+    // And one more request on a worker that is not being retired (a new one takes the connections
+    // now), where a worker can answer: a primary that exits at once takes it down mid-request.
+    const second = newAnswered ? openGet(app.port, `/slow?ms=${SECOND_IN_FLIGHT_MS}`, 6000) : undefined;
+    if (second) {
+      await second.connected;
+      await quiet(app, app.workers());
+    }
+    await sleep(50);
+
+    // SIGTERM: the request in flight must complete, and the primary leaves last, with code 0.
     const workersAtTerm = new Set(app.workers());
     const watch = sampleWorkers(app);
     const primaryTermAt = performance.now();
@@ -417,10 +470,13 @@ export default defineCheck({
     };
     const leftAtExit = exit ? [...new Set([...workersAtTerm, ...watched])].filter((pid) => isAlive(pid) || outlived(pid)) : [];
     const reply = await inFlight.reply;
+    const secondReply = await second?.reply;
 
     await t.expect('a request in flight when SIGTERM arrives still gets its answer', 'On SIGTERM, worker.disconnect() each worker: it stops taking connections and finishes the ones it has.', async () => {
-      if (reply instanceof RequestFailed) unmet('GET /slow?ms=1000 (with a worker when SIGTERM came) answers 200', reply.message);
+      if (reply instanceof RequestFailed) unmet(`GET /slow?ms=${IN_FLIGHT_MS} (with a worker being retired when SIGTERM came) answers 200`, reply.message);
       if (reply.status !== 200) unmet('status 200', describeReply(reply));
+      if (secondReply instanceof RequestFailed) unmet(`GET /slow?ms=${SECOND_IN_FLIGHT_MS} (with a new worker when SIGTERM came) answers 200`, secondReply.message);
+      if (secondReply && secondReply.status !== 200) unmet('status 200', describeReply(secondReply));
     });
 
     await t.expect(`the primary exits with code 0 within ${DRAIN_BOUND_MS / 1000} s of SIGTERM`, 'When every worker has exited, process.exit(0) in the primary.', async () => {
@@ -430,7 +486,7 @@ export default defineCheck({
 
     await t.expect('the primary exits only after its last worker is gone, and nothing is left', 'Wait for every worker\'s \'exit\' event (not just disconnect()) before the primary exits.', async () => {
       if (!exit) return;
-      if (leftAtExit.length > 0) unmet('no live worker when the primary exits', `worker(s) ${leftAtExit.join(', ')} still ran when the primary exited, ${exitMs} ms after SIGTERM`);
+      if (leftAtExit.length > 0) unmet('no live worker when the primary exits', `worker(s) ${leftAtExit.join(', ')} still ran when the primary exited, ${exitMs} ms after SIGTERM. Its last output:\n${app.program.tail(6)}`);
       if (!(await app.program.waitGroupGone(2000))) unmet('no process left', `still running 2 s after the primary exited: ${app.program.members().join(', ')}`);
     });
 

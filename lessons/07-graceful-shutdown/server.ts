@@ -28,13 +28,26 @@ if (cluster.isPrimary) {
   let stopping = false;
   let rolling = false;
 
-  /** Ask one worker to leave gracefully; resolves once it has exited. */
+  // cluster.workers forgets a worker the moment you call disconnect() on it, while it still drains
+  // its requests (Node's lib/internal/cluster/primary.js: disconnect() calls removeWorker(); the docs
+  // say "after the worker has disconnected and exited"). So the primary keeps its own set of the
+  // workers alive, and stops each one once: a second disconnect() makes a draining worker throw.
+  const alive = new Set<Worker>();
+  cluster.on('fork', (worker) => alive.add(worker));
+  cluster.on('exit', (worker) => alive.delete(worker));
+  const leaving = new Map<Worker, Promise<void>>();
+
+  /** Ask one worker to leave gracefully; resolves once it has exited. Asked twice, it asks once. */
   function stopWorker(worker: Worker): Promise<void> {
-    return new Promise((resolve) => {
+    const asked = leaving.get(worker);
+    if (asked) return asked;
+    const gone = new Promise<void>((resolve) => {
       worker.once('exit', () => resolve());
       // TODO: ask the worker to leave gracefully with worker.disconnect(), and SIGKILL its process
       // if it has not exited DRAIN_MS after that (clear the timer when it exits).
     });
+    leaving.set(worker, gone);
+    return gone;
   }
 
   /** Fork one worker; resolves when it listens, so it can take connections. */
@@ -62,8 +75,10 @@ if (cluster.isPrimary) {
   async function shutdown(): Promise<void> {
     if (stopping) return;
     stopping = true;
-    console.log(`primary ${process.pid}: draining ${Object.keys(cluster.workers ?? {}).length} workers`);
-    // TODO: stop every worker (all at once is fine: no new work is coming) and wait until they are gone.
+    console.log(`primary ${process.pid}: draining ${alive.size} workers`);
+    // TODO: stop every worker in `alive` (all at once is fine: no new work is coming) and wait until
+    // they are gone. Not cluster.workers: a SIGTERM in the middle of a rolling restart finds the
+    // worker it is draining missing there.
     console.log(`primary ${process.pid}: every worker has exited, bye`);
     process.exit(0);
   }

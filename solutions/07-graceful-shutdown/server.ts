@@ -28,9 +28,20 @@ if (cluster.isPrimary) {
   let stopping = false;
   let rolling = false;
 
-  /** Ask one worker to leave gracefully; resolves once it has exited. */
+  // cluster.workers forgets a worker the moment you call disconnect() on it, while it still drains
+  // its requests (Node's lib/internal/cluster/primary.js: disconnect() calls removeWorker(); the docs
+  // say "after the worker has disconnected and exited"). So the primary keeps its own set of the
+  // workers alive, and stops each one once: a second disconnect() makes a draining worker throw.
+  const alive = new Set<Worker>();
+  cluster.on('fork', (worker) => alive.add(worker));
+  cluster.on('exit', (worker) => alive.delete(worker));
+  const leaving = new Map<Worker, Promise<void>>();
+
+  /** Ask one worker to leave gracefully; resolves once it has exited. Asked twice, it asks once. */
   function stopWorker(worker: Worker): Promise<void> {
-    return new Promise((resolve) => {
+    const asked = leaving.get(worker);
+    if (asked) return asked;
+    const gone = new Promise<void>((resolve) => {
       // disconnect() closes the worker's server (no new connections come to it), lets the requests
       // it holds finish, then the worker exits 0 by itself. The timer is for one that never finishes.
       const timer = setTimeout(() => worker.process.kill('SIGKILL'), DRAIN_MS);
@@ -40,6 +51,8 @@ if (cluster.isPrimary) {
       });
       worker.disconnect();
     });
+    leaving.set(worker, gone);
+    return gone;
   }
 
   /** Fork one worker; resolves when it listens, so it can take connections. */
@@ -71,9 +84,10 @@ if (cluster.isPrimary) {
   async function shutdown(): Promise<void> {
     if (stopping) return;
     stopping = true;
-    console.log(`primary ${process.pid}: draining ${Object.keys(cluster.workers ?? {}).length} workers`);
+    console.log(`primary ${process.pid}: draining ${alive.size} workers`);
     // No new work is coming, so all of them drain at once; exit only when the last one is gone.
-    await Promise.all(Object.values(cluster.workers ?? {}).flatMap((w) => (w ? [stopWorker(w)] : [])));
+    // Every one alive: one a rolling restart is draining is no longer in cluster.workers.
+    await Promise.all([...alive].map(stopWorker));
     console.log(`primary ${process.pid}: every worker has exited, bye`);
     process.exit(0);
   }

@@ -20,8 +20,11 @@ if (cluster.isPrimary) {
   let stopping = false;
   let rolling = false;
 
-  const retire = (w: Worker): Promise<void> =>
-    new Promise((resolve) => {
+  const retired = new Map<Worker, Promise<void>>(); // one SIGTERM per worker, however often asked
+  const retire = (w: Worker): Promise<void> => {
+    const asked = retired.get(w);
+    if (asked) return asked;
+    const done = new Promise<void>((resolve) => {
       retiring.add(w);
       const kill = setTimeout(() => w.process.kill('SIGKILL'), 3000);
       w.on('exit', () => {
@@ -30,6 +33,9 @@ if (cluster.isPrimary) {
       });
       w.process.kill('SIGTERM');
     });
+    retired.set(w, done);
+    return done;
+  };
 
   cluster.on('exit', (w) => {
     if (retiring.delete(w) || stopping) return;
@@ -41,6 +47,7 @@ if (cluster.isPrimary) {
     rolling = true;
     const old = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     for (const w of old) {
+      if (stopping) break; // SIGTERM in the middle of a restart: fork nothing more
       const fresh = cluster.fork();
       await new Promise<void>((r) => fresh.once('listening', () => r()));
       await retire(w);

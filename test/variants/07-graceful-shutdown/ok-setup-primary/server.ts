@@ -41,11 +41,17 @@ cluster.on('exit', (w) => {
   if (!shuttingDown && !w.exitedAfterDisconnect) cluster.fork();
 });
 
+// A worker disconnect() was called on leaves cluster.workers at once, while it still drains.
+const draining = new Set<Worker>();
 process.on('SIGHUP', async () => {
   for (const old of live()) {
+    if (shuttingDown) break; // SIGTERM in the middle of a restart: fork nothing more
     await listening(cluster.fork());
+    if (shuttingDown) break;
+    draining.add(old);
     old.disconnect();
     await gone(old);
+    draining.delete(old);
   }
 });
 
@@ -53,7 +59,7 @@ process.on('SIGTERM', async () => {
   shuttingDown = true;
   const all = live();
   for (const w of all) w.disconnect();
-  await Promise.all(all.map(gone));
+  await Promise.all([...all, ...draining].map(gone));
   process.exit(0);
 });
 
