@@ -63,6 +63,7 @@ const HINT_EMIT = "On 'say', emit 'said' to everyone, the sender included: io.em
 function deliveryHint(clients: readonly Client[], sender: Client, text: string): string | undefined {
   const local = clients.filter((c) => c.pid === sender.pid);
   const heard = clients.filter((c) => c.saidTimes(text).length > 0);
+  if (heard.length === 0 && alteredText(clients, sender, text) !== undefined) return HINT_TEXT;
   if (heard.length === 1 && heard[0] === sender) return HINT_EMIT;
   if (heard.length > 0 && heard.every((c) => c.pid === sender.pid) && heard.length === local.length) return HINT_ADAPTER;
   if (heard.length > 0 && !heard.includes(sender)) return HINT_EMIT;
@@ -219,6 +220,15 @@ async function settled(pids: readonly number[], ms: number): Promise<void> {
   }
 }
 
+const HINT_TEXT = "Send the text on as it was said: { text, from: process.pid }, with text the string the client sent; no escaping, trimming or JSON.stringify (socket.io encodes it).";
+
+/** A said from this sender's message that arrived changed (escaped, re-encoded): its text, if one did. */
+function alteredText(clients: readonly Client[], sender: Client, text: string): string | undefined {
+  const tail = text.slice(text.lastIndexOf('client'));
+  for (const c of clients) for (const s of c.said) if (typeof s.text === 'string' && s.text !== text && s.text.includes(tail)) return s.text;
+  return undefined;
+}
+
 /** What went wrong with one `say`, or undefined: each client heard it once, from the sender's worker. */
 function delivery(clients: readonly Client[], sender: Client, text: string): string | undefined {
   const from = sender.pid;
@@ -233,6 +243,8 @@ function delivery(clients: readonly Client[], sender: Client, text: string): str
   if (wrongFrom.length) parts.push(`"from" was ${JSON.stringify(wrongFrom[0]?.from)}, not the sender's worker pid ${from}`);
   const heard = clients.filter((c) => c.saidTimes(text).length > 0);
   if (heard.length) parts.push(`heard by ${byWorker(heard)}`);
+  const altered = alteredText(clients, sender, text);
+  if (altered !== undefined) parts.push(`heard instead as ${JSON.stringify(altered)}`);
   return parts.join('; ');
 }
 
@@ -345,7 +357,8 @@ export default defineCheck({
       'a message said by a client reaches every client on every worker exactly once, as said {text, from: the pid of the sender\'s worker}',
       HINT_ADAPTER,
       async () => {
-        const says = senders.map((sender, i) => ({ sender, text: `hello from client ${sender.n}, #${i + 1}` }));
+        // With <, & and quotes in it: the text arrives as said, not HTML-escaped or re-encoded.
+        const says = senders.map((sender, i) => ({ sender, text: `<hello & "welcome"> from client ${sender.n}, #${i + 1}` }));
         await sayAndListen(clients, says);
         for (const { sender, text } of says) {
           const wrong = delivery(clients, sender, text);
@@ -371,6 +384,11 @@ export default defineCheck({
         // (the process exists before it loads any code), so this bound can be short.
         let fresh: number[] = [];
         let idle: { cpu: number; since: number } | undefined;
+        // /proc shows the timeout epoll_wait was entered with, not what is left of it: a timer is
+        // due no sooner than that long after the last look that saw the primary in another state.
+        let state: string | undefined;
+        let stateFrom = killedAt;
+        let lookedAt = killedAt;
         while (Date.now() - killedAt < FORK_MS) {
           if (app.program.exit) throw new Fatal(`the primary ${app.program.exit.signal ? `was killed by ${app.program.exit.signal}` : `exited with code ${app.program.exit.code}`} after a worker died`, app.program.tail(), "The primary must outlive its workers: fork a replacement in cluster.on('exit').");
           fresh = app.workers().filter((p) => !before.includes(p));
@@ -379,8 +397,10 @@ export default defineCheck({
           // still, with no timer due before FORK_MS is up (a fork after a delay shows as a timer).
           const loop = loopState(app.pid);
           const cpu = cpuTimeMs(app.pid);
-          const left = FORK_MS - (Date.now() - killedAt);
-          const asleep = procState(victim) === undefined && loop?.asleep === true && loop.timerMs !== undefined && (loop.timerMs < 0 || loop.timerMs > left);
+          const now = loop?.asleep === true ? `asleep ${loop.timerMs}` : 'awake';
+          if (now !== state) [state, stateFrom] = [now, lookedAt];
+          lookedAt = Date.now();
+          const asleep = procState(victim) === undefined && loop?.asleep === true && loop.timerMs !== undefined && (loop.timerMs < 0 || stateFrom + loop.timerMs > killedAt + FORK_MS);
           if (!asleep || cpu === undefined) idle = undefined;
           else if (idle?.cpu !== cpu) idle = { cpu, since: Date.now() };
           else if (Date.now() - idle.since >= SETTLE_MS) break;
