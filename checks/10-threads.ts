@@ -7,7 +7,7 @@ import os from 'node:os';
 import { expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, fib, freePort, listeningPorts, ownCpuForFib, pidOf, request, sleep, unmet, type Program, type Reply } from './lib/index.ts';
 
 const REFUSE_WITHIN_MS = 15_000;
-const BAD_VALUES = ['0', '1.5', 'abc'];
+const BAD_VALUES = ['0', '-2', '1.5', 'abc'];
 
 interface Thread {
   /** Kernel-counted CPU time of this thread so far (run time from schedstat, ns precision). */
