@@ -124,7 +124,16 @@ export async function runCheck(
     if (reached !== undefined) throw new Stop();
   };
 
-  const dead = (): Program | undefined => programs.find((p) => p.exit !== undefined);
+  const served: Program[] = []; // started with t.start(): programs meant to keep running
+  /**
+   * An exited program to blame an unexpected error on: one the expectation is about, else one meant
+   * to keep running. Not a copy spawned to be refused: its exit is its job (a ✗ once quoted
+   * THREADS=0's refusal for a hung request to the serving program).
+   */
+  const dead = (about?: readonly { readonly pid: number }[]): Program | undefined => {
+    const pool = about ? programs.filter((p) => about.some((a) => a.pid === p.pid)) : served.length > 0 ? served : programs;
+    return pool.find((p) => p.exit !== undefined);
+  };
 
   const t: CheckContext = {
     dir,
@@ -154,7 +163,7 @@ export async function runCheck(
           stoppedEarly = err.message;
           throw new Stop();
         }
-        const gone = dead();
+        const gone = dead(opts.about);
         if (gone?.exit) {
           const why = `the program ${describeExit(gone.exit)}`;
           record({ name, ok: false, expected: name, seen: `${why}. Its last output:\n${gone.tail()}`, hint }, since);
@@ -198,6 +207,7 @@ export async function runCheck(
     async start(opts: StartOptions = {}): Promise<App> {
       const port = await freePort();
       const program = await t.spawn({ ...opts, port });
+      served.push(program);
       if (!typechecked) {
         const compiling = typecheck(dir, signal); // a cancelled run stops its compiler too
         typechecked = compiling;
