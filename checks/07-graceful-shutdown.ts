@@ -484,7 +484,7 @@ export default defineCheck({
       if (exit.code !== 0) unmet('exit code 0', `it ${describeExit(exit)} ${exitMs} ms after SIGTERM`);
     });
 
-    await t.expect('the primary exits only after its last worker is gone, and nothing is left', 'Wait for every worker\'s \'exit\' event (not just disconnect()) before the primary exits.', async () => {
+    await t.expect('the primary exits only after its last worker is gone, and nothing is left', 'Wait for every worker\'s \'exit\' event (not just disconnect()) before the primary exits: every worker in `alive`, the one a rolling restart is still draining too (cluster.workers no longer lists a worker once disconnect() is called on it).', async () => {
       if (!exit) return;
       if (leftAtExit.length > 0) unmet('no live worker when the primary exits', `worker(s) ${leftAtExit.join(', ')} still ran when the primary exited, ${exitMs} ms after SIGTERM. Its last output:\n${app.program.tail(6)}`);
       if (!(await app.program.waitGroupGone(2000))) unmet('no process left', `still running 2 s after the primary exited: ${app.program.members().join(', ')}`);
