@@ -279,7 +279,18 @@ export default defineCheck({
         'The worker that got POST /broadcast must not keep the message to itself: send it to the primary, which sends it to every worker (Object.values(cluster.workers)).',
         async () => {
           const { ok, latest } = await untilEveryWorker(app, '/message', pids, (a) => messageOf(a) === message);
-          if (!ok) unmet(`"${message}" from every worker within ${LAG_MS / 1000} s`, byWorker(pids, latest, 'message'));
+          if (!ok) {
+            const said = [...latest.values()].map((a) => a.body.message);
+            const have = said.filter((m) => m === message).length;
+            const changed = said.find((m): m is string => typeof m === 'string' && m !== message && m.includes(message));
+            // By what was seen: a message changed on its way, or one that reached only some workers.
+            const hint = changed !== undefined
+              ? `It arrived changed, as ${JSON.stringify(changed)}: pass the string on as it came (process.send and worker.send serialize it for you; no JSON.stringify).`
+              : have > 0
+                ? `It reached ${have} of ${pids.size} workers: the primary sends it to every worker in cluster.workers, the one that got the POST included.`
+                : undefined;
+            unmet(`"${message}" from every worker within ${LAG_MS / 1000} s`, byWorker(pids, latest, 'message'), hint);
+          }
         },
       );
     }
