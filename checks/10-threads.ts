@@ -464,7 +464,7 @@ export default defineCheck({
       try {
         reply = await app.get('/crash', 30_000);
       } catch (error) {
-        throw new Fatal(`GET /crash got no answer (${(error as Error).message})${app.program.exit ? `; the process ended. Its last output:\n${app.program.tail()}` : ''}`, 'expected: a 500 answer, the process still running', 'Listen for \'error\' on every Worker: reject the task it was running, and let only the thread die.');
+        throw new Fatal(`GET /crash got no answer (${(error as Error).message})${app.program.exit ? `; the process ended. Its last output:\n${app.program.tail()}` : ''}`, 'expected: a 500 answer, the process still running', app.program.exit ? 'Listen for \'error\' on every Worker: reject the task it was running, and let only the thread die.' : 'The process lives, but the request waits for ever: a thread that ends without an \'error\' (process.exit() in it) must fail its task too. Reject it in the Worker\'s \'exit\' listener when it is still pending.');
       }
       seen.push(reply);
       let message: unknown;
