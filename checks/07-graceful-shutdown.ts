@@ -13,12 +13,14 @@
 // exited loses it and the client hangs.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procStat, runnableMs, describeFailures, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, resetsUnread, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
-const IN_FLIGHT_MS = 1200; // the request held across the second SIGHUP and the primary's SIGTERM
-const SECOND_IN_FLIGHT_MS = 600; // one more, on a worker the restart is not retiring
+const HOLD_FIRST_MS = 2000; // held requests are let go this long after the second SIGHUP if nothing forked (3 s kill timer)
+const SECOND_IN_FLIGHT_MS = 300; // one more, on a worker the restart is not retiring
+const HOLD_AFTER_TERM_MS = 1000; // the retired worker's held requests end this long after SIGTERM (its kill timer: 3 s)
 const SECOND_HUP_MS = 3000; // at least this long for a second SIGHUP to fork or retire a worker (more if the first was slow)
 const STALL_MS = 5000; // no fork or exit this long, with old workers left: the restart has stopped (3 s kill timer + 2 s)
 const DRAIN_BOUND_MS = 8000; // the primary must be gone this long after SIGTERM (3 s kill timer + a busy machine's margin)
@@ -82,6 +84,43 @@ async function quiet(app: App, workers: readonly number[], ms = 3000): Promise<v
 }
 
 /** A GET on a fresh connection that says when it connected (the kernel accepts it even while the primary is paused). */
+/**
+ * `count` connections, each with a GET / sent all but its last line: whichever worker took it keeps
+ * it (disconnect() waits for it) until `finish()` sends the rest. `answers()` is what came back.
+ */
+function holdRequests(port: number, count: number): { connected: Promise<void>; finish: () => void; answers: (ms: number) => Promise<string[]> } {
+  const conns = Array.from({ length: count }, () => {
+    const socket = net.connect(port, '127.0.0.1');
+    const c = { socket, got: '', closed: false };
+    socket.on('data', (chunk: Buffer) => (c.got += chunk.toString('latin1')));
+    socket.on('error', () => {}); // a reset shows as no answer
+    socket.on('close', () => (c.closed = true));
+    socket.setTimeout(15_000, () => socket.destroy());
+    return c;
+  });
+  const connected = Promise.all(conns.map((c) => new Promise<void>((resolve) => {
+    c.socket.once('connect', () => {
+      c.socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      resolve();
+    });
+    c.socket.once('error', () => resolve());
+  }))).then(() => undefined);
+  let finished = false;
+  return {
+    connected,
+    finish: () => {
+      if (finished) return;
+      finished = true;
+      for (const c of conns) if (!c.socket.destroyed) c.socket.write('Connection: close\r\n\r\n');
+    },
+    answers: async (ms) => {
+      for (const until = performance.now() + ms; performance.now() < until && conns.some((c) => !c.closed && !c.got.includes('\r\n\r\n')); ) await sleep(20);
+      for (const c of conns) c.socket.destroy();
+      return conns.map((c) => c.got);
+    },
+  };
+}
+
 function openGet(port: number, path: string, timeoutMs: number): { connected: Promise<void>; reply: Promise<Reply | RequestFailed> } {
   let onConnect = (): void => {};
   const connected = new Promise<void>((resolve) => (onConnect = resolve));
@@ -412,12 +451,14 @@ export default defineCheck({
       const now = app.workers().sort().join(' ');
       if (now !== beforeSecond) [beforeSecond, since] = [now, performance.now()];
     }
-    // The request in flight at the primary's SIGTERM goes out first: a worker holds it, and a restart
-    // that retires that worker drains it meanwhile (cluster.workers no longer lists a worker once
-    // disconnect() is called on it: a shutdown that stops only those leaves it behind).
-    const inFlight = openGet(app.port, `/slow?ms=${IN_FLIGHT_MS}`, 6000);
-    await inFlight.connected;
-    await quiet(app, app.workers()); // the request is now with a worker
+    // Before it, every old worker gets requests sent all but their last line: a worker the restart
+    // retires drains them until the check sends the rest, after its SIGTERM. So that SIGTERM surely
+    // comes while a retired worker still drains (cluster.workers no longer lists a worker once
+    // disconnect() is called on it: a shutdown that stops only those leaves it behind), and while
+    // the restart still runs (a primary that ignores SIGTERM then never exits).
+    const holding = holdRequests(app.port, 3 * beforeSecond.split(' ').length);
+    await holding.connected;
+    await quiet(app, app.workers()); // each old worker has read what it holds
     const secondBoundMs = Math.max(SECOND_HUP_MS, Math.min(ROLL_MS, 5 * (firstChangeMs ?? 0) + 1000));
     const secondHupAt = performance.now();
     app.program.signal('SIGHUP');
@@ -428,6 +469,9 @@ export default defineCheck({
         secondChange = now;
         break;
       }
+      // No fork yet: a primary that stops an old worker first waits for what it holds. Let them
+      // go within its 3 s kill timer.
+      if (performance.now() - secondHupAt > HOLD_FIRST_MS) holding.finish();
       await sleep(10);
     }
     await t.expect('a second SIGHUP starts another rolling restart (a worker forks or leaves), and SIGTERM may come in the middle of it', "Let each SIGHUP start a rolling restart once the last one is done: reset your 'restarting' flag in a finally.", async () => {
@@ -435,8 +479,8 @@ export default defineCheck({
       if (secondChange === undefined) unmet(`a worker forked or gone within ${(secondBoundMs / 1000).toFixed(1)} s of the second SIGHUP`, `the workers stayed ${beforeSecond.replace(/ /g, ', ')}: the first SIGHUP's restart was done, this one started nothing`);
     });
     if (app.exit) return;
-    // SIGTERM once a new worker answers (a primary that forks first retires an old one then), or
-    // within 2 s: one that stops an old worker first has none listening for a moment.
+    // SIGTERM once a new worker answers (a primary that forks first retires an old one then, and its
+    // kill timer starts), or within 2 s: one that stops an old worker first has none listening for a moment.
     let newAnswered = false;
     for (const until = performance.now() + 2000; performance.now() < until && !newAnswered; ) {
       const reply = await app.get('/', 1000).catch((err: unknown) => err);
@@ -449,7 +493,7 @@ export default defineCheck({
     const second = newAnswered ? openGet(app.port, `/slow?ms=${SECOND_IN_FLIGHT_MS}`, 6000) : undefined;
     if (second) {
       await second.connected;
-      await quiet(app, app.workers());
+      await quiet(app, app.workers(), 300); // the retired worker's kill timer runs: no long wait here
     }
     await sleep(50);
 
@@ -458,6 +502,10 @@ export default defineCheck({
     const watch = sampleWorkers(app);
     const primaryTermAt = performance.now();
     app.program.signal('SIGTERM');
+    // The retired worker's requests end a moment later, once the new worker's request (300 ms) is
+    // done: a primary that waits for the workers cluster.workers lists is gone by then, and the
+    // retired worker outlives it. One that waits for every worker exits after both.
+    const letGo = setTimeout(() => holding.finish(), HOLD_AFTER_TERM_MS);
     const exit = await Promise.race([app.program.exited, sleep(DRAIN_BOUND_MS).then(() => undefined)]);
     const exitMs = Math.round(performance.now() - primaryTermAt);
     // Right at the primary's exit: which of its workers still live?
@@ -469,12 +517,19 @@ export default defineCheck({
       return ppid !== undefined && ppid !== app.pid;
     };
     const leftAtExit = exit ? [...new Set([...workersAtTerm, ...watched])].filter((pid) => isAlive(pid) || outlived(pid)) : [];
-    const reply = await inFlight.reply;
+    clearTimeout(letGo);
+    holding.finish();
+    const heldAnswers = await holding.answers(2000);
     const secondReply = await second?.reply;
 
     await t.expect('a request in flight when SIGTERM arrives still gets its answer', 'On SIGTERM, worker.disconnect() each worker: it stops taking connections and finishes the ones it has.', async () => {
-      if (reply instanceof RequestFailed) unmet(`GET /slow?ms=${IN_FLIGHT_MS} (with a worker being retired when SIGTERM came) answers 200`, reply.message);
-      if (reply.status !== 200) unmet('status 200', describeReply(reply));
+      const unanswered = heldAnswers.filter((a) => !/^HTTP\/1\.[01] 200/.test(a));
+      if (unanswered.length > 0) {
+        unmet(
+          `an answer of 200 to each of the ${heldAnswers.length} requests the old workers were reading before the second SIGHUP (the check sent their last line after SIGTERM)`,
+          `${unanswered.length} got ${unanswered.map((a) => (a === '' ? 'no answer: the connection closed' : JSON.stringify(a.split('\r\n')[0]))).join(', ')}`,
+        );
+      }
       if (secondReply instanceof RequestFailed) unmet(`GET /slow?ms=${SECOND_IN_FLIGHT_MS} (with a new worker when SIGTERM came) answers 200`, secondReply.message);
       if (secondReply && secondReply.status !== 200) unmet('status 200', describeReply(secondReply));
     });
