@@ -87,11 +87,10 @@ interface Server {
   /** Earlier servers' primaries still alive when this one started. */
   stillRunning: number[];
   workerPids: number[];
-  /** Load answers sent (200 and 503), 503s among them, load connections opened and closed. */
+  /** Load answers sent (200 and 503), 503s among them, and the load connections. */
   answered: number;
   non2xx: number;
   connections: Connection[];
-  closed: number;
   /**
    * Late 200 answers (LATE_MS) that the bench surely read: another request came on their connection
    * after them (autocannon sends the next one when it has taken in an answer, latency recorded).
@@ -116,7 +115,7 @@ function readServers(dir: string): Server[] {
     } catch {
       continue; // renamed into place whole, so only a file removed meanwhile lands here
     }
-    const server: Server = { primary, workers: info.workers, stillRunning: info.stillRunning, workerPids: [], answered: 0, non2xx: 0, connections: [], closed: 0, lateRead: 0 };
+    const server: Server = { primary, workers: info.workers, stillRunning: info.stillRunning, workerPids: [], answered: 0, non2xx: 0, connections: [], lateRead: 0 };
     for (const g of files) {
       const m = new RegExp(`^served-${primary}-(\\d+)\\.log$`).exec(g);
       if (!m) continue;
@@ -132,8 +131,7 @@ function readServers(dir: string): Server[] {
         const [what, id = '', at = '', answering = ''] = line.split(' ');
         const t = Number(at);
         const conn = own.get(id);
-        if (what === 'x') server.closed++;
-        else if (what === 'c') own.set(id, { firstAt: t, answers: [], late: [] });
+        if (what === 'c') own.set(id, { firstAt: t, answers: [], late: [] });
         else if (what === '.' || what === '!' || what === 'l') {
           server.answered++;
           if (what === '!') server.non2xx++;
