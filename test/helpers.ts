@@ -6,6 +6,7 @@ import { findLesson, type Lesson } from '../course.ts';
 import { formatResult } from '../scripts/views/result.ts';
 import { openWorkshop } from '../scripts/workshop.ts';
 import { listProcesses } from '../checks/lib/index.ts';
+import { procStat } from '../checks/lib/proc.ts';
 import { checkLesson, copyPrefixes, survivors, type CheckResult, type RunOptions } from '../checks/lib/runner.ts';
 
 export { variantsDir };
@@ -20,7 +21,7 @@ export function lesson(ref: string): Lesson {
  * Run `ref`'s check on `dir`; the formatted result rides along for readable assertion messages,
  * and so do the processes it left behind (there must be none).
  */
-export async function check(ref: string, dir: string, options: RunOptions = {}): Promise<CheckResult & { readonly text: string; readonly leftovers: number[] }> {
+export async function check(ref: string, dir: string, options: RunOptions = {}): Promise<CheckResult & { readonly text: string; readonly leftovers: string[] }> {
   const result = await checkLesson(lesson(ref), dir, options);
   return { ...result, text: formatResult(result), leftovers: leftovers(dir) };
 }
@@ -31,8 +32,20 @@ export async function check(ref: string, dir: string, options: RunOptions = {}):
  * working folder is inside `dir` or the copies the runner runs a variant or an outside folder from
  * (checks/lib/runnable.ts), or whose command line names one of them.
  */
-export function leftovers(dir: string): number[] {
-  return [...new Set([...survivors(), ...[dir, ...copyPrefixes(dir)].flatMap((d) => processesAbout(d).map((p) => p.pid))])].sort((a, b) => a - b);
+export function leftovers(dir: string): string[] {
+  const pids = [...new Set([...survivors(), ...[dir, ...copyPrefixes(dir)].flatMap((d) => processesAbout(d).map((p) => p.pid))])].sort((a, b) => a - b);
+  return pids.map(describeProcess);
+}
+
+/** A pid as a failed assertion should show it: what it runs, where, in which group, its state. */
+function describeProcess(pid: number): string {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim().slice(0, 160);
+    const stat = procStat(pid);
+    return `${pid} ${cmd} (cwd ${readlinkSync(`/proc/${pid}/cwd`)}, pgid ${stat?.pgid ?? '?'}, ppid ${stat?.ppid ?? '?'}, state ${stat?.state ?? '?'})`;
+  } catch {
+    return `${pid} (gone as we looked)`;
+  }
 }
 
 /** The folders as the workshop ships them (no WORKSHOP_* variable moves them). */

@@ -17,7 +17,7 @@ interface Run extends CheckResult {
   readonly text: string;
   readonly streamed: readonly TimelineEvent[];
   readonly events: readonly TimelineEvent[];
-  readonly leftovers: number[];
+  readonly leftovers: string[];
 }
 
 const finish = (result: CheckResult, streamed: TimelineEvent[], dir: string): Run => ({

@@ -193,14 +193,19 @@ class Reaper {
    * tracked, and carriers of every marker it tracked. After a check, a test expects none.
    */
   survivors(): number[] {
-    // A pid is not reused while a process group still carries it: if the pid of one of our
-    // leaders now belongs to a process started later, our group is gone and that one is someone
-    // else's (a long test run wraps around pid_max 32768; another run beside it starts groups too).
-    const ours = [...this.everyGroup].filter(([g, start]) => {
-      const now = start === undefined ? undefined : procStat(g);
-      return now === undefined || now.start === start;
+    // A long test run wraps around pid_max (32768 here), and another run beside it starts groups
+    // too: a pid that led one of our groups may since lead someone else's. While our leader lives
+    // (its start time unchanged) its group is ours. Once it is gone, its group id may be another
+    // run's whose leader left first (a primary that exits before its workers), so only members
+    // that carry our run marker are ours: the rehearsal beside count chains once blamed a check
+    // for two workers of a chain's program.
+    const carrying = new Set(processesCarrying([this.marker]));
+    const pids = [...this.everyGroup].flatMap(([g, start]) => {
+      const now = procStat(g);
+      if (now !== undefined && start !== undefined && now.start === start) return groupMembers(g);
+      const members = groupMembers(g);
+      return hasEnviron ? members.filter((pid) => carrying.has(pid)) : members;
     });
-    const pids = ours.flatMap(([g]) => groupMembers(g));
     return [...new Set([...pids, ...processesCarrying(this.everyMarker)])].sort((a, b) => a - b);
   }
 }

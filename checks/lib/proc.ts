@@ -56,7 +56,7 @@ function readStat(pid: number): (ProcInfo & { readonly start: string }) | undefi
  * it names one process, as pids are reused). undefined once gone. Linux only (`undefined` elsewhere:
  * see `hasProcFs`).
  */
-export function procStat(pid: number): { readonly state: string; readonly ppid: number; readonly start: string } | undefined {
+export function procStat(pid: number): (ProcInfo & { readonly start: string }) | undefined {
   return hasProc ? readStat(pid) : undefined;
 }
 
