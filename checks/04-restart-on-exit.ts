@@ -3,7 +3,9 @@
 // invalid WORKERS; and with CRASH_ON_START=1 (a bad deploy) it waits longer before each new try,
 // gives up after 5, and a SIGTERM between two tries ends it. The bad-deploy and refusal programs
 // run beside the serving one: they mostly wait, and a learner waits for the verdict.
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { expectLoopbackOnly, defineCheck, describeReply, idle, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pauseOnlineEnv, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
@@ -29,6 +31,12 @@ const MAX_FORKS = CRASH_WORKERS + MAX_UNSTABLE - 1;
  * guard passed whenever the machine loaded a worker in under 1 s (2 runs of 7, a learner's program).
  */
 const PAUSE_ONLINE_MS = 1200;
+/**
+ * The crash loop's first worker is held until the others are gone and the primary sleeps with no
+ * timer due, or (where /proc cannot tell) nothing forked or died for this long: longer than any
+ * back-off a right primary takes before its fifth try (100–400 ms, or doubling to 800).
+ */
+const HOLD_QUIET_MS = 2500;
 /**
  * The WORKERS=1 crash loop gets SIGTERM after this many deaths, in the wait before the next try:
  * the fourth, so that three waits before it are seen whole (from death to fork) and the growth is
@@ -457,12 +465,24 @@ const idleForGood = (pid: number): boolean => {
   return state?.asleep === true && (state.timerMs === -1 || (state.timerMs ?? 0) > 5000) && idle(pid) === true;
 };
 
-/** Watch a CRASH_ON_START program: count the workers it forks, stop it at once if that runs away. */
-async function watchCrashLoop(program: Program): Promise<CrashLoop> {
+/**
+ * Watch a CRASH_ON_START program: count the workers it forks, stop it at once if that runs away.
+ * Its first worker is held paused (pid in `holdFile`) until every other worker is gone and the
+ * primary has nothing scheduled (or has forked nothing for HOLD_QUIET_MS): so a worker is still
+ * alive when the primary gives up, and the exit after the last one is what is judged. A primary
+ * that gives up by stopping the same way SIGTERM does exited 0 then (a fresh learner's program
+ * passed 1 time in 4, when no try was still loading at the give-up).
+ */
+async function watchCrashLoop(program: Program, holdFile: string): Promise<CrashLoop> {
   const started = performance.now();
   const isWorker = new Map<number, boolean>(); // tsx's esbuild helper is a child too: not a worker
   let lastAlive = started;
   let idleSince: number | undefined;
+  let held: number | undefined;
+  let letGo = false;
+  let othersGoneSince: number | undefined;
+  let lastChange = started; // of the forks seen or the workers alive
+  let lastSeen = '';
   const done = async (ended: CrashLoop['ended']): Promise<CrashLoop> => {
     const forks = [...isWorker.values()].filter(Boolean).length;
     if (ended !== 'exited') await program.stop(200); // a fork bomb must not burn the CPU any longer
@@ -477,6 +497,18 @@ async function watchCrashLoop(program: Program): Promise<CrashLoop> {
     const alive = children.some((pid) => isWorker.get(pid));
     if (alive) lastAlive = performance.now();
     if (program.exit) return done('exited');
+    held ??= readHeld(holdFile);
+    const others = children.filter((pid) => isWorker.get(pid) && pid !== held);
+    const seen = `${isWorker.size} ${others.join(',')}`;
+    if (seen !== lastSeen) [lastSeen, lastChange] = [seen, performance.now()];
+    if (held !== undefined && !letGo) {
+      if (others.length === 0 && idleForGood(program.pid)) othersGoneSince ??= performance.now();
+      else othersGoneSince = undefined;
+      if ((othersGoneSince !== undefined && performance.now() - othersGoneSince > 400) || (others.length === 0 && performance.now() - lastChange > HOLD_QUIET_MS)) {
+        letGo = true;
+        if (isAlive(held)) sendSignal(held, 'SIGCONT');
+      }
+    }
     if ([...isWorker.values()].filter(Boolean).length > MAX_FORKS) return done('too many forks');
     const forked = [...isWorker.values()].some(Boolean);
     // No worker and nothing scheduled, for a while: it will neither fork again nor exit.
@@ -490,6 +522,16 @@ async function watchCrashLoop(program: Program): Promise<CrashLoop> {
     // in all on a quiet machine; a load of 100+ seen here stretched it past a minute).
     if (performance.now() - started > 90_000) return done('deadline');
     await sleep(25);
+  }
+}
+
+/** The held worker's pid, once the preload has written it. */
+function readHeld(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8'));
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -653,7 +695,10 @@ export default defineCheck({
       for (let copy = 2; r.unsure && copy <= 3; copy++) r = await watchReset(t);
       return r;
     })();
-    const loopDone = t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1', ...pauseOnlineEnv(PAUSE_ONLINE_MS) } }).then(watchCrashLoop);
+    const holdDir = mkdtempSync(join(tmpdir(), 'crash-loop-'));
+    t.defer(() => rmSync(holdDir, { recursive: true, force: true }));
+    const holdFile = join(holdDir, 'held.pid');
+    const loopDone = t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1', ...pauseOnlineEnv(PAUSE_ONLINE_MS, { holdFirst: holdFile }) } }).then((p) => watchCrashLoop(p, holdFile));
     // More copies, within TRIES_MS, until one gives both a certain SIGTERM moment and a measured
     // pair of waits (a busy machine can keep the check from looking often enough); none once a
     // copy has settled it otherwise: it never stopped forking, it gave up too early, or it plainly
@@ -882,7 +927,13 @@ export default defineCheck({
       if (!exit) {
         unmet('the primary to exit once its last worker is gone', loop.ended === 'idle' ? `it forked ${loop.forks} workers, then ran on with none. Its last output:\n${tail}` : `still running after ${loop.ms / 1000} s. Its last output:\n${tail}`);
       }
-      if (exit.code === 0 || exit.code === null) unmet('a non-zero exit code', `it ${exit.signal ? `was killed by ${exit.signal}` : 'exited with code 0'}: a supervisor (systemd, Docker, pm2) reads 0 as "all went well"`);
+      if (exit.code === 0 || exit.code === null) {
+        unmet(
+          'a non-zero exit code',
+          `it ${exit.signal ? `was killed by ${exit.signal}` : 'exited with code 0'}: a supervisor (systemd, Docker, pm2) reads 0 as "all went well". The check held one worker still loading until your primary had given up, as a slow start does; it exited after that`,
+          exit.signal ? undefined : 'Giving up is not a SIGTERM shutdown: when the last worker exits after the give-up (one may still be starting then), exit with a non-zero code there too.',
+        );
+      }
       if (!/crash|loop|unstable|giv\w* up|gave up|too (many|often|fast|quick)|restart|stop|abort/i.test(loop.program.output)) {
         unmet('a message that says why it gives up (e.g. "crash loop: … giving up")', `its last output:\n${tail}`);
       }

@@ -4,12 +4,17 @@
 // worker still loading: 'online' fires before the worker's own code has loaded, and the loading
 // can take seconds. A crash-loop guard that measures "soon" from 'online' (or from fork()) then
 // sees a worker that crashes at start die over a second after it came online, every time.
+// With WORKSHOP_PAUSE_HOLD_FIRST=<file> the first worker is not let go: its pid is written to that
+// file and the check sends it SIGCONT itself (a worker still loading when the primary gives up, for
+// certain).
 // Plain CommonJS: it loads before tsx or Node's type stripping, on every Node the course supports.
 'use strict';
 const ms = Number(process.env.WORKSHOP_PAUSE_ONLINE_MS);
+let holdFile = process.env.WORKSHOP_PAUSE_HOLD_FIRST;
 if (ms > 0) {
   // Only the primary pauses: its workers inherit NODE_OPTIONS but not this.
   delete process.env.WORKSHOP_PAUSE_ONLINE_MS;
+  delete process.env.WORKSHOP_PAUSE_HOLD_FIRST;
   const cluster = require('node:cluster');
   if (cluster.isPrimary) {
     const paused = new Set();
@@ -31,7 +36,10 @@ if (ms > 0) {
         return;
       }
       paused.add(pid);
-      setTimeout(() => resume(pid), ms);
+      if (holdFile) {
+        require('node:fs').writeFileSync(holdFile, String(pid)); // the check lets it go
+        holdFile = undefined;
+      } else setTimeout(() => resume(pid), ms);
     });
     // A primary that exits meanwhile leaves no worker stopped for good.
     process.on('exit', () => {

@@ -2,6 +2,7 @@
 // 'online' (see pause-online.cjs): a start that takes long, made certain instead of hoped for.
 import { preloadEnv } from './preload.ts';
 
-export function pauseOnlineEnv(ms: number): Readonly<Record<string, string>> {
-  return preloadEnv('pause-online.cjs', { WORKSHOP_PAUSE_ONLINE_MS: String(ms) });
+/** `holdFirst`: a file; the first worker stays paused, its pid written there, until the check sends it SIGCONT. */
+export function pauseOnlineEnv(ms: number, { holdFirst }: { readonly holdFirst?: string } = {}): Readonly<Record<string, string>> {
+  return preloadEnv('pause-online.cjs', { WORKSHOP_PAUSE_ONLINE_MS: String(ms), ...(holdFirst ? { WORKSHOP_PAUSE_HOLD_FIRST: holdFirst } : {}) });
 }
