@@ -26,7 +26,11 @@ import {
   type RequestOptions,
 } from './lib/index.ts';
 
-const WORKERS = 2;
+/**
+ * Workers per host: two sizes, so that a count written in (2, or the cores of this 2-core machine)
+ * fails on one of them (a fresh learner's program with WORKERS written in as 2 passed every line).
+ */
+const WORKERS: Readonly<Record<'a' | 'b', number>> = { a: 1, b: 2 };
 
 /** `{"pid": N, "host": "a", …}` → its pid and host, or undefined. */
 function identify(reply: Reply): { pid: number; host: string } | undefined {
@@ -54,20 +58,20 @@ export default defineCheck({
     const redis = await t.expect('redis-server starts (the check runs its own, on a free port)', 'This is the check\'s own Redis: if it fails, the output above says why.', () => startRedis(t));
     if (!redis) return;
 
-    // Two hosts: the same program twice, each a cluster of WORKERS workers on its own port. Each of
+    // Two hosts: the same program twice, each a cluster of WORKERS[host] workers on its own port. Each of
     // their processes loads the redis client (hundreds of modules through tsx), so host b is
     // spawned at once and runs its start while host a is type-checked and started; it is only
     // judged after that, so a type error is reported alone.
     const readyMs = 30_000;
-    const env = (host: string): Record<string, string> => ({ HOST_ID: host, REDIS_URL: redis.url, WORKERS: String(WORKERS) });
+    const env = (host: 'a' | 'b'): Record<string, string> => ({ HOST_ID: host, REDIS_URL: redis.url, WORKERS: String(WORKERS[host]) });
     const b = await t.spawnApp({ env: env('b') });
-    const a = await t.start({ env: env('a'), readyMs, name: `host a (HOST_ID=a, WORKERS=${WORKERS}, REDIS_URL) starts and answers GET / on its PORT` });
-    await t.expect(`host b (HOST_ID=b, the same program on another PORT) starts and answers GET /`, 'Host b runs the same server.ts as host a: see its output.', async () => {
+    const a = await t.start({ env: env('a'), readyMs, name: `host a (HOST_ID=a, WORKERS=${WORKERS.a}, REDIS_URL) starts and answers GET / on its PORT` });
+    await t.expect(`host b (HOST_ID=b, WORKERS=${WORKERS.b}, the same program on another PORT) starts and answers GET /`, 'Host b runs the same server.ts as host a: see its output.', async () => {
       if (await b.answering(readyMs, 3000)) return;
       if (b.exit) throw new Fatal(`host b ${b.exitText()} before it answered. Its last output:`, b.program.tail());
       throw new Fatal(`host b did not answer on 127.0.0.1:${b.port} within ${readyMs / 1000} s. Its last output:`, b.program.tail());
     });
-    const hosts = new Map<string, App>([['a', a], ['b', b]]);
+    const hosts = new Map<'a' | 'b', App>([['a', a], ['b', b]]);
     for (const [id, host] of hosts) await expectLoopbackOnly(t, host, `host ${id}'s PORT is bound to 127.0.0.1 only, not to every network interface`);
 
     const lb = await t.expect('nginx starts with your nginx.conf in front of both hosts', `Start from the lesson's nginx.conf: it must listen on 127.0.0.1:{{LISTEN_PORT}}.`, async () => {
@@ -84,16 +88,21 @@ export default defineCheck({
     const viaNginx = (path: string, opts: RequestOptions = {}): Promise<Reply> => request(lb.port, path, { ...opts, timeoutMs: 8000 });
 
     const spread = await t.expect(
-      `GET / through nginx reaches both hosts and all ${WORKERS} workers on each (answers {"pid", "host"})`,
+      `GET / through nginx reaches both hosts and every worker of each, WORKERS of them: ${WORKERS.a} on host a, ${WORKERS.b} on host b (answers {"pid", "host"})`,
       'List both hosts in the upstream block ({{HOST_A}} and {{HOST_B}}), balanced per request (not ip_hash or hash: every request here comes from 127.0.0.1), and answer GET / with res.json({ pid: process.pid, host: HOST_ID }).',
       async () => {
-        const seen = new Map<string, Set<number>>([['a', new Set()], ['b', new Set()]]);
-        const complete = (): boolean => [...seen.values()].every((pids) => pids.size >= WORKERS);
+        const seen = new Map<'a' | 'b', Set<number>>([['a', new Set()], ['b', new Set()]]);
+        const complete = (): boolean => [...seen].every(([host, pids]) => pids.size >= WORKERS[host]);
         const deadline = Date.now() + 15_000; // a busy machine starts the second worker late
         // First every worker of each host must be up (asked directly): nginx 1.29.7 and later keeps
         // its first connections to a host open and reuses them, and a connection stays with the
         // worker that took it. Sent before the second worker listens, they would all stay on one.
-        for (const app of hosts.values()) await app.pollPids({ want: WORKERS, deadlineMs: deadline - Date.now(), perRound: 4, timeoutMs: 8000 });
+        for (const [host, app] of hosts) await app.pollPids({ want: WORKERS[host], deadlineMs: deadline - Date.now(), perRound: 4, timeoutMs: 8000 });
+        // As many workers as WORKERS says, on each host: the count is read, not written in.
+        for (const [host, app] of hosts) {
+          const workers = app.workers();
+          if (workers.length !== WORKERS[host]) unmet(`${WORKERS[host]} worker${WORKERS[host] === 1 ? "" : "s"} on host ${host} (WORKERS=${WORKERS[host]})`, `its primary has ${workers.length}: ${workers.join(', ') || 'none'}`, 'Fork Number(process.env.WORKERS) workers, as in lesson 03: the hosts of a real deployment differ in size.');
+        }
         let answers = 0;
         // Both hosts answer when asked directly: 200 answers through nginx with none from one of them
         // is nginx not sending there (round-robin gives each host every other one), not a slow start.
@@ -104,17 +113,17 @@ export default defineCheck({
           for (const reply of await inParallel(8, 8, () => viaNginx('/'))) {
             const who = identify(reply);
             if (reply.status !== 200 || !who) unmet('200 with JSON {"pid": …, "host": …}', show(reply));
-            const app = hosts.get(who.host);
+            const app = hosts.get(who.host as 'a' | 'b');
             if (!app) unmet('"host" to be the HOST_ID the host was started with: "a" or "b"', show(reply), 'Read the host name from process.env.HOST_ID.');
             if (!app.program.members().includes(who.pid)) unmet(`the pid of a worker of host ${who.host}`, `${show(reply)}, but that pid is not one of host ${who.host}'s processes`, 'Answer with process.pid of the worker that serves the request.');
-            seen.get(who.host)?.add(who.pid);
+            seen.get(who.host as 'a' | 'b')?.add(who.pid);
             answers++;
           }
           if (!complete()) await sleep(50);
         }
         if (!complete()) {
           const line = [...seen].map(([host, pids]) => `host ${host}: ${pids.size === 0 ? 'no answer' : `pid ${[...pids].join(', ')}`}`).join('; ');
-          unmet(`answers from ${WORKERS} pids on each host`, shunned() ? `${answers} answers through nginx: ${line}` : `within 15 s: ${line}`);
+          unmet(`answers from ${WORKERS.a} pid on host a and ${WORKERS.b} on host b`, shunned() ? `${answers} answers through nginx: ${line}` : `within 15 s: ${line}`);
         }
         return true;
       },
