@@ -32,9 +32,15 @@ const MAX_FORKS = CRASH_WORKERS + MAX_UNSTABLE - 1;
  */
 const PAUSE_ONLINE_MS = 1200;
 /**
- * The crash loop's first worker is held until the others are gone and the primary sleeps with no
- * timer due, or (where /proc cannot tell) nothing forked or died for this long: longer than any
- * back-off a right primary takes before its fifth try (100–400 ms, or doubling to 800).
+ * The crash loop's held workers: the first to come online (so one is alive when the primary gives
+ * up) and every one from the seventh (the tries after the first: the fifth death is the first
+ * try's, alone). 1–5 are the originals, 6 the first try.
+ */
+const HOLD_ONLINE = { online: [1], from: CRASH_WORKERS + 2 } as const;
+/**
+ * Held workers are let go once no other worker runs and the primary sleeps with no timer due, or
+ * (where /proc cannot tell) nothing forked or died for this long: longer than the back-offs of
+ * the README (100–400 ms, or doubling to 800).
  */
 const HOLD_QUIET_MS = 2500;
 /**
@@ -467,20 +473,19 @@ const idleForGood = (pid: number): boolean => {
 
 /**
  * Watch a CRASH_ON_START program: count the workers it forks, stop it at once if that runs away.
- * Its first worker is held paused (pid in `holdFile`) until every other worker is gone and the
- * primary has nothing scheduled (or has forked nothing for HOLD_QUIET_MS): so a worker is still
- * alive when the primary gives up, and the exit after the last one is what is judged. A primary
- * that gives up by stopping the same way SIGTERM does exited 0 then (a fresh learner's program
- * passed 1 time in 4, when no try was still loading at the give-up).
+ * The preload holds some workers paused (HOLD_ONLINE; their pids in `holdFile`); the check lets
+ * them go once no other worker is alive and the primary has nothing scheduled (or has forked
+ * nothing for HOLD_QUIET_MS). So deaths come one round at a time: a try the primary schedules
+ * after its fifth death is forked before any sixth comes (and is one too many), and a worker is
+ * still starting when the primary gives up, so its exit after the last one is what is judged.
  */
 async function watchCrashLoop(program: Program, holdFile: string): Promise<CrashLoop> {
   const started = performance.now();
   const isWorker = new Map<number, boolean>(); // tsx's esbuild helper is a child too: not a worker
   let lastAlive = started;
   let idleSince: number | undefined;
-  let held: number | undefined;
-  let letGo = false;
-  let othersGoneSince: number | undefined;
+  const released = new Set<number>();
+  let settledSince: number | undefined;
   let lastChange = started; // of the forks seen or the workers alive
   let lastSeen = '';
   const done = async (ended: CrashLoop['ended']): Promise<CrashLoop> => {
@@ -497,16 +502,18 @@ async function watchCrashLoop(program: Program, holdFile: string): Promise<Crash
     const alive = children.some((pid) => isWorker.get(pid));
     if (alive) lastAlive = performance.now();
     if (program.exit) return done('exited');
-    held ??= readHeld(holdFile);
-    const others = children.filter((pid) => isWorker.get(pid) && pid !== held);
-    const seen = `${isWorker.size} ${others.join(',')}`;
+    const held = readHeld(holdFile);
+    const running = children.filter((pid) => isWorker.get(pid) && (!held.includes(pid) || released.has(pid)));
+    const waiting = held.filter((pid) => !released.has(pid) && children.includes(pid));
+    const seen = `${isWorker.size} ${running.join(',')}`;
     if (seen !== lastSeen) [lastSeen, lastChange] = [seen, performance.now()];
-    if (held !== undefined && !letGo) {
-      if (others.length === 0 && idleForGood(program.pid)) othersGoneSince ??= performance.now();
-      else othersGoneSince = undefined;
-      if ((othersGoneSince !== undefined && performance.now() - othersGoneSince > 400) || (others.length === 0 && performance.now() - lastChange > HOLD_QUIET_MS)) {
-        letGo = true;
-        if (isAlive(held)) sendSignal(held, 'SIGCONT');
+    const settled = waiting.length > 0 && running.length === 0;
+    if (settled && idleForGood(program.pid)) settledSince ??= performance.now();
+    else settledSince = undefined;
+    if ((settledSince !== undefined && performance.now() - settledSince > 400) || (settled && performance.now() - lastChange > HOLD_QUIET_MS)) {
+      for (const pid of waiting) {
+        released.add(pid);
+        sendSignal(pid, 'SIGCONT');
       }
     }
     if ([...isWorker.values()].filter(Boolean).length > MAX_FORKS) return done('too many forks');
@@ -525,13 +532,12 @@ async function watchCrashLoop(program: Program, holdFile: string): Promise<Crash
   }
 }
 
-/** The held worker's pid, once the preload has written it. */
-function readHeld(file: string): number | undefined {
+/** The pids the preload holds paused, as it has written them so far. */
+function readHeld(file: string): number[] {
   try {
-    const pid = Number(readFileSync(file, 'utf8'));
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    return readFileSync(file, 'utf8').split('\n').map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
   } catch {
-    return undefined;
+    return [];
   }
 }
 
@@ -698,7 +704,7 @@ export default defineCheck({
     const holdDir = mkdtempSync(join(tmpdir(), 'crash-loop-'));
     t.defer(() => rmSync(holdDir, { recursive: true, force: true }));
     const holdFile = join(holdDir, 'held.pid');
-    const loopDone = t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1', ...pauseOnlineEnv(PAUSE_ONLINE_MS, { holdFirst: holdFile }) } }).then((p) => watchCrashLoop(p, holdFile));
+    const loopDone = t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1', ...pauseOnlineEnv(PAUSE_ONLINE_MS, { file: holdFile, ...HOLD_ONLINE }) } }).then((p) => watchCrashLoop(p, holdFile));
     // More copies, within TRIES_MS, until one gives both a certain SIGTERM moment and a measured
     // pair of waits (a busy machine can keep the check from looking often enough); none once a
     // copy has settled it otherwise: it never stopped forking, it gave up too early, or it plainly

@@ -4,20 +4,25 @@
 // worker still loading: 'online' fires before the worker's own code has loaded, and the loading
 // can take seconds. A crash-loop guard that measures "soon" from 'online' (or from fork()) then
 // sees a worker that crashes at start die over a second after it came online, every time.
-// With WORKSHOP_PAUSE_HOLD_FIRST=<file> the first worker is not let go: its pid is written to that
-// file and the check sends it SIGCONT itself (a worker still loading when the primary gives up, for
-// certain).
+// WORKSHOP_PAUSE_HOLD=<file> with WORKSHOP_PAUSE_HOLD_ONLINE=<ordinals> (e.g. "1,7-": the first
+// worker to come online, and the seventh and every one after it): those are not let go; each one's
+// pid is added to the file, a line each, and the check sends them SIGCONT when it chooses.
 // Plain CommonJS: it loads before tsx or Node's type stripping, on every Node the course supports.
 'use strict';
 const ms = Number(process.env.WORKSHOP_PAUSE_ONLINE_MS);
-let holdFile = process.env.WORKSHOP_PAUSE_HOLD_FIRST;
+const holdFile = process.env.WORKSHOP_PAUSE_HOLD;
+const holdSpec = (process.env.WORKSHOP_PAUSE_HOLD_ONLINE ?? '').split(',').filter(Boolean);
+/** Whether the n-th worker to come online (from 1) is held. */
+const held = (n) => holdFile !== undefined && holdSpec.some((o) => (o.endsWith('-') ? n >= Number(o.slice(0, -1)) : n === Number(o)));
 if (ms > 0) {
   // Only the primary pauses: its workers inherit NODE_OPTIONS but not this.
   delete process.env.WORKSHOP_PAUSE_ONLINE_MS;
-  delete process.env.WORKSHOP_PAUSE_HOLD_FIRST;
+  delete process.env.WORKSHOP_PAUSE_HOLD;
+  delete process.env.WORKSHOP_PAUSE_HOLD_ONLINE;
   const cluster = require('node:cluster');
   if (cluster.isPrimary) {
     const paused = new Set();
+    let onlines = 0;
     const resume = (pid) => {
       paused.delete(pid);
       try {
@@ -30,16 +35,15 @@ if (ms > 0) {
     // (a worker.on('online') listener runs earlier still: Node emits on the worker first).
     cluster.on('online', (worker) => {
       const pid = worker.process.pid;
+      const n = ++onlines;
       try {
         process.kill(pid, 'SIGSTOP');
       } catch {
         return;
       }
       paused.add(pid);
-      if (holdFile) {
-        require('node:fs').writeFileSync(holdFile, String(pid)); // the check lets it go
-        holdFile = undefined;
-      } else setTimeout(() => resume(pid), ms);
+      if (held(n)) require('node:fs').appendFileSync(holdFile, `${pid}\n`); // the check lets it go
+      else setTimeout(() => resume(pid), ms);
     });
     // A primary that exits meanwhile leaves no worker stopped for good.
     process.on('exit', () => {

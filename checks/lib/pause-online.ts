@@ -2,7 +2,11 @@
 // 'online' (see pause-online.cjs): a start that takes long, made certain instead of hoped for.
 import { preloadEnv } from './preload.ts';
 
-/** `holdFirst`: a file; the first worker stays paused, its pid written there, until the check sends it SIGCONT. */
-export function pauseOnlineEnv(ms: number, { holdFirst }: { readonly holdFirst?: string } = {}): Readonly<Record<string, string>> {
-  return preloadEnv('pause-online.cjs', { WORKSHOP_PAUSE_ONLINE_MS: String(ms), ...(holdFirst ? { WORKSHOP_PAUSE_HOLD_FIRST: holdFirst } : {}) });
+/**
+ * `hold`: the workers to keep paused until the check sends them SIGCONT, by the order they come
+ * online (from 1; `from` holds that one and every later one), and the file their pids are added to.
+ */
+export function pauseOnlineEnv(ms: number, hold?: { readonly file: string; readonly online: readonly number[]; readonly from?: number }): Readonly<Record<string, string>> {
+  const spec = hold ? [...hold.online.map(String), ...(hold.from !== undefined ? [`${hold.from}-`] : [])].join(',') : '';
+  return preloadEnv('pause-online.cjs', { WORKSHOP_PAUSE_ONLINE_MS: String(ms), ...(hold ? { WORKSHOP_PAUSE_HOLD: hold.file, WORKSHOP_PAUSE_HOLD_ONLINE: spec } : {}) });
 }
