@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
-import { expectLoopbackOnly, defineCheck, describeReply, idle, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, pauseOnlineEnv, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { expectLoopbackOnly, defineCheck, describeReply, idle, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, ListeningLog, pauseOnlineEnv, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** The worker the check kills has been answering at least this long: a stable one (the contract's 1 s, plus room). */
 const STABLE_MS = 1200;
@@ -62,10 +62,20 @@ const TRIES_MS = 40_000;
 /** The contract: each wait at least 50 ms longer than the last, so 100 ms over two tries; judged with half as room for what the check can't see exactly. */
 const GROWTH_MS = 100;
 const GROWTH_SEEN_MS = GROWTH_MS / 2;
-/** Unstable deaths before the stable one in the reset test: one more in all and a primary that never resets gives up. */
-const RESET_BEFORE = MAX_UNSTABLE - 1;
+/**
+ * Unstable deaths before the stable one in the reset test. A primary that never resets then gives
+ * up after MAX_UNSTABLE − 3 = 2 more, and one that gives up at 3 or fewer does so before the
+ * stable one: a stop after 4 more is only "gives up at 4", a stop sooner only "never resets".
+ */
+const RESET_BEFORE = 3;
 /** A new worker killed with less CPU time than this cannot have listened yet (Node alone needs more to start). */
 const KILL_BEFORE_CPU_MS = 20;
+/**
+ * After the stable death, one worker is killed this long after the primary took in its
+ * 'listening': unstable by the contract's 1 s, with 750 ms for a busy primary to handle the death;
+ * stable to a guard that counts from 100 ms (a fresh learner's).
+ */
+const SHORT_MS = 250;
 /** Values of WORKERS lesson 03 refuses: each must end the primary with a non-zero code, nothing forked. */
 const INVALID = ['0', 'abc'];
 /** The steady loop around the kill: 4 requests at a time, each on a fresh connection. */
@@ -561,6 +571,8 @@ interface Reset {
   readonly app: App;
   /** Why the primary failed the contract; undefined when it forked after the last death. */
   readonly failed?: string;
+  /** Why it failed the second part: after the stable death, 5 unstable ones and no fork. */
+  readonly forkedOn?: string;
   /** The check could not keep its own timing (a very busy machine): judged on another copy. */
   readonly unsure?: boolean;
   /** It forked no more after this many unstable deaths in a row, fewer than MAX_UNSTABLE (before the stable one). */
@@ -571,11 +583,16 @@ interface Reset {
  * With WORKERS=1: kill RESET_BEFORE new workers at once (each dies long before 1 s has passed
  * since its process started, so before it listens or right after: unstable for certain, and cheap:
  * no start to wait for), let the next one answer for STABLE_MS and kill it (stable for certain),
- * kill the one after at once, and want one more fork. A primary that never resets its count has
- * met RESET_BEFORE + 1 = 5 unstable deaths and gives up; one that counts every death gave up before.
+ * then MAX_UNSTABLE unstable deaths: the first SHORT_MS after the primary took in its 'listening'
+ * (listening.at, recorded in the primary's own turn: under the contract's 1 s by far, however late
+ * the primary handles the death; a guard whose "stable" starts at 100 ms took it for stable), the
+ * others by SIGKILL at once (a guard that counts only exit codes saw none of them). The primary must
+ * fork after each of the first MAX_UNSTABLE − 1 and not after the last.
  */
 async function watchReset(t: CheckContext): Promise<Reset> {
-  const app = await t.spawnApp({ env: { WORKERS: '1', CRASH_ON_START: undefined } });
+  const listening = new ListeningLog();
+  t.defer(() => listening.remove());
+  const app = await t.spawnApp({ env: { WORKERS: '1', CRASH_ON_START: undefined, ...listening.env } });
   const known = new Set<number>();
   const story: string[] = [];
   let unsure = false;
@@ -603,21 +620,38 @@ async function watchReset(t: CheckContext): Promise<Reset> {
       await sleep(3);
     }
   };
+  const kill = (pid: number): void => {
+    try {
+      sendSignal(pid, 'SIGKILL');
+    } catch {
+      // It died by itself: still a death.
+    }
+  };
   const killUnstable = async (): Promise<string | undefined> => {
     const pid = await nextWorker();
     if (typeof pid === 'string') return pid;
     const age = ageMs(pid);
     const cpu = schedTimes(pid)?.runMs;
-    try {
-      sendSignal(pid, 'SIGKILL');
-    } catch {
-      // It died by itself: still a death before it listened.
-    }
+    kill(pid);
     // Before it could listen: Node needs more CPU than this to start and load a server. (The
     // primary may handle the death late on a busy machine: a worker that had listened could then
     // look stable to it.) Otherwise the check looked away too long: another copy.
     if (cpu === undefined ? age !== undefined && age > 300 : cpu > KILL_BEFORE_CPU_MS) unsure = true;
     story.push(`killed ${pid} ${Math.round(age ?? 0)} ms after it started`);
+    return undefined;
+  };
+  const killShort = async (): Promise<string | undefined> => {
+    const pid = await nextWorker();
+    if (typeof pid === 'string') return pid;
+    let at: number | undefined;
+    for (const until = performance.now() + REPLACE_MS; at === undefined && performance.now() < until && !app.exit && isAlive(pid); await sleep(5)) at = listening.at(pid);
+    if (at === undefined) return `worker ${pid} never listened`;
+    await sleep(Math.max(0, at + SHORT_MS - Date.now()));
+    kill(pid);
+    const late = Date.now() - at;
+    // A busy machine kept the check from killing it in time: it must be unstable by any clock.
+    if (late > 2 * SHORT_MS) unsure = true;
+    story.push(`killed ${pid} ${late} ms after your primary took in its 'listening' (unstable: under 1 s)`);
     return undefined;
   };
   for (let i = 0; i < RESET_BEFORE; i++) {
@@ -633,17 +667,18 @@ async function watchReset(t: CheckContext): Promise<Reset> {
   // second to read it: counted from the first answer, 1.2 s could be under 1 s by its clock.)
   for (const until = performance.now() + 10_000; performance.now() < until && loopState(app.pid)?.asleep === false; ) await sleep(5);
   await sleep(STABLE_MS);
-  try {
-    sendSignal(stable, 'SIGKILL');
-  } catch {
-    // Gone by itself.
-  }
+  kill(stable);
   story.push(`killed ${stable} after it had answered for ${STABLE_MS / 1000} s (a stable death)`);
-  const why = await killUnstable();
-  if (why) return fail(why);
-  const last = await nextWorker();
-  if (typeof last === 'string') return fail(last);
+  for (let j = 1; j <= MAX_UNSTABLE; j++) {
+    const why = await (j === 1 ? killShort() : killUnstable());
+    // No fork after j − 1 of them: "gives up at 4" once 4 had died, else a count the stable death did not reset.
+    if (why) return fail(why, j - 1 === MAX_UNSTABLE - 1 ? j - 1 : undefined);
+  }
+  const more = await nextWorker();
   if (!app.exit) await app.program.stop(200);
+  if (typeof more === 'number') {
+    return { app, forkedOn: `${story.slice(-MAX_UNSTABLE).join(', ')}; then it forked ${more}. Its last output:\n${app.program.tail(4)}`, ...(unsure ? { unsure } : {}) };
+  }
   return { app, ...(unsure ? { unsure } : {}) };
 }
 
@@ -905,16 +940,26 @@ export default defineCheck({
     const reset = await resetDone;
 
     await t.expect(
-      `the primary forks on after ${RESET_BEFORE} unstable deaths in a row (it gives up at ${MAX_UNSTABLE}, not fewer), and a stable death resets the count: after it and one more unstable death, it still forks`,
+      `the primary forks on after ${MAX_UNSTABLE - 1} unstable deaths in a row (it gives up at ${MAX_UNSTABLE}, not fewer), and a stable death resets the count: with WORKERS=1, ${RESET_BEFORE} unstable deaths, a stable one, ${MAX_UNSTABLE - 1} unstable ones, a new worker after each`,
       "In cluster.on('exit'): unstableInARow = uptime < 1000 ? unstableInARow + 1 : 0, where uptime counts from the worker's 'listening' (0 if it never listened).",
       async () => {
         if (reset.gaveUpAfter !== undefined && reset.failed) {
-          unmet(`with WORKERS=1, a new worker after each of the first ${RESET_BEFORE} unstable deaths in a row: it gives up at ${MAX_UNSTABLE}, not fewer`, `it forked no more after ${reset.gaveUpAfter} unstable deaths: ${reset.failed}`, `One bad start or two can be bad luck (a port still held, a database restarting): give up after ${MAX_UNSTABLE} unstable deaths in a row, not fewer.`);
+          unmet(`with WORKERS=1, a new worker after each of the first ${MAX_UNSTABLE - 1} unstable deaths in a row: it gives up at ${MAX_UNSTABLE}, not fewer`, `it forked no more after ${reset.gaveUpAfter} unstable deaths in a row: ${reset.failed}`, `One bad start or two can be bad luck (a port still held, a database restarting): give up after ${MAX_UNSTABLE} unstable deaths in a row, not fewer.`);
         }
-        if (reset.failed) unmet(`with WORKERS=1, a new worker after each death (the unstable count is 1 after the stable death)`, reset.failed);
+        if (reset.failed) unmet(`with WORKERS=1, a new worker after each death (the unstable count starts again at 0 with the stable death)`, reset.failed);
       },
       { about: [reset.app] },
     );
+    if (!reset.failed) {
+      await t.expect(
+        `then a ${ordinal(MAX_UNSTABLE)} unstable death in a row and it forks no more (the first of the five was killed ${SHORT_MS} ms after it listened, the others by SIGKILL before they listened)`,
+        `Every death counts: a worker killed by a signal (code null) as much as one that exits with a code, and one that had listened for less than 1 s is unstable. Time it from the primary's 'listening' for that worker (a stable worker has listened 1 s, not 100 ms).`,
+        async () => {
+          if (reset.forkedOn) unmet(`no new worker after the ${ordinal(MAX_UNSTABLE)} unstable death in a row`, reset.forkedOn);
+        },
+        { about: [reset.app] },
+      );
+    }
 
     const loop = await loopDone;
     const tail = loop.program.tail(6);
