@@ -813,7 +813,16 @@ export default defineCheck({
 
       await judge('the primary logs which worker died and why: its pid and exit code', "In cluster.on('exit', (worker, code, signal) => …) log worker.process.pid and the code (or the signal).", async () => {
         const line = await app.program.waitForOutput(logLine(crash.pid, '(?:code|exit\\w*|status)\\W*[1-9]'), 3000, crash.logFrom);
-        if (!line) unmet(`a line naming pid ${crash.pid} and its exit code, like "worker ${crash.pid} died (code 1)"`, `the output since the crash:\n${app.program.output.slice(crash.logFrom).trim().split('\n').slice(-8).join('\n') || '(nothing)'}`);
+        if (!line) {
+          const said = app.program.output.slice(crash.logFrom);
+          // A log that names the pid with code 0: the log is right, the crash is not.
+          const zero = new RegExp(`\\b${crash.pid}\\b.*(?:code|exit\\w*|status)\\W*0\\b`).test(said);
+          unmet(
+            `a line naming pid ${crash.pid} and its exit code, like "worker ${crash.pid} died (code 1)"`,
+            `the output since the crash:\n${said.trim().split('\n').slice(-8).join('\n') || '(nothing)'}`,
+            zero ? 'Your log is right: the worker exited with code 0. GET /crash must exit with a non-zero code (process.exit(1)): 0 says "all went well", and a crash is not.' : undefined,
+          );
+        }
       });
       if (crashed === undefined) return;
 

@@ -88,13 +88,22 @@ async function quiet(app: App, workers: readonly number[], ms = 3000): Promise<v
  * `count` connections, each with a GET / sent all but its last line: whichever worker took it keeps
  * it (disconnect() waits for it) until `finish()` sends the rest. `answers()` is what came back.
  */
-function holdRequests(port: number, count: number): { connected: Promise<void>; finish: () => void; answers: (ms: number) => Promise<string[]> } {
+/** What a held request got: the bytes, and when its connection closed (performance.now()), if it did. */
+interface Held {
+  readonly got: string;
+  readonly closedAt: number | undefined;
+}
+
+function holdRequests(port: number, count: number): { connected: Promise<void>; finish: () => void; finishedAt: () => number | undefined; answers: (ms: number) => Promise<Held[]> } {
   const conns = Array.from({ length: count }, () => {
     const socket = net.connect(port, '127.0.0.1');
-    const c = { socket, got: '', closed: false };
+    const c: { socket: net.Socket; got: string; closed: boolean; closedAt: number | undefined } = { socket, got: '', closed: false, closedAt: undefined };
     socket.on('data', (chunk: Buffer) => (c.got += chunk.toString('latin1')));
     socket.on('error', () => {}); // a reset shows as no answer
-    socket.on('close', () => (c.closed = true));
+    socket.on('close', () => {
+      c.closed = true;
+      c.closedAt ??= performance.now();
+    });
     socket.setTimeout(15_000, () => socket.destroy());
     return c;
   });
@@ -105,18 +114,20 @@ function holdRequests(port: number, count: number): { connected: Promise<void>; 
     });
     c.socket.once('error', () => resolve());
   }))).then(() => undefined);
-  let finished = false;
+  let finishedAt: number | undefined;
   return {
     connected,
     finish: () => {
-      if (finished) return;
-      finished = true;
+      if (finishedAt !== undefined) return;
+      finishedAt = performance.now();
       for (const c of conns) if (!c.socket.destroyed) c.socket.write('Connection: close\r\n\r\n');
     },
+    finishedAt: () => finishedAt,
     answers: async (ms) => {
       for (const until = performance.now() + ms; performance.now() < until && conns.some((c) => !c.closed && !c.got.includes('\r\n\r\n')); ) await sleep(20);
+      const held = conns.map((c) => ({ got: c.got, closedAt: c.closedAt }));
       for (const c of conns) c.socket.destroy();
-      return conns.map((c) => c.got);
+      return held;
     },
   };
 }
@@ -523,11 +534,18 @@ export default defineCheck({
     const secondReply = await second?.reply;
 
     await t.expect('a request in flight when SIGTERM arrives still gets its answer', 'On SIGTERM, worker.disconnect() each worker: it stops taking connections and finishes the ones it has.', async () => {
-      const unanswered = heldAnswers.filter((a) => !/^HTTP\/1\.[01] 200/.test(a));
+      const unanswered = heldAnswers.filter((a) => !/^HTTP\/1\.[01] 200/.test(a.got));
       if (unanswered.length > 0) {
+        // Closed before the check sent the rest: the worker was gone while its request still came in.
+        const sentRest = holding.finishedAt();
+        const early = unanswered.filter((a) => a.got === '' && a.closedAt !== undefined && (sentRest === undefined || a.closedAt < sentRest));
+        const earliest = Math.min(...early.map((a) => a.closedAt ?? Infinity));
         unmet(
           `an answer of 200 to each of the ${heldAnswers.length} requests the old workers were reading before the second SIGHUP (the check sent their last line after SIGTERM)`,
-          `${unanswered.length} got ${unanswered.map((a) => (a === '' ? 'no answer: the connection closed' : JSON.stringify(a.split('\r\n')[0]))).join(', ')}`,
+          `${unanswered.length} got ${unanswered.map((a) => (a.got === '' ? 'no answer: the connection closed' : JSON.stringify(a.got.split('\r\n')[0]))).join(', ')}${early.length > 0 ? `; ${early.length === unanswered.length ? 'each' : `${early.length} of them`} closed before the check sent the rest of its request, the first ${Math.round(earliest - primaryTermAt)} ms after SIGTERM` : ''}`,
+          early.length > 0 && earliest - primaryTermAt < KILL_MS
+            ? `A worker was gone less than ${KILL_MS / 1000} s after SIGTERM with a request still coming in: disconnect() waits for it, so something ended it sooner (a kill timer shorter than ${KILL_MS / 1000} s, worker.kill(), or a worker that exits without waiting for its connections).`
+            : undefined,
         );
       }
       if (secondReply instanceof RequestFailed) unmet(`GET /slow?ms=${SECOND_IN_FLIGHT_MS} (with a new worker when SIGTERM came) answers 200`, secondReply.message);
