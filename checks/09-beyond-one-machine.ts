@@ -134,7 +134,13 @@ export default defineCheck({
     const total = async (): Promise<number> => {
       const reply = await viaNginx('/stats');
       const value = (reply.json as { total?: unknown } | undefined)?.total;
-      if (reply.status !== 200 || typeof value !== 'number') unmet('GET /stats answers 200 with JSON {"total": N}', show(reply));
+      if (reply.status !== 200 || typeof value !== 'number') {
+        unmet(
+          'GET /stats answers 200 with JSON {"total": N}',
+          show(reply),
+          typeof value === 'string' ? 'Send "total" as a number: Redis gives strings back, so Number(await redis.get(key) ?? 0).' : undefined,
+        );
+      }
       return value;
     };
 
@@ -220,7 +226,12 @@ export default defineCheck({
       async () => {
         const nothingYet = await viaNginx('/message');
         if (nothingYet.status !== 200 || (nothingYet.json as { message?: unknown } | undefined)?.message !== null) {
-          unmet('GET /message before any broadcast answers {"message": null}', show(nothingYet));
+          const said = (nothingYet.json as { message?: unknown } | undefined)?.message;
+          unmet(
+            'GET /message before any broadcast answers {"message": null}',
+            show(nothingYet),
+            nothingYet.status === 200 && said !== undefined ? `Before any broadcast a worker has no message: start from null (${JSON.stringify(said)} is a message).` : undefined,
+          );
         }
         totalBeforeBroadcast = await total();
         const message = `hello from the check ${process.pid}-${Date.now()}`;
@@ -228,6 +239,7 @@ export default defineCheck({
         if (posted.status < 200 || posted.status > 299) unmet('POST /broadcast {"message"} answers 2xx', show(posted));
         // Ask each host directly, so every worker of each one gets asked.
         const missing: string[] = [];
+        const missedBy = new Map<string, 'some' | 'all'>(); // hosts whose workers missed it
         for (const [name, app] of hosts) {
           const workers = new Set(app.workers());
           const heard = new Map<number, unknown>();
@@ -239,10 +251,22 @@ export default defineCheck({
             }
           }
           for (const pid of workers) {
-            if (heard.get(pid) !== message) missing.push(`host ${name} pid ${pid}: ${heard.has(pid) ? JSON.stringify(heard.get(pid)) : 'never answered'}`);
+            if (heard.get(pid) !== message) {
+              missing.push(`host ${name} pid ${pid}: ${heard.has(pid) ? JSON.stringify(heard.get(pid)) : 'never answered'}`);
+              missedBy.set(name, 'some');
+            }
           }
+          if ([...workers].every((pid) => heard.get(pid) !== message)) missedBy.set(name, 'all');
         }
-        if (missing.length > 0) unmet(`every worker answers {"message": "${message}"} within 5 s`, missing.join('\n'));
+        // Every worker of one host has it and none of the other: the hosts listen on different channels.
+        const oneHostOnly = missedBy.size === 1 && [...missedBy.values()][0] === 'all';
+        if (missing.length > 0) {
+          unmet(
+            `every worker answers {"message": "${message}"} within 5 s`,
+            missing.join('\n'),
+            oneHostOnly ? 'It reached every worker of one host and none of the other: every host must publish and subscribe on the same channel name (not one made from HOST_ID).' : undefined,
+          );
+        }
       },
     );
 

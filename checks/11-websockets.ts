@@ -65,6 +65,7 @@ function deliveryHint(clients: readonly Client[], sender: Client, text: string):
   const local = clients.filter((c) => c.pid === sender.pid);
   const heard = clients.filter((c) => c.saidTimes(text).length > 0);
   if (heard.length === 0 && alteredText(clients, sender, text) !== undefined) return HINT_TEXT;
+  if (clients.some((c) => c.saidTimes(text).some((s) => typeof s.from === 'string' && Number(s.from) === sender.pid))) return '"from" is the pid as a number, process.pid, not a string.';
   if (heard.length === 1 && heard[0] === sender) return HINT_EMIT;
   if (heard.length > 0 && heard.every((c) => c.pid === sender.pid) && heard.length === local.length) return HINT_ADAPTER;
   if (heard.length > 0 && !heard.includes(sender)) return HINT_EMIT;
@@ -348,7 +349,15 @@ export default defineCheck({
         if (workers.length !== WORKERS) unmet(`${WORKERS} live workers (WORKERS=${WORKERS})`, `the primary (${app.pid}) has ${workers.length}: ${workers.join(', ') || 'none'}`, 'Fork WORKERS workers, as in lesson 03.');
         if (strangers.includes(app.pid)) unmet('hello {"pid": <a worker\'s pid>}', `a client got hello from the primary itself (${app.pid}); the workers are ${workers.join(', ')}`, 'The primary must not run a Socket.IO server or serve HTTP: only route connections to the workers.');
         if (strangers.length) unmet(`hello pids among the primary's workers (${workers.join(', ')})`, `hello named ${strangers.join(', ')}`);
-        if (pids.length < 2) unmet(`${clients.length} clients, connected one after the other, on at least two workers`, `all ${clients.length} are on worker ${pids[0]}; the primary's workers: ${workers.join(', ')}`);
+        if (pids.length < 2) {
+          // More hellos than connections: each new client's hello went to every client.
+          const toAll = clients.some((c) => c.hellos.length > c.connections);
+          unmet(
+            `${clients.length} clients, connected one after the other, on at least two workers`,
+            `all ${clients.length} are on worker ${pids[0]}${toAll ? ` (by the last hello each heard: ${Math.max(...clients.map((c) => c.hellos.length))} hellos came to one client)` : ''}; the primary's workers: ${workers.join(', ')}`,
+            toAll ? "Say hello to the client that connected only: socket.emit('hello', { pid: process.pid }) in io.on('connection'). io.emit sends it to every client, and each takes the newest one for its own." : undefined,
+          );
+        }
       },
     );
 
@@ -371,7 +380,7 @@ export default defineCheck({
 
     await t.expect(
       'after a worker is killed with SIGKILL, the primary forks a replacement, its clients reconnect, and the next message reaches every client once',
-      "Replace a worker that dies: cluster.on('exit', () => cluster.fork()) in the primary (lesson 04). Its clients reconnect by themselves; the primary routes their new sessions to a live worker.",
+      "Replace a worker that dies, whatever its exit code or signal (one killed by SIGKILL has code null), and within 8 s: cluster.on('exit', () => cluster.fork()) in the primary (lesson 04). Its clients reconnect by themselves; the primary routes their new sessions to a live worker.",
       async () => {
         const before = app.workers();
         const victim = senders.map((c) => c.pid).find((p) => p !== undefined && before.includes(p));
