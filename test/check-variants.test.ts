@@ -1,6 +1,6 @@
 // Every lesson's check on the programs of test/variants/<lesson>/: it fails each known-wrong one at
 // the expectation that program breaks (its `// fails:` line) and passes each right-but-different
-// one, leaving no process behind. About 170 programs, 15–20 minutes a Node on 2 cores, so not part
+// one, leaving no process behind. About 200 programs, 15–25 minutes a Node on 2 cores, so not part
 // of `npm test`: `npm run test:variants` runs them, and CI runs both on Node 24 and 20.
 import { describe, expect, it } from 'vitest';
 import { lessons } from '../course.ts';
