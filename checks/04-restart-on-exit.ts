@@ -523,7 +523,11 @@ async function watchCrashLoop(program: Program, holdFile: string): Promise<Crash
     if ((settledSince !== undefined && performance.now() - settledSince > 400) || (settled && performance.now() - lastChange > HOLD_QUIET_MS)) {
       for (const pid of waiting) {
         released.add(pid);
-        sendSignal(pid, 'SIGCONT');
+        try {
+          sendSignal(pid, 'SIGCONT');
+        } catch {
+          // Gone meanwhile.
+        }
       }
     }
     if ([...isWorker.values()].filter(Boolean).length > MAX_FORKS) return done('too many forks');
