@@ -10,7 +10,7 @@ export { runnableMs, schedTimes, type SchedTimes } from './schedstat.ts';
 export { fib, ownCpuForFib } from './fib.ts';
 export { isToolchainHelper } from './command-name.ts';
 export { SpawnLog, type SpawnRecord } from './spawn-log.ts';
-export { ListeningLog } from './listening-log.ts';
+export { ClusterLog } from './cluster-log.ts';
 export { pauseOnlineEnv } from './pause-online.ts';
 export { fakeCoresEnv } from './fake-cores.ts';
 export { exposedAddresses, expectLoopbackOnly, listenAddresses, LOOPBACK_HINT, type ListenAddress } from './listen-address.ts';

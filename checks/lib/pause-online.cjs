@@ -9,6 +9,7 @@
 // pid is added to the file, a line each, and the check sends them SIGCONT when it chooses.
 // Plain CommonJS: it loads before tsx or Node's type stripping, on every Node the course supports.
 'use strict';
+require('./cluster-log.cjs'); // one preload per spawn: this one brings the cluster log along (if asked)
 const ms = Number(process.env.WORKSHOP_PAUSE_ONLINE_MS);
 const holdFile = process.env.WORKSHOP_PAUSE_HOLD;
 const holdSpec = (process.env.WORKSHOP_PAUSE_HOLD_ONLINE ?? '').split(',').filter(Boolean);

@@ -1,0 +1,28 @@
+// Preloaded into a learner's primary (NODE_OPTIONS=--require, see cluster-log.ts) when
+// WORKSHOP_CLUSTER_LOG names a file; pause-online.cjs loads it too. Each time the primary takes in
+// a worker's 'listening' or a child's exit, a line `l <pid> <Date.now()>` or `x <pid> <Date.now()>`
+// is appended. The listeners are registered before the learner's code runs, so they run in the
+// same turn as theirs: the check knows what a crash-loop guard's clock says about a
+// worker's life, and whether the primary saw every worker exit before it exited itself.
+// Plain CommonJS: it loads before tsx or Node's type stripping, on every Node the course supports.
+'use strict';
+const log = process.env.WORKSHOP_CLUSTER_LOG;
+if (log) {
+  // Only the primary records: its workers inherit NODE_OPTIONS but not this.
+  delete process.env.WORKSHOP_CLUSTER_LOG;
+  const cluster = require('node:cluster');
+  const { appendFileSync } = require('node:fs');
+  if (cluster.isPrimary) {
+    cluster.on('listening', (worker) => appendFileSync(log, `l ${worker.process.pid} ${Date.now()}\n`));
+    // An exit is noted on the child process itself, by a listener added as it is spawned: cluster
+    // adds its own after that, and emits the worker's 'exit' and then cluster's from it, in that
+    // turn. (A primary that calls process.exit() in worker.on('exit') never reaches cluster's.)
+    const { ChildProcess } = require('node:child_process');
+    const spawn = ChildProcess.prototype.spawn;
+    ChildProcess.prototype.spawn = function spawnNoted(options) {
+      const result = spawn.call(this, options);
+      this.once('exit', () => appendFileSync(log, `x ${this.pid} ${Date.now()}\n`));
+      return result;
+    };
+  }
+}

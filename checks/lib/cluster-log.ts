@@ -1,0 +1,42 @@
+// What a learner's primary took in from its workers, recorded from inside it by cluster-log.cjs:
+// when each one's 'listening' and 'exit' came. A check passes `env` to t.spawn() (or to
+// pauseOnlineEnv, whose preload loads it too) and reads `listening(pid)` and `exited(pid)`.
+import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { preloadEnv } from './preload.ts';
+
+export class ClusterLog {
+  readonly file = join(tmpdir(), `workshop-cluster-${randomUUID()}.log`);
+  /** Environment for t.spawn() (preload.ts). */
+  readonly env: Readonly<Record<string, string>> = preloadEnv('cluster-log.cjs', { WORKSHOP_CLUSTER_LOG: this.file });
+
+  /** The Date.now() at which the primary took in `pid`'s 'listening', once it has. */
+  listening(pid: number): number | undefined {
+    return this.find('l', pid);
+  }
+
+  /** The Date.now() at which the primary took in `pid`'s 'exit', once it has. */
+  exited(pid: number): number | undefined {
+    return this.find('x', pid);
+  }
+
+  private find(kind: string, pid: number): number | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    for (const line of text.split('\n').slice(0, -1)) {
+      const [k, who, when] = line.split(' ');
+      if (k === kind && Number(who) === pid && when !== undefined) return Number(when);
+    }
+    return undefined;
+  }
+
+  remove(): void {
+    rmSync(this.file, { force: true });
+  }
+}
