@@ -23,6 +23,8 @@ export interface RequestOptions {
   readonly onWrite?: () => void;
   /** Which answers the timeline draws as answered, not failed (default: status 2xx). */
   readonly expected?: (status: number) => boolean;
+  /** A keep-alive agent: the request goes on its connection (default: a new connection, closed after). */
+  readonly agent?: http.Agent;
 }
 
 /** A request that did not get an answer: refused, reset, timed out. The message is for the learner. */
@@ -70,9 +72,9 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
         port,
         path,
         method,
-        agent: false,
+        agent: opts.agent ?? false,
         headers: {
-          connection: 'close',
+          connection: opts.agent ? 'keep-alive' : 'close',
           ...(payload === undefined
             ? {}
             : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
