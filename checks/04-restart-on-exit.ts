@@ -503,10 +503,9 @@ async function watchCrashLoop(program: Program, holdFile: string): Promise<Crash
   let lastChange = started; // of the forks seen or the workers alive
   let lastSeen = '';
   const done = async (ended: CrashLoop['ended']): Promise<CrashLoop> => {
-    const forks = [...isWorker.values()].filter(Boolean).length;
     if (ended !== 'exited') await program.stop(200); // a fork bomb must not burn the CPU any longer
     const workers = [...isWorker].filter(([, worker]) => worker).map(([pid]) => pid);
-    return { forks, workers, exit: program.exit, ended, ms: Math.round(performance.now() - started), program };
+    return { forks: workers.length, workers, exit: program.exit, ended, ms: Math.round(performance.now() - started), program };
   };
   for (;;) {
     const children = program.children();

@@ -249,8 +249,9 @@ export default defineCheck({
           if (Date.now() >= deadline && rounds.length >= 4) {
             const latest = new Map(rounds.flatMap((r) => r.answers).map((a) => [a.pid, a]));
             // Every worker agrees on a total that is short: shared, but some reports never came.
-            const said = new Set([...pids].map((pid) => (latest.has(pid) ? totalOf(latest.get(pid) as Answer) : undefined)));
-            const heldBack = said.size === 1 && !said.has(undefined) && [...said][0] !== undefined && ([...said][0] as number) < answered;
+            const said = [...pids].map((pid) => latest.get(pid));
+            const totals = new Set(said.map((a) => (a === undefined ? -1 : totalOf(a))));
+            const heldBack = totals.size === 1 && [...totals].every((total) => total >= 0 && total < answered);
             unmet(
               `${expected}, within ${LAG_MS / 1000} s`,
               byWorker(pids, latest, 'total'),
