@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  ClusterLog,
   expectLoopbackOnly,
   exposedAddresses,
   defineCheck,
@@ -20,6 +21,7 @@ import {
   startLoad,
   startNginx,
   startRedis,
+  startRedisRelay,
   unmet,
   type App,
   type Reply,
@@ -31,6 +33,9 @@ import {
  * fails on one of them (a fresh learner's program with WORKERS written in as 2 passed every line).
  */
 const WORKERS: Readonly<Record<'a' | 'b', number>> = { a: 1, b: 2 };
+
+/** How long the check's relay to Redis holds each SUBSCRIBE back: a worker that listens first does so this much sooner. */
+const SUBSCRIBE_HOLD_MS = 150;
 
 /** `{"pid": N, "host": "a", …}` → its pid and host, or undefined. */
 function identify(reply: Reply): { pid: number; host: string } | undefined {
@@ -62,8 +67,14 @@ export default defineCheck({
     // their processes loads the redis client (hundreds of modules through tsx), so host b is
     // spawned at once and runs its start while host a is type-checked and started; it is only
     // judged after that, so a type error is reported alone.
+    // REDIS_URL is a relay that holds each SUBSCRIBE back for SUBSCRIBE_HOLD_MS on its way to Redis,
+    // and the cluster log notes when each worker calls listen(): "subscribe before listening" is
+    // then an order of two events, whatever the machine's load.
+    const relay = await startRedisRelay(t, redis, SUBSCRIBE_HOLD_MS);
+    const log = new ClusterLog();
+    t.defer(() => log.remove());
     const readyMs = 30_000;
-    const env = (host: 'a' | 'b'): Record<string, string> => ({ HOST_ID: host, REDIS_URL: redis.url, WORKERS: String(WORKERS[host]) });
+    const env = (host: 'a' | 'b'): Record<string, string> => ({ HOST_ID: host, REDIS_URL: relay.url, WORKERS: String(WORKERS[host]), ...log.env });
     const b = await t.spawnApp({ env: env('b') });
     const a = await t.start({ env: env('a'), readyMs, name: `host a (HOST_ID=a, WORKERS=${WORKERS.a}, REDIS_URL) starts and answers GET / on its PORT` });
     await t.expect(`host b (HOST_ID=b, WORKERS=${WORKERS.b}, the same program on another PORT) starts and answers GET /`, 'Host b runs the same server.ts as host a: see its output.', async () => {
@@ -130,6 +141,31 @@ export default defineCheck({
     );
     if (!spread) return;
 
+    // Every worker is listening by now. A worker's subscription is passed on to Redis before its
+    // listen() call, if it waited for it: the i-th listen() needs i subscriptions passed on before
+    // it. One that listened first called listen() at least SUBSCRIBE_HOLD_MS before. A program that
+    // never subscribes (some other way to reach every worker) is judged by the broadcast alone.
+    if (relay.subscribesPassed.length > 0) {
+      await t.expect(
+        'every worker subscribes to Redis before it listens (the check holds each SUBSCRIBE back 0.15 s)',
+        'await the subscription before app.listen(…): await subscriber.connect(); await subscriber.subscribe(CHANNEL, …); a message published while a worker listens but is not subscribed yet never reaches it.',
+        async () => {
+          const calls = [...log.listenCalls()].sort((x, y) => x.at - y.at);
+          const passed = [...relay.subscribesPassed].sort((x, y) => x - y);
+          calls.forEach((call, i) => {
+            const before = passed.filter((p) => p <= call.at + 20).length; // 20 ms: two processes' clocks read apart
+            if (before <= i) {
+              const next = passed[i];
+              unmet(
+                `worker ${call.pid}'s SUBSCRIBE passed on to Redis before it called listen()`,
+                `worker ${call.pid} called listen() when ${before === 0 ? 'no' : `only ${before}`} subscription${before === 1 ? '' : 's'} had reached Redis for ${i + 1} listening worker${i === 0 ? '' : 's'}; ${next === undefined ? 'none came after' : `the next came ${next - call.at} ms later`}`,
+              );
+            }
+          });
+        },
+      );
+    }
+
     /** GET /stats's total through nginx; anything else is unmet, shown. */
     const total = async (): Promise<number> => {
       const reply = await viaNginx('/stats');
@@ -138,11 +174,22 @@ export default defineCheck({
         unmet(
           'GET /stats answers 200 with JSON {"total": N}',
           show(reply),
-          typeof value === 'string' ? 'Send "total" as a number: Redis gives strings back, so Number(await redis.get(key) ?? 0).' : undefined,
+          typeof value === 'string'
+            ? 'Send "total" as a number: Redis gives strings back, so Number(await redis.get(key) ?? 0).'
+            : reply.status === 200 && value === null
+              ? 'Before the first count the key does not exist: GET gives null (and parseInt(null) is NaN, which JSON writes as null). Answer Number(await redis.get(key) ?? 0).'
+              : undefined,
         );
       }
       return value;
     };
+
+    // Where the count starts: no key yet, as with a new Redis. The hosts' readiness probes counted already.
+    await t.expect('GET /stats answers {"total": 0} while Redis holds no count yet (the check empties its Redis)', 'A key that does not exist yet is a total of 0: Number(await redis.get(key) ?? 0).', async () => {
+      await redis.flush();
+      const seen = await Promise.all([0, 1, 2, 3].map(() => total()));
+      if (seen.some((v) => v !== 0)) unmet('{"total": 0} from every worker', `${seen.join(', ')} from four reads`);
+    });
 
     const N = 200;
     await t.expect(

@@ -4,15 +4,19 @@
 // is appended. The listeners are registered before the learner's code runs, so they run in the
 // same turn as theirs: the check knows what a crash-loop guard's clock says about a
 // worker's life, and whether the primary saw every worker exit before it exited itself.
+// Each worker notes when its code first calls listen() on a server, `c <pid> <Date.now()>`, in its
+// own turn: the check knows what it had done before (lesson 09: subscribed to Redis or not).
 // Plain CommonJS: it loads before tsx or Node's type stripping, on every Node the course supports.
 'use strict';
 const log = process.env.WORKSHOP_CLUSTER_LOG;
+const workerLog = process.env.WORKSHOP_CLUSTER_LOG_WORKER;
 if (log) {
-  // Only the primary records: its workers inherit NODE_OPTIONS but not this.
+  // The primary records what it takes in; its workers inherit NODE_OPTIONS and only the second name.
   delete process.env.WORKSHOP_CLUSTER_LOG;
   const cluster = require('node:cluster');
   const { appendFileSync } = require('node:fs');
   if (cluster.isPrimary) {
+    process.env.WORKSHOP_CLUSTER_LOG_WORKER = log;
     cluster.on('listening', (worker) => appendFileSync(log, `l ${worker.process.pid} ${Date.now()}\n`));
     // An exit is noted on the child process itself, by a listener added as it is spawned: cluster
     // adds its own after that, and emits the worker's 'exit' and then cluster's from it, in that
@@ -23,6 +27,19 @@ if (log) {
       const result = spawn.call(this, options);
       this.once('exit', () => appendFileSync(log, `x ${this.pid} ${Date.now()}\n`));
       return result;
+    };
+  }
+} else if (workerLog) {
+  delete process.env.WORKSHOP_CLUSTER_LOG_WORKER; // its own children are not workers of the primary
+  if (require('node:cluster').isWorker) {
+    const { appendFileSync } = require('node:fs');
+    const { Server } = require('node:net');
+    const listen = Server.prototype.listen;
+    let noted = false;
+    Server.prototype.listen = function listenNoted(...args) {
+      if (!noted) appendFileSync(workerLog, `c ${process.pid} ${Date.now()}\n`);
+      noted = true;
+      return listen.apply(this, args);
     };
   }
 }

@@ -1,6 +1,7 @@
 // What a learner's primary took in from its workers, recorded from inside it by cluster-log.cjs:
-// when each one's 'listening' and 'exit' came. A check passes `env` to t.spawn() (or to
-// pauseOnlineEnv, whose preload loads it too) and reads `listening(pid)` and `exited(pid)`.
+// when each one's 'listening' and 'exit' came; and when each worker's code called listen(). A check
+// passes `env` to t.spawn() (or to pauseOnlineEnv, whose preload loads it too) and reads
+// `listening(pid)`, `exited(pid)` and `listenCalls()`.
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,18 +23,28 @@ export class ClusterLog {
     return this.find('x', pid);
   }
 
+  /** The Date.now() at which each worker's code first called listen(), in the worker's own turn. */
+  listenCalls(): { readonly pid: number; readonly at: number }[] {
+    return this.lines('c');
+  }
+
   private find(kind: string, pid: number): number | undefined {
+    return this.lines(kind).find((l) => l.pid === pid)?.at;
+  }
+
+  private lines(kind: string): { pid: number; at: number }[] {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
     } catch {
-      return undefined;
+      return [];
     }
+    const found: { pid: number; at: number }[] = [];
     for (const line of text.split('\n').slice(0, -1)) {
       const [k, who, when] = line.split(' ');
-      if (k === kind && Number(who) === pid && when !== undefined) return Number(when);
+      if (k === kind && when !== undefined) found.push({ pid: Number(who), at: Number(when) });
     }
-    return undefined;
+    return found;
   }
 
   remove(): void {

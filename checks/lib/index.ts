@@ -16,7 +16,7 @@ export { fakeCoresEnv } from './fake-cores.ts';
 export { exposedAddresses, expectLoopbackOnly, listenAddresses, LOOPBACK_HINT, type ListenAddress } from './listen-address.ts';
 export { startLoad, summarize, describeFailures, resetsUnread, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
 export { startNginx, requireNginx, fillTemplate, type Nginx } from './nginx.ts';
-export { startRedis, requireRedis, type Redis } from './redis.ts';
+export { startRedis, startRedisRelay, requireRedis, type Redis, type RedisRelay } from './redis.ts';
 export { startPm2, pm2TypeScript, parseJlist, describeProcesses, pm2Said, Pm2, type Pm2Process, type Pm2Run } from './pm2.ts';
 export { describeExit, type ExitInfo, type Program } from './program.ts';
 export { sendSignal } from './group.ts';

@@ -41,8 +41,8 @@ if (cluster.isPrimary) {
 
   let lastMessage: string | null = null;
   let total = 0;
-  // TODO: subscribe to CHANNEL on a second connection (redis.duplicate()), before listening, and
-  // keep every message it receives in lastMessage.
+  // TODO: subscribe to CHANNEL on a second connection (redis.duplicate()), awaited before listening,
+  // and keep every message it receives in lastMessage.
 
   const app = express();
 
