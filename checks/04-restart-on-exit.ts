@@ -3,8 +3,7 @@
 // invalid WORKERS; and with CRASH_ON_START=1 (a bad deploy) it waits longer before each new try,
 // gives up after 5, and a SIGTERM between two tries ends it. The bad-deploy and refusal programs
 // run beside the serving one: they mostly wait, and a learner waits for the verdict.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
 import { expectLoopbackOnly, defineCheck, describeReply, idle, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, ClusterLog, pauseOnlineEnv, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
@@ -487,13 +486,13 @@ const idleForGood = (pid: number): boolean => {
 
 /**
  * Watch a CRASH_ON_START program: count the workers it forks, stop it at once if that runs away.
- * The preload holds some workers paused (HOLD_ONLINE; their pids in `holdFile`); the check lets
+ * The preload holds some workers paused (HOLD_ONLINE; `log.held()` names them); the check lets
  * them go once no other worker is alive and the primary has nothing scheduled (or has forked
  * nothing for HOLD_QUIET_MS). So deaths come one round at a time: a try the primary schedules
  * after its fifth death is forked before any sixth comes (and is one too many), and a worker is
  * still starting when the primary gives up, so its exit after the last one is what is judged.
  */
-async function watchCrashLoop(program: Program, holdFile: string): Promise<CrashLoop> {
+async function watchCrashLoop(program: Program, log: ClusterLog): Promise<CrashLoop> {
   const started = performance.now();
   const isWorker = new Map<number, boolean>(); // tsx's esbuild helper is a child too: not a worker
   let lastAlive = started;
@@ -516,7 +515,7 @@ async function watchCrashLoop(program: Program, holdFile: string): Promise<Crash
     const alive = children.some((pid) => isWorker.get(pid));
     if (alive) lastAlive = performance.now();
     if (program.exit) return done('exited');
-    const held = readHeld(holdFile);
+    const held = log.held();
     const running = children.filter((pid) => isWorker.get(pid) && (!held.includes(pid) || released.has(pid)));
     const waiting = held.filter((pid) => !released.has(pid) && children.includes(pid));
     const seen = `${isWorker.size} ${running.join(',')}`;
@@ -547,15 +546,6 @@ async function watchCrashLoop(program: Program, holdFile: string): Promise<Crash
     // in all on a quiet machine; a load of 100+ seen here stretched it past a minute).
     if (performance.now() - started > 90_000) return done('deadline');
     await sleep(25);
-  }
-}
-
-/** The pids the preload holds paused, as it has written them so far. */
-function readHeld(file: string): number[] {
-  try {
-    return readFileSync(file, 'utf8').split('\n').map(Number).filter((pid) => Number.isInteger(pid) && pid > 0);
-  } catch {
-    return [];
   }
 }
 
@@ -750,12 +740,9 @@ export default defineCheck({
       for (let copy = 2; r.unsure && copy <= 3; copy++) r = await watchReset(t);
       return r;
     })();
-    const holdDir = mkdtempSync(join(tmpdir(), 'crash-loop-'));
-    t.defer(() => rmSync(holdDir, { recursive: true, force: true }));
-    const holdFile = join(holdDir, 'held.pid');
     const loopLog = new ClusterLog();
     t.defer(() => loopLog.remove());
-    const loopDone = t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1', ...pauseOnlineEnv(PAUSE_ONLINE_MS, { file: holdFile, ...HOLD_ONLINE }, loopLog) } }).then((p) => watchCrashLoop(p, holdFile));
+    const loopDone = t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1', ...pauseOnlineEnv(PAUSE_ONLINE_MS, loopLog, HOLD_ONLINE) } }).then((p) => watchCrashLoop(p, loopLog));
     // More copies, within TRIES_MS, until one gives both a certain SIGTERM moment and a measured
     // pair of waits (a busy machine can keep the check from looking often enough); none once a
     // copy has settled it otherwise: it never stopped forking, it gave up too early, or it plainly

@@ -1,7 +1,7 @@
 // What a learner's primary took in from its workers, recorded from inside it by cluster-log.cjs:
 // when each one's 'listening' and 'exit' came; and when each worker's code called listen(). A check
-// passes `env` to t.spawn() (or to pauseOnlineEnv, whose preload loads it too) and reads
-// `listening(pid)`, `exited(pid)` and `listenCalls()`.
+// passes `env` to t.spawn() (or the log to pauseOnlineEnv, whose preload loads it too, and adds
+// the workers it holds) and reads `listening(pid)`, `exited(pid)`, `listenCalls()` and `held()`.
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,11 @@ export class ClusterLog {
   /** The Date.now() at which the primary took in `pid`'s 'exit', once it has. */
   exited(pid: number): number | undefined {
     return this.find('x', pid);
+  }
+
+  /** The workers pause-online.cjs holds paused until the check lets them go (pauseOnlineEnv's `hold`). */
+  held(): number[] {
+    return this.lines('h').map((l) => l.pid);
   }
 
   /** The Date.now() at which each worker's code first called listen(), in the worker's own turn. */

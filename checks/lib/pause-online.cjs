@@ -4,21 +4,20 @@
 // worker still loading: 'online' fires before the worker's own code has loaded, and the loading
 // can take seconds. A crash-loop guard that measures "soon" from 'online' (or from fork()) then
 // sees a worker that crashes at start die over a second after it came online, every time.
-// WORKSHOP_PAUSE_HOLD=<file> with WORKSHOP_PAUSE_HOLD_ONLINE=<ordinals> (e.g. "1,7-": the first
-// worker to come online, and the seventh and every one after it): those are not let go; each one's
-// pid is added to the file, a line each, and the check sends them SIGCONT when it chooses.
+// WORKSHOP_PAUSE_HOLD_ONLINE=<ordinals> (e.g. "1,7-": the first worker to come online, and the
+// seventh and every one after it), with a cluster log: those are not let go; a line `h <pid> <Date.now()>`
+// in the cluster log names each one, and the check sends them SIGCONT when it chooses.
 // Plain CommonJS: it loads before tsx or Node's type stripping, on every Node the course supports.
 'use strict';
+const log = process.env.WORKSHOP_CLUSTER_LOG; // read before cluster-log.cjs takes it out of the environment
 require('./cluster-log.cjs'); // one preload per spawn: this one brings the cluster log along (if asked)
 const ms = Number(process.env.WORKSHOP_PAUSE_ONLINE_MS);
-const holdFile = process.env.WORKSHOP_PAUSE_HOLD;
 const holdSpec = (process.env.WORKSHOP_PAUSE_HOLD_ONLINE ?? '').split(',').filter(Boolean);
 /** Whether the n-th worker to come online (from 1) is held. */
-const held = (n) => holdFile !== undefined && holdSpec.some((o) => (o.endsWith('-') ? n >= Number(o.slice(0, -1)) : n === Number(o)));
+const held = (n) => log !== undefined && holdSpec.some((o) => (o.endsWith('-') ? n >= Number(o.slice(0, -1)) : n === Number(o)));
 if (ms > 0) {
   // Only the primary pauses: its workers inherit NODE_OPTIONS but not this.
   delete process.env.WORKSHOP_PAUSE_ONLINE_MS;
-  delete process.env.WORKSHOP_PAUSE_HOLD;
   delete process.env.WORKSHOP_PAUSE_HOLD_ONLINE;
   const cluster = require('node:cluster');
   if (cluster.isPrimary) {
@@ -43,7 +42,7 @@ if (ms > 0) {
         return;
       }
       paused.add(pid);
-      if (held(n)) require('node:fs').appendFileSync(holdFile, `${pid}\n`); // the check lets it go
+      if (held(n)) require('node:fs').appendFileSync(log, `h ${pid} ${Date.now()}\n`); // the check lets it go
       else setTimeout(() => resume(pid), ms);
     });
     // A primary that exits meanwhile leaves no worker stopped for good.

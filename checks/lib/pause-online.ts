@@ -6,17 +6,14 @@ import { preloadEnv } from './preload.ts';
 /**
  * `log`: also record the primary's cluster events there (cluster-log.cjs).
  * `hold`: the workers to keep paused until the check sends them SIGCONT, by the order they come
- * online (from 1; `from` holds that one and every later one), and the file their pids are added to.
+ * online (from 1; `from` holds that one and every later one); `log.held()` names them.
  */
-export function pauseOnlineEnv(
-  ms: number,
-  hold?: { readonly file: string; readonly online: readonly number[]; readonly from?: number },
-  log?: ClusterLog,
-): Readonly<Record<string, string>> {
+export function pauseOnlineEnv(ms: number, log?: ClusterLog, hold?: { readonly online: readonly number[]; readonly from?: number }): Readonly<Record<string, string>> {
+  if (hold && !log) throw new Error('pauseOnlineEnv: held workers are named in a cluster log; pass one');
   const spec = hold ? [...hold.online.map(String), ...(hold.from !== undefined ? [`${hold.from}-`] : [])].join(',') : '';
   return preloadEnv('pause-online.cjs', {
     WORKSHOP_PAUSE_ONLINE_MS: String(ms),
-    ...(hold ? { WORKSHOP_PAUSE_HOLD: hold.file, WORKSHOP_PAUSE_HOLD_ONLINE: spec } : {}),
+    ...(hold ? { WORKSHOP_PAUSE_HOLD_ONLINE: spec } : {}),
     ...(log ? { WORKSHOP_CLUSTER_LOG: log.file } : {}),
   });
 }
