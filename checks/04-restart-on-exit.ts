@@ -58,7 +58,7 @@ const AGREE_MS = 30;
 const QUEUED_MS = 20;
 /** Copies of that crash loop are started until one gives a certain moment, for at most this long. */
 const TRIES_MS = 40_000;
-/** The contract: each wait at least 50 ms longer than the last, so 100 ms over two tries; judged with half as room for what the check can't see exactly. */
+/** The contract: each wait at least 100 ms longer than the one two tries before (a growth a busy machine can't hide); judged with half as room for what the check can't see exactly. */
 const GROWTH_MS = 100;
 const GROWTH_SEEN_MS = GROWTH_MS / 2;
 /**
@@ -1037,7 +1037,7 @@ export default defineCheck({
         const { pair, r } = judged;
         if (pair.later - pair.first < GROWTH_SEEN_MS) {
           unmet(
-            `each wait longer than the last: at least ${GROWTH_MS} ms more before try ${pair.at + 1} than before try ${pair.at - 1}`,
+            `a growing wait: at least ${GROWTH_MS} ms more before try ${pair.at + 1} than two tries before, before try ${pair.at - 1}`,
             `waits seen between a death and the next try: ${shown(r.waits)}`,
           );
         }
