@@ -3,10 +3,8 @@
 // invalid WORKERS; and with CRASH_ON_START=1 (a bad deploy) it waits longer before each new try,
 // gives up after 5, and a SIGTERM between two tries ends it. The bad-deploy and refusal programs
 // run beside the serving one: they mostly wait, and a learner waits for the verdict.
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import net from 'node:net';
-import { expectLoopbackOnly, defineCheck, describeReply, idle, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, ClusterLog, pauseOnlineEnv, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { expectLoopbackOnly, defineCheck, describeReply, idle, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, ClusterLog, HeldRequest, pauseOnlineEnv, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** The worker the check kills has been answering at least this long: a stable one (the contract's 1 s, plus room). */
 const STABLE_MS = 1200;
@@ -133,59 +131,19 @@ const reaped = (pid: number): boolean => (existsSync('/proc/self') ? !existsSync
 /**
  * Half a request on its own connection: the worker that took it cannot finish server.close()
  * until the check lets go, so on SIGTERM its exit comes apart from the others' (a program that
- * replaces planned exits from a timer is caught only then). Returns the socket and, on Linux, the
+ * replaces planned exits from a timer is caught only then). Returns the request and, on Linux, the
  * worker that holds it once that worker has read the bytes.
  */
-async function holdOneWorker(app: App): Promise<{ socket: net.Socket; worker: number | undefined }> {
-  const socket = net.connect(app.port, '127.0.0.1');
-  socket.on('error', () => {}); // the worker may go; the check only holds on
-  await new Promise<void>((resolve) => {
-    socket.once('connect', resolve);
-    socket.once('error', resolve);
-    setTimeout(resolve, 3000).unref();
-  });
-  socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n'); // no blank line: the request is still on its way
+async function holdOneWorker(app: App): Promise<{ request: HeldRequest; worker: number | undefined }> {
+  const request = new HeldRequest(app.port);
+  await Promise.race([request.connected, sleep(3000)]);
   const deadline = performance.now() + 5000;
-  while (socket.localPort !== undefined && existsSync('/proc/net/tcp') && performance.now() < deadline) {
-    const worker = holder(app, socket.localPort);
-    if (worker !== undefined) return { socket, worker };
+  while (existsSync('/proc/net/tcp') && performance.now() < deadline) {
+    const worker = request.holder(app.workers());
+    if (worker !== undefined) return { request, worker };
     await sleep(20);
   }
-  return { socket, worker: undefined };
-}
-
-/** The worker whose end of the connection from `clientPort` has read everything sent on it. */
-function holder(app: App, clientPort: number): number | undefined {
-  const hex = (n: number): string => n.toString(16).toUpperCase().padStart(4, '0');
-  let inode: string | undefined;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(table, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n')) {
-      const f = line.trim().split(/\s+/);
-      // local address, remote address, state, tx:rx queue, …, inode (field 9)
-      if (f[1]?.endsWith(`:${hex(app.port)}`) && f[2]?.endsWith(`:${hex(clientPort)}`) && f[3] === '01' && f[4]?.endsWith(':00000000')) inode = f[9];
-    }
-  }
-  if (inode === undefined) return undefined;
-  for (const pid of app.workers()) {
-    try {
-      if (readdirSync(`/proc/${pid}/fd`).some((fd) => {
-        try {
-          return readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`;
-        } catch {
-          return false;
-        }
-      })) return pid;
-    } catch {
-      // That worker is gone.
-    }
-  }
-  return undefined;
+  return { request, worker: undefined };
 }
 
 /** One death in the WORKERS=1 crash loop, and the wait until the primary's next try. */
@@ -881,13 +839,7 @@ export default defineCheck({
       const held = await holdOneWorker(app);
       // Let go, the check sends the rest of that request: a worker let go with disconnect() answers
       // it before it exits; one ended with worker.kill() (SIGTERM, since Node 18) or killed never does.
-      let answer = '';
-      let letGo = false;
-      held.socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-      const finishHeld = (): void => {
-        letGo = true;
-        if (!held.socket.destroyed) held.socket.write('Connection: close\r\n\r\n');
-      };
+      const finishHeld = (): void => held.request.finish();
       const running = app.workers();
       const forked = new Set<number>();
       // Long enough for this program to fork a replacement, as it did after the SIGKILL; cut short
@@ -899,7 +851,7 @@ export default defineCheck({
       while (!app.exit && performance.now() - termAt < 20_000) {
         for (const pid of app.newWorkers(running)) forked.add(pid);
         if (forked.size > 0) break; // judged: no need to wait for an exit that can't come
-        if (!held.socket.destroyed && !letGo) {
+        if (held.request.closedAt === undefined && held.request.finishedAt === undefined) {
           const others = running.filter((pid) => pid !== held.worker);
           if (held.worker === undefined ? others.some(reaped) : others.every(reaped)) othersGoneAt ??= performance.now();
           const quiet = othersGoneAt !== undefined && performance.now() - othersGoneAt > 20 && idleForGood(app.pid) && app.newWorkers(running).length === 0;
@@ -907,10 +859,10 @@ export default defineCheck({
         }
         await sleep(10);
       }
-      if (!letGo) finishHeld();
+      finishHeld();
       // Answered before the worker could exit; a little longer only for a primary still running.
-      for (const until = performance.now() + 2000; !held.socket.destroyed && !/\r\n\r\n/.test(answer) && performance.now() < until; ) await sleep(10);
-      held.socket.destroy();
+      await held.request.settle(2000);
+      held.request.destroy();
       await judge('on SIGTERM the primary replaces none of the workers it lets go', "worker.disconnect() sets worker.exitedAfterDisconnect: check it in cluster.on('exit') and don't fork then.", async () => {
         if (forked.size > 0) {
           const busy = held.worker === undefined ? '' : ` (worker ${held.worker} was still busy with a request, so the others' exits came first)`;
@@ -928,6 +880,7 @@ export default defineCheck({
         "worker.disconnect() lets a worker finish the requests it has; worker.kill() is worker.process.kill() since Node 18: SIGTERM, and the worker ends mid-request.",
         async () => {
           if (forked.size > 0) return; // judged above; the check stopped waiting for this one
+          const answer = held.request.got;
           const status = /^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1];
           if (status === undefined) {
             const who = held.worker === undefined ? 'a worker' : `worker ${held.worker}`;

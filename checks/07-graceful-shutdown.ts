@@ -13,8 +13,7 @@
 // exited loses it and the client hangs.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procStat, runnableMs, describeFailures, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, resetsUnread, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
+import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procStat, runnableMs, describeFailures, HeldRequest, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, resetsUnread, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
@@ -83,55 +82,35 @@ async function quiet(app: App, workers: readonly number[], ms = 3000): Promise<v
   }
 }
 
-/** A GET on a fresh connection that says when it connected (the kernel accepts it even while the primary is paused). */
-/**
- * `count` connections, each with a GET / sent all but its last line: whichever worker took it keeps
- * it (disconnect() waits for it) until `finish()` sends the rest. `answers()` is what came back.
- */
 /** What a held request got: the bytes, and when its connection closed (performance.now()), if it did. */
 interface Held {
   readonly got: string;
   readonly closedAt: number | undefined;
 }
 
+/**
+ * `count` connections, each with a GET / sent all but its last line: whichever worker took it keeps
+ * it (disconnect() waits for it) until `finish()` sends the rest. `answers()` is what came back.
+ */
 function holdRequests(port: number, count: number): { connected: Promise<void>; finish: () => void; finishedAt: () => number | undefined; answers: (ms: number) => Promise<Held[]> } {
-  const conns = Array.from({ length: count }, () => {
-    const socket = net.connect(port, '127.0.0.1');
-    const c: { socket: net.Socket; got: string; closed: boolean; closedAt: number | undefined } = { socket, got: '', closed: false, closedAt: undefined };
-    socket.on('data', (chunk: Buffer) => (c.got += chunk.toString('latin1')));
-    socket.on('error', () => {}); // a reset shows as no answer
-    socket.on('close', () => {
-      c.closed = true;
-      c.closedAt ??= performance.now();
-    });
-    socket.setTimeout(15_000, () => socket.destroy());
-    return c;
-  });
-  const connected = Promise.all(conns.map((c) => new Promise<void>((resolve) => {
-    c.socket.once('connect', () => {
-      c.socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-      resolve();
-    });
-    c.socket.once('error', () => resolve());
-  }))).then(() => undefined);
-  let finishedAt: number | undefined;
+  const held = Array.from({ length: count }, () => new HeldRequest(port, 15_000));
   return {
-    connected,
+    connected: Promise.all(held.map((h) => h.connected)).then(() => undefined),
     finish: () => {
-      if (finishedAt !== undefined) return;
-      finishedAt = performance.now();
-      for (const c of conns) if (!c.socket.destroyed) c.socket.write('Connection: close\r\n\r\n');
+      for (const h of held) h.finish();
     },
-    finishedAt: () => finishedAt,
+    finishedAt: () => held[0]?.finishedAt,
     answers: async (ms) => {
-      for (const until = performance.now() + ms; performance.now() < until && conns.some((c) => !c.closed && !c.got.includes('\r\n\r\n')); ) await sleep(20);
-      const held = conns.map((c) => ({ got: c.got, closedAt: c.closedAt }));
-      for (const c of conns) c.socket.destroy();
-      return held;
+      const until = performance.now() + ms;
+      for (const h of held) await h.settle(until - performance.now());
+      const got = held.map((h) => ({ got: h.got, closedAt: h.closedAt }));
+      for (const h of held) h.destroy();
+      return got;
     },
   };
 }
 
+/** A GET on a fresh connection that says when it connected (the kernel accepts it even while the primary is paused). */
 function openGet(port: number, path: string, timeoutMs: number): { connected: Promise<void>; reply: Promise<Reply | RequestFailed> } {
   let onConnect = (): void => {};
   const connected = new Promise<void>((resolve) => (onConnect = resolve));

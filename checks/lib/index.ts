@@ -22,4 +22,4 @@ export { describeExit, type ExitInfo, type Program } from './program.ts';
 export { sendSignal } from './group.ts';
 export { inParallel, pidRound, pollPids, type App, type Census, type CensusOptions, type PidRound, type PollOptions, type PollResult } from './app.ts';
 export type { CheckResult, Expectation, TimelineEvent } from './types.ts';
-
+export { HeldRequest } from './held-request.ts';
