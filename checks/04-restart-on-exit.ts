@@ -859,6 +859,9 @@ export default defineCheck({
         }
         await sleep(10);
       }
+      // Workers still running when the primary was seen to exit: the held one cannot have finished
+      // (the rest of its request was not sent yet), so a primary that exits before its workers shows here.
+      const outlived = app.exit ? running.filter((pid) => { const state = procStat(pid)?.state; return state !== undefined && state !== 'Z'; }) : [];
       finishHeld();
       // Answered before the worker could exit; a little longer only for a primary still running.
       await held.request.settle(2000);
@@ -873,6 +876,14 @@ export default defineCheck({
         const exit = app.exit;
         if (!exit) unmet('the primary to exit within 20 s of SIGTERM', `it is still running, with workers ${app.workers().join(', ') || 'none'}. Its last output:\n${app.program.tail(5)}`);
         if (exit.code !== 0) unmet('exit code 0', `it ${exit.signal ? `was killed by ${exit.signal} (no SIGTERM handler?)` : `exited with code ${exit.code}`}`);
+        if (outlived.length > 0) {
+          const busy = held.worker !== undefined && outlived.includes(held.worker) ? `; worker ${held.worker} was still reading a request` : '';
+          unmet(
+            'no worker still running when the primary exits',
+            `worker(s) ${outlived.join(', ')} still ran when the primary exited${busy}`,
+            "Exit when the last worker's 'exit' has come, counted yourself: cluster.workers forgets a worker the moment disconnect() is called on it (Node's lib/internal/cluster/primary.js), so it is empty while they still finish their requests.",
+          );
+        }
         if (!(await app.program.waitGroupGone(5000))) unmet('no process left after the primary exits', `still running: ${app.program.members().join(', ')}`);
       });
       await judge(

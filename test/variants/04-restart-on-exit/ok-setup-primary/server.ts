@@ -1,5 +1,6 @@
 // right, differently: the primary runs a separate worker file (cluster.setupPrimary), counts
-// unstable deaths from worker 'listening' events, and uses cluster.workers for the live count.
+// unstable deaths from worker 'listening' events, and keeps its own set of live workers
+// (cluster.workers forgets a worker as soon as disconnect() is called on it).
 import cluster from 'node:cluster';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,9 @@ let shuttingDown = false;
 let gaveUp = false;
 let pending = 0; // forks waiting out their back-off
 
-const liveWorkers = (): number => Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead()).length;
+const live = new Set<number>(); // worker ids, from 'fork' to 'exit'
+cluster.on('fork', (worker) => live.add(worker.id));
+const liveWorkers = (): number => live.size;
 
 function startOne(): void {
   pending--;
@@ -40,6 +43,7 @@ cluster.on('listening', (worker) => listeningAt.set(worker.id, Date.now()));
 cluster.on('exit', (worker, code, signal) => {
   const served = Date.now() - (listeningAt.get(worker.id) ?? Date.now());
   listeningAt.delete(worker.id);
+  live.delete(worker.id);
   console.log(`worker ${worker.process.pid} ${signal ? `killed by ${signal}` : `exited with code ${code}`}`);
   if (!worker.exitedAfterDisconnect && !shuttingDown && !gaveUp) {
     crashes = served < 1000 ? crashes + 1 : 0;
@@ -49,7 +53,7 @@ cluster.on('exit', (worker, code, signal) => {
       setTimeout(startOne, 100 * crashes);
     }
   }
-  setImmediate(maybeExit); // cluster.workers drops the dead worker once its IPC channel has closed too
+  maybeExit();
 });
 
 process.on('SIGTERM', () => {
