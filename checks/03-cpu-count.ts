@@ -16,7 +16,7 @@ const FAKE_CORES = 3;
  * once in 20 at a load average of 110). Until the default start answers, the check's own bound.
  */
 const REFUSE_AT_LEAST_MS = 5_000;
-const BAD_VALUES = ['0', '-2', '1.5', 'abc'];
+const BAD_VALUES = ['0', '-2', '1.5', 'abc', '3abc']; // 3abc: parseInt and parseFloat read it as 3
 
 /** "runs 3 workers (a, b, c), all of them answered" — or what went wrong, in words. */
 function verdict(app: App, want: number, got: Census): string | undefined {
