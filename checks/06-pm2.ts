@@ -4,8 +4,10 @@
 // node_args '--import tsx'. The check judges by the Node it runs on, which is the Node pm2 and its
 // daemon run on (pm2.ts puts it first on pm2's PATH). It runs the workshop's own pm2 with a
 // temporary PM2_HOME, started from the workshop's root, and proves a `pm2 reload` drops no request.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import {
   expectLoopbackOnly,
   defineCheck,
@@ -128,6 +130,26 @@ async function sigint(app: App): Promise<SigintLook> {
   };
 }
 
+/**
+ * Where each app's script resolves when pm2 is started from another folder: pm2 resolves it from the
+ * app's `cwd`, or else from the folder it runs in (node_modules/pm2/lib/Common.js, prepareAppConf:
+ * path.resolve(cwd, app.script)). The ecosystem file is read by a node started there, as pm2 would.
+ */
+function scriptsFrom(ecosystem: string): { script: unknown; resolved: string | undefined }[] {
+  const elsewhere = mkdtempSync(join(tmpdir(), 'pm2-elsewhere-'));
+  try {
+    const code = 'const c = require(process.argv[1]); const apps = Array.isArray(c) ? c : (c.apps ?? []); console.log(JSON.stringify(apps.map((a) => ({ script: a.script, cwd: a.cwd }))));';
+    const out = execFileSync(process.execPath, ['-e', code, ecosystem], { cwd: elsewhere, encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const apps = JSON.parse(out.trim().split('\n').at(-1) ?? '[]') as { script?: unknown; cwd?: unknown }[];
+    return apps.map((a) => ({
+      script: a.script,
+      resolved: typeof a.script === 'string' ? resolve(resolve(elsewhere, typeof a.cwd === 'string' ? a.cwd : '.'), a.script) : undefined,
+    }));
+  } finally {
+    rmSync(elsewhere, { recursive: true, force: true });
+  }
+}
+
 export default defineCheck({
   timeoutMs: 150_000,
   async run(t) {
@@ -140,6 +162,29 @@ export default defineCheck({
     await t.expect(`${ECOSYSTEM} sits beside server.ts`, `Create ${ECOSYSTEM} in the lesson folder: module.exports = { apps: [{ … }] }.`, async () => {
       if (!existsSync(ecosystem)) throw new Fatal(`there is no ${join(t.shownDir, ECOSYSTEM)}`);
     });
+
+    // The check starts pm2 from the workshop's root, where a script written from the root
+    // ('lessons/06-pm2/server.ts') resolves too: read it as pm2 would from any other folder.
+    await t.expect(
+      `its script is this folder's server.ts wherever pm2 is started from (read from another folder)`,
+      "pm2 resolves a relative script from the folder it runs in, not from the ecosystem file: script: path.join(__dirname, 'server.ts'), or cwd: __dirname with script: 'server.ts'.",
+      async () => {
+        let apps: { script: unknown; resolved: string | undefined }[];
+        try {
+          apps = scriptsFrom(ecosystem);
+        } catch (err) {
+          const said = (err as { stderr?: string }).stderr?.trim().split('\n').slice(0, 6).join('\n') ?? String(err);
+          throw new Fatal(`node could not load ${join(t.shownDir, ECOSYSTEM)}`, said, 'It is CommonJS: module.exports = { apps: [{ … }] }, with require() for what it needs.');
+        }
+        if (apps.length === 0) unmet('module.exports = { apps: [{ script, … }] }', 'no apps in it');
+        const own = realpathSync(join(t.dir, 'server.ts'));
+        const real = (p: string): string => (existsSync(p) ? realpathSync(p) : p);
+        const wrong = apps.filter((a) => a.resolved === undefined || real(a.resolved) !== own);
+        if (wrong.length > 0) {
+          unmet(`script resolves to ${join(t.shownDir, 'server.ts')}`, wrong.map((a) => `script ${JSON.stringify(a.script)} resolves to ${a.resolved ?? 'nothing'} when pm2 is started from another folder`).join('\n'));
+        }
+      },
+    );
 
     // pm2 takes about a second to come up: start it now, from the workshop's root (so that the
     // daemon resolves --import tsx), and run server.ts on its own meanwhile.

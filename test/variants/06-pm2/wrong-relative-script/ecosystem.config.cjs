@@ -1,5 +1,5 @@
 // Wrong: a relative script is resolved from where pm2 runs, not from the file.
-// fails: in cluster mode (one per core)
+// fails: wherever pm2 is started from
 const path = require('node:path');
 
 module.exports = {
