@@ -130,20 +130,31 @@ async function sigint(app: App): Promise<SigintLook> {
   };
 }
 
+/** An app of the ecosystem file, as node loads it: its script and where that resolves, and the settings hints name. */
+interface AppConf {
+  readonly script: unknown;
+  /** Where pm2 started from another folder finds the script; undefined when it is not a string. */
+  readonly resolved: string | undefined;
+  readonly killTimeout: unknown;
+  readonly waitReady: unknown;
+}
+
 /**
- * Where each app's script resolves when pm2 is started from another folder: pm2 resolves it from the
- * app's `cwd`, or else from the folder it runs in (node_modules/pm2/lib/Common.js, prepareAppConf:
- * path.resolve(cwd, app.script)). The ecosystem file is read by a node started there, as pm2 would.
+ * The apps of the ecosystem file, loaded by a node started in a temporary folder, as pm2 would from
+ * any folder: pm2 resolves a script from the app's `cwd`, or else from the folder it runs in
+ * (node_modules/pm2/lib/Common.js, prepareAppConf: path.resolve(cwd, app.script)).
  */
-function scriptsFrom(ecosystem: string): { script: unknown; resolved: string | undefined }[] {
+function appsFrom(ecosystem: string): AppConf[] {
   const elsewhere = mkdtempSync(join(tmpdir(), 'pm2-elsewhere-'));
   try {
-    const code = 'const c = require(process.argv[1]); const apps = Array.isArray(c) ? c : (c.apps ?? []); console.log(JSON.stringify(apps.map((a) => ({ script: a.script, cwd: a.cwd }))));';
+    const code = 'const c = require(process.argv[1]); const apps = Array.isArray(c) ? c : (c.apps ?? []); console.log(JSON.stringify(apps.map((a) => ({ script: a.script, cwd: a.cwd, killTimeout: a.kill_timeout, waitReady: a.wait_ready }))));';
     const out = execFileSync(process.execPath, ['-e', code, ecosystem], { cwd: elsewhere, encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    const apps = JSON.parse(out.trim().split('\n').at(-1) ?? '[]') as { script?: unknown; cwd?: unknown }[];
+    const apps = JSON.parse(out.trim().split('\n').at(-1) ?? '[]') as { script?: unknown; cwd?: unknown; killTimeout?: unknown; waitReady?: unknown }[];
     return apps.map((a) => ({
       script: a.script,
       resolved: typeof a.script === 'string' ? resolve(resolve(elsewhere, typeof a.cwd === 'string' ? a.cwd : '.'), a.script) : undefined,
+      killTimeout: a.killTimeout,
+      waitReady: a.waitReady,
     }));
   } finally {
     rmSync(elsewhere, { recursive: true, force: true });
@@ -163,15 +174,18 @@ export default defineCheck({
       if (!existsSync(ecosystem)) throw new Fatal(`there is no ${join(t.shownDir, ECOSYSTEM)}`);
     });
 
+    /** The ecosystem file's apps, once loaded (for hints that name a setting of it). */
+    let conf: AppConf[] = [];
     // The check starts pm2 from the workshop's root, where a script written from the root
     // ('lessons/06-pm2/server.ts') resolves too: read it as pm2 would from any other folder.
     await t.expect(
       `its script is this folder's server.ts wherever pm2 is started from (read from another folder)`,
       "pm2 resolves a relative script from the folder it runs in, not from the ecosystem file: script: path.join(__dirname, 'server.ts'), or cwd: __dirname with script: 'server.ts'.",
       async () => {
-        let apps: { script: unknown; resolved: string | undefined }[];
+        let apps: AppConf[];
         try {
-          apps = scriptsFrom(ecosystem);
+          apps = appsFrom(ecosystem);
+          conf = apps;
         } catch (err) {
           const said = (err as { stderr?: string }).stderr?.trim().split('\n').slice(0, 6).join('\n') ?? String(err);
           throw new Fatal(`node could not load ${join(t.shownDir, ECOSYSTEM)}`, said, 'It is CommonJS: module.exports = { apps: [{ … }] }, with require() for what it needs.');
@@ -208,7 +222,7 @@ export default defineCheck({
       if (children.length > 0) {
         unmet('no child processes', `server.ts started ${children.length} process(es) of its own (pids ${children.join(', ')})`, 'Remove cluster.fork() and the primary branch: in cluster mode pm2 forks the instances.');
       }
-      if (reply.status !== 200 || pidOf(reply) !== app.pid) unmet(`status 200 and {"pid": ${app.pid}}`, describeReply(reply));
+      if (reply.status !== 200 || pidOf(reply) !== app.pid) unmet(`status 200 and {"pid": ${app.pid}}`, describeReply(reply), reply.status === 200 ? "Answer with this process's own pid: res.json({ pid: process.pid })." : undefined);
     });
     await expectLoopbackOnly(t, app);
 
@@ -281,7 +295,10 @@ export default defineCheck({
               `On Node 20 only: add ${TSX_LINES} to the app (or run Node 22.18+, where the file needs neither).`,
             );
           }
-          const hint = /not found/i.test(said)
+          const silentReady = started.timedOut && conf.some((a) => a.waitReady === true);
+          const hint = silentReady
+            ? "wait_ready: true makes pm2 wait for each instance's process.send('ready'): send it once the server listens (process.send?.('ready')), or leave wait_ready out."
+            : /not found/i.test(said)
             ? "pm2 resolves a relative script from where pm2 runs, not from the ecosystem file: script: path.join(__dirname, 'server.ts')."
             : /NOT AVAILABLE/.test(said)
               ? nativeTs
@@ -408,16 +425,19 @@ export default defineCheck({
           const seconds = (reload.ms / 1000).toFixed(1);
           if (report.failed > 0) {
             const onlyLate = late === report.failed;
+            const shortKill = conf.map((a) => a.killTimeout).find((k): k is number => typeof k === 'number' && k < 1000);
             unmet(
               `0 failed requests while pm2 reload ran (${seconds} s; ${report.slowSent} of them from clients that send ${SLOW_WRITE_MS / 1000} s after connecting)`,
               `${report.failed} of ${report.sent} requests failed: ${describeFailures(report)}${late > 0 ? `; ${late} of them slow clients whose request left over ${LATE_WRITE_MS} ms after they began to connect${onlyLate ? `, in each of ${round} reloads` : ''}` : ''}`,
               ...(onlyLate
                 ? ['The check itself was late: this machine is too busy for it to send on time. Run the check again when the machine is quieter.']
-                : resetsUnread(report)
-                  ? [`Connections were reset. On Node ${process.versions.node}, server.close() resets every connection the instance has accepted but not yet read (nodejs/node#63470): keep the starter's given server.closeIdleConnections override.`]
-                  : (report.byReason.ECONNRESET ?? 0) + (report.byReason.EPIPE ?? 0) > 0
-                    ? ['Connections were reset: an old instance dropped connections it had accepted. Let them be served: do not destroy them (closeAllConnections(), socket.destroy()), and linger ~500 ms after server.close() before process.exit(0).']
-                    : []),
+                : shortKill !== undefined && (report.byReason.ECONNRESET ?? 0) + (report.byReason.EPIPE ?? 0) > 0
+                  ? [`kill_timeout: ${shortKill} in ${ECOSYSTEM}: pm2 SIGKILLs each old instance ${shortKill} ms after SIGINT, before its linger of about 500 ms is over. Leave kill_timeout out (pm2's 1.6 s), or make it well over the linger.`]
+                  : resetsUnread(report)
+                    ? [`Connections were reset. On Node ${process.versions.node}, server.close() resets every connection the instance has accepted but not yet read (nodejs/node#63470): keep the starter's given server.closeIdleConnections override.`]
+                    : (report.byReason.ECONNRESET ?? 0) + (report.byReason.EPIPE ?? 0) > 0
+                      ? ['Connections were reset: an old instance dropped connections it had accepted. Let them be served: do not destroy them (closeAllConnections(), socket.destroy()), and linger ~500 ms after server.close() before process.exit(0).']
+                      : []),
             );
           }
           // The loop may have missed one (a loaded machine serves few requests a second): ask.
