@@ -7,7 +7,7 @@ import os from 'node:os';
 import { expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, fib, freePort, listeningPorts, ownCpuForFib, pidOf, request, sleep, unmet, type Program, type Reply } from './lib/index.ts';
 
 const REFUSE_WITHIN_MS = 15_000;
-const BAD_VALUES = ['0', '-2', '1.5', 'abc'];
+const BAD_VALUES = ['0', '-2', '1.5', 'abc', '3abc']; // 3abc: parseInt and parseFloat read it as 3
 /** A /work small enough to compute anywhere in microseconds: it must still wait for a pool thread. */
 const SMALL_N = 5;
 
