@@ -1,6 +1,6 @@
 // wrong: lesson 05's design — the primary keeps the total and relays broadcasts over IPC. Right on
 // one machine; with two hosts each primary counts only its own requests and relays to its own workers.
-// fails: counts every GET /
+// fails: while Redis holds no count yet
 import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
 import express from 'express';
