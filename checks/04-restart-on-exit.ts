@@ -839,7 +839,6 @@ export default defineCheck({
       const held = await holdOneWorker(app);
       // Let go, the check sends the rest of that request: a worker let go with disconnect() answers
       // it before it exits; one ended with worker.kill() (SIGTERM, since Node 18) or killed never does.
-      const finishHeld = (): void => held.request.finish();
       const running = app.workers();
       const forked = new Set<number>();
       // Long enough for this program to fork a replacement, as it did after the SIGKILL; cut short
@@ -855,14 +854,14 @@ export default defineCheck({
           const others = running.filter((pid) => pid !== held.worker);
           if (held.worker === undefined ? others.some(reaped) : others.every(reaped)) othersGoneAt ??= performance.now();
           const quiet = othersGoneAt !== undefined && performance.now() - othersGoneAt > 20 && idleForGood(app.pid) && app.newWorkers(running).length === 0;
-          if (quiet || (othersGoneAt !== undefined && performance.now() - othersGoneAt > holdMs) || performance.now() - termAt > 10_000) finishHeld();
+          if (quiet || (othersGoneAt !== undefined && performance.now() - othersGoneAt > holdMs) || performance.now() - termAt > 10_000) held.request.finish();
         }
         await sleep(10);
       }
       // Workers still running when the primary was seen to exit: the held one cannot have finished
       // (the rest of its request was not sent yet), so a primary that exits before its workers shows here.
       const outlived = app.exit ? running.filter((pid) => { const state = procStat(pid)?.state; return state !== undefined && state !== 'Z'; }) : [];
-      finishHeld();
+      held.request.finish();
       // Answered before the worker could exit; a little longer only for a primary still running.
       await held.request.settle(2000);
       held.request.destroy();

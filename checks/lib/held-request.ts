@@ -1,9 +1,9 @@
 // A GET / sent all but its blank last line, on a connection of its own: whichever worker takes the
 // connection reads the start of a request it cannot answer yet, and disconnect() waits for it,
 // until finish() sends the rest. Lessons 04 and 07: a worker busy with a request when a signal comes.
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { sleep } from './http.ts';
+import { socketInodes, tcpRows } from './proc.ts';
 
 export class HeldRequest {
   readonly socket: net.Socket;
@@ -65,34 +65,9 @@ export class HeldRequest {
     const clientPort = this.socket.localPort;
     if (clientPort === undefined) return undefined;
     const hex = (n: number): string => n.toString(16).toUpperCase().padStart(4, '0');
-    let inode: string | undefined;
-    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-      let text = '';
-      try {
-        text = readFileSync(table, 'utf8');
-      } catch {
-        continue;
-      }
-      for (const line of text.split('\n')) {
-        const f = line.trim().split(/\s+/);
-        // local address, remote address, state (01: established), tx:rx queue, …, inode (field 9)
-        if (f[1]?.endsWith(`:${hex(this.port)}`) && f[2]?.endsWith(`:${hex(clientPort)}`) && f[3] === '01' && f[4]?.endsWith(':00000000')) inode = f[9];
-      }
-    }
+    // local address, remote address, state (01: established), tx:rx queue (rx empty: all read), …, inode
+    const inode = tcpRows().find((f) => f[1]?.endsWith(`:${hex(this.port)}`) && f[2]?.endsWith(`:${hex(clientPort)}`) && f[3] === '01' && f[4]?.endsWith(':00000000'))?.[9];
     if (inode === undefined) return undefined;
-    for (const pid of workers) {
-      try {
-        if (readdirSync(`/proc/${pid}/fd`).some((fd) => {
-          try {
-            return readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`;
-          } catch {
-            return false;
-          }
-        })) return pid;
-      } catch {
-        // That worker is gone.
-      }
-    }
-    return undefined;
+    return workers.find((pid) => socketInodes([pid]).has(inode));
   }
 }

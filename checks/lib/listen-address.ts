@@ -2,10 +2,11 @@
 // every interface (0.0.0.0, ::), which a connection to 127.0.0.1 cannot tell apart. Linux reads
 // /proc; elsewhere (macOS) it asks lsof. In a cluster the primary holds the socket its workers share.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { App } from './app.ts';
 import type { CheckContext } from './check.ts';
 import { unmet } from './errors.ts';
+import { socketInodes, tcpRows } from './proc.ts';
 
 export interface ListenAddress {
   /** '127.0.0.1', '0.0.0.0', '::', '::1', … ('*' from lsof: every interface). */
@@ -40,37 +41,12 @@ export function listenAddresses(pids: readonly number[]): ListenAddress[] {
       return [];
     }
   }
-  const inodes = new Set<string>();
-  for (const pid of pids) {
-    let fds: string[] = [];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (m?.[1]) inodes.add(m[1]);
-      } catch {
-        // The fd closed while we looked.
-      }
-    }
-  }
+  const inodes = socketInodes(pids);
   const found: ListenAddress[] = [];
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(table, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      const [hex, port] = f[1]?.split(':') ?? [];
-      // st 0A is LISTEN; the inode is the 10th field.
-      if (f[3] === '0A' && f[9] && inodes.has(f[9]) && hex && port) found.push({ host: decode(hex), port: parseInt(port, 16) });
-    }
+  for (const f of tcpRows()) {
+    const [hex, port] = f[1]?.split(':') ?? [];
+    // st 0A is LISTEN; the inode is the 10th field.
+    if (f[3] === '0A' && f[9] && inodes.has(f[9]) && hex && port) found.push({ host: decode(hex), port: parseInt(port, 16) });
   }
   return found;
 }

@@ -170,7 +170,8 @@ export function cpuTimeMs(pid: number): number | undefined {
 }
 
 /** The inodes of the sockets these processes hold open (Linux /proc). */
-function socketInodes(pids: readonly number[]): Set<string> {
+/** The inodes of every socket these processes hold open (Linux: /proc/PID/fd). */
+export function socketInodes(pids: readonly number[]): Set<string> {
   const inodes = new Set<string>();
   for (const pid of pids) {
     let fds: string[];
@@ -227,6 +228,20 @@ export function listeningPorts(pids: readonly number[]): number[] {
   }
   const inodes = socketInodes(pids);
   const ports = new Set<number>();
+  for (const f of tcpRows()) {
+    // local_address is HEXIP:HEXPORT, st 0A is LISTEN, inode is the 10th field.
+    if (f[3] === '0A' && f[9] && inodes.has(f[9])) ports.add(parseInt(f[1]?.split(':')[1] ?? '0', 16));
+  }
+  return [...ports];
+}
+
+/**
+ * Every TCP socket of the machine, IPv4 and IPv6 (Linux: /proc/net/tcp and tcp6), as the fields of
+ * its row: [1] local HEXIP:HEXPORT, [2] remote, [3] state (01 established, 0A listen), [4] tx:rx
+ * queue, [9] inode. Empty where there is no /proc.
+ */
+export function tcpRows(): string[][] {
+  const rows: string[][] = [];
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
     try {
@@ -234,11 +249,7 @@ export function listeningPorts(pids: readonly number[]): number[] {
     } catch {
       continue;
     }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      // local_address is HEXIP:HEXPORT, st 0A is LISTEN, inode is the 10th field.
-      if (f[3] === '0A' && f[9] && inodes.has(f[9])) ports.add(parseInt(f[1]?.split(':')[1] ?? '0', 16));
-    }
+    for (const line of text.split('\n').slice(1)) if (line.trim()) rows.push(line.trim().split(/\s+/));
   }
-  return [...ports];
+  return rows;
 }
