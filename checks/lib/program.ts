@@ -13,13 +13,22 @@ export interface SpawnOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * V8's memory reducer posts a delayed task on the main thread's loop (4–5 s ahead on Node 20 and 24,
+ * 27 s on 26), and /proc shows it as the timeout the loop sleeps with: the checks read that timeout
+ * as the next timer the program set (event-loop.ts loopState), so a primary with nothing scheduled
+ * looked busy in about half the runs and lesson 04 waited out its 2.5 s fallback. Off, the loop's
+ * timeout is the program's own timers; the reducer only returns idle memory sooner.
+ */
+const V8_FLAGS = ['--no-memory-reducer'];
+
 /** A Group running `node` on the learner's entry file; its life (group, output, stop) is Group's. */
 export class Program extends Group {
   constructor(opts: SpawnOptions) {
     // `node server.ts` (or `node --import tsx server.ts`, see runtime.ts) directly, never through
     // npx or the tsx binary: then the pid we hold is the learner's primary, and its workers inherit
     // process.execArgv.
-    super(process.execPath, [...nodeArgs(opts.cwd), opts.entry], {
+    super(process.execPath, [...nodeArgs(opts.cwd), ...V8_FLAGS, opts.entry], {
       cwd: opts.cwd,
       env: opts.env,
     });
