@@ -8,7 +8,7 @@
 // The port-level functions (pidRound, pollPids, inParallel) serve a port no App owns, e.g. the one
 // pm2's instances share or nginx's.
 import { isToolchainHelper } from './command-name.ts';
-import { childrenWithZombies } from './proc.ts';
+import { childrenWithZombies, procStat } from './proc.ts';
 import { describeExit, type ExitInfo } from './group.ts';
 import { pidOf, request, RequestFailed, sleep, type Reply, type RequestOptions } from './http.ts';
 import type { Program } from './program.ts';
@@ -204,13 +204,14 @@ export class App {
   }
 
   /**
-   * Live children of the primary: its workers (tsx's esbuild service, also a child, left out).
+   * Live children of the primary: its workers (tsx's esbuild service, also a child, left out, and
+   * so is a child caught between fork and exec, which may yet become that service).
    * `zombies`: also those that have exited but whose 'exit' the primary has not taken in yet (not
    * reaped); from /proc's lists, elsewhere live ones only.
    */
   workers(opts: { readonly zombies?: boolean } = {}): number[] {
     const kids = (opts.zombies === true ? childrenWithZombies(this.pid) : undefined) ?? this.program.children();
-    return kids.filter((pid) => !isToolchainHelper(pid));
+    return kids.filter((pid) => !isToolchainHelper(pid) && procStat(pid)?.forkedOnly !== true);
   }
 
   /** Live workers that are not in `before`: the ones forked since. */

@@ -11,6 +11,11 @@ export interface ProcInfo {
   readonly state: string;
   /** User + system CPU time, in milliseconds. */
   readonly cpuMs: number;
+  /**
+   * Forked and not yet exec'd (the kernel's PF_FORKNOEXEC; Linux only): for that moment a child
+   * still runs its parent's program, so tsx's esbuild service looks like one more `node`.
+   */
+  readonly forkedOnly?: boolean;
 }
 
 const hasProc = (() => {
@@ -31,6 +36,9 @@ const ticksPerSecond = (() => {
   }
 })();
 
+/** The flag the kernel sets in a child at fork() and clears at exec() (include/linux/sched.h). */
+const PF_FORKNOEXEC = 0x40;
+
 function readStat(pid: number): (ProcInfo & { readonly start: string }) | undefined {
   let text: string;
   try {
@@ -47,6 +55,7 @@ function readStat(pid: number): (ProcInfo & { readonly start: string }) | undefi
     ppid: num(1),
     pgid: num(2),
     cpuMs: ((num(11) + num(12)) * 1000) / ticksPerSecond,
+    forkedOnly: (num(6) & PF_FORKNOEXEC) !== 0,
     start: fields[19] ?? '',
   };
 }
