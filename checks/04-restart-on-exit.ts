@@ -714,10 +714,11 @@ export default defineCheck({
     const startMs = performance.now() - launched;
     // The copies that measure the back-off start once it answers and run beside it: they mostly
     // wait. (Started with it, they measured the back-off during the busiest second of the check; at
-    // a load of 24 a correct program's waits were misread twice in 30 runs.) More of them, within TRIES_MS, until one gives both a certain SIGTERM moment and a measured
-    // pair of waits (a busy machine can keep the check from looking often enough); none once a
-    // copy has settled it otherwise: it never stopped forking, it gave up too early, or it plainly
-    // forked again at once, three times.
+    // a load of 24 a correct program's waits were misread twice in 30 runs.) More of them, within
+    // TRIES_MS, until one gives both a certain SIGTERM moment and a measured pair of waits (a busy
+    // machine can keep the check from looking often enough); none once a copy has settled it
+    // otherwise: it never stopped forking, it gave up too early, or it plainly forked again at
+    // once, three times.
     const triesDone = (async (): Promise<Tries[]> => {
       const all: Tries[] = [];
       const since = performance.now();
