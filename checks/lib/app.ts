@@ -100,8 +100,8 @@ export interface CensusOptions {
   /** How many workers the program should run. */
   readonly want: number;
   /**
-   * With every live worker answered but fewer than `want` of them, stop after this long: fewer
-   * were forked, and waiting longer only delays the verdict. Default 1.5 s.
+   * With fewer than `want` live workers, stop once the same ones have all answered for this long:
+   * fewer were forked, and waiting longer only delays the verdict. Default 0.6 s.
    */
   readonly settleMs?: number;
   /** Give up after this long; default 10 s (a second worker lags the first by seconds when busy). */
@@ -178,23 +178,28 @@ export class App {
 
   /**
    * Who serves this cluster: ask `GET /` in rounds until every live worker has answered and there
-   * are `want` of them; or every live worker answered and `settleMs` passed (fewer were forked);
-   * or the primary answered, the program exited, or the deadline passed. The workers are the
-   * primary's children, so a worker that never answers is seen, not just missed. Then one more
-   * round, so that a program that also answers from the primary is seen doing so.
+   * are `want` of them; or the same live workers, fewer, have all answered for `settleMs` (fewer
+   * were forked: a primary that forks the next one when the last one listens adds it within
+   * milliseconds of that one's first answer); or the primary answered, the program exited, or the
+   * deadline passed. The workers are the primary's children, so a worker that never answers is
+   * seen, not just missed. Then one more round, so that a program that also answers from the
+   * primary is seen doing so.
    */
   async census(opts: CensusOptions): Promise<Census> {
     const answered = new Set<number>();
-    const settleMs = opts.settleMs ?? 1500;
-    const since = performance.now();
-    const deadline = since + (opts.deadlineMs ?? 10_000);
+    const settleMs = opts.settleMs ?? 600;
+    const deadline = performance.now() + (opts.deadlineMs ?? 10_000);
     const round = async (): Promise<void> => {
       for (const pid of (await this.pidRound(Math.max(4, 2 * this.workers().length))).pids) answered.add(pid);
     };
+    let calm: { readonly workers: string; readonly since: number } | undefined; // since when these workers have all answered
     for (;;) {
       const workers = this.workers();
       const all = workers.length > 0 && workers.every((pid) => answered.has(pid));
-      const settled = all && (workers.length >= opts.want || performance.now() - since > settleMs);
+      const key = [...workers].sort((a, b) => a - b).join(',');
+      if (!all) calm = undefined;
+      else if (calm?.workers !== key) calm = { workers: key, since: performance.now() };
+      const settled = all && (workers.length >= opts.want || performance.now() - (calm?.since ?? Infinity) > settleMs);
       if (this.exit || settled || answered.has(this.pid) || performance.now() > deadline) break;
       await round();
       await sleep(50);
