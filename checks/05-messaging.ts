@@ -11,6 +11,8 @@ import { expectLoopbackOnly, defineCheck, describeReply, Fatal, getsSent, listen
  * out three times (its verdict 4.0 s, a right one's 2.8 s).
  */
 const LAG_MS = 500;
+/** How long the baseline waits for a total that every worker shares but that is short: a batch may be on its way. */
+const BATCH_WAIT_MS = 1300;
 /** How long the promptness line waits for a GET / to show at all, before it measures how soon. */
 const SHOW_MS = 2000;
 /** How long the total must stay put on every worker before the check takes it as the baseline. */
@@ -220,7 +222,8 @@ export default defineCheck({
         const rounds: Round[] = [];
         let firstOver: number | undefined; // the round in which a total first went over
         let overSeen: Answer | undefined; // the latest answer over it
-        const deadline = Date.now() + SETTLE_MS + LAG_MS;
+        const started = Date.now();
+        const deadline = started + SETTLE_MS + LAG_MS;
         for (;;) {
           const at = Date.now();
           const answers = await ask(app, '/stats', 4);
@@ -257,9 +260,17 @@ export default defineCheck({
             // Every worker agrees on a total that is short: shared, but some reports never came.
             const said = [...pids].map((pid) => latest.get(pid));
             const totals = new Set(said.map((a) => (a === undefined ? -1 : totalOf(a))));
-            const heldBack = totals.size === 1 && [...totals].every((total) => total >= 0 && total < answered);
+            const shared = totals.size === 1 && [...totals].every((total) => total >= 0 && total <= answered);
+            const heldBack = shared && !totals.has(answered);
+            // Shared, short or only just complete: the rest may have been on its way in a batch.
+            // Wait for it to come and stay put, so that the promptness line, not this one, says how
+            // late it comes (a 1 s batch failed here or there by the timers' phase).
+            if (shared && Date.now() < started + SETTLE_MS + BATCH_WAIT_MS) {
+              await sleep(20);
+              continue;
+            }
             unmet(
-              `${expected}, within ${LAG_MS / 1000} s`,
+              `${expected}, within ${(shared ? BATCH_WAIT_MS : LAG_MS) / 1000} s`,
               byWorker(pids, latest, 'total'),
               heldBack
                 ? 'Every worker says the same total, so it is shared, but some GET / never reached the primary: report each at once, or on a timer of 0.2 s or less. A batch sent only when it is full leaves the last ones out.'
@@ -355,10 +366,15 @@ export default defineCheck({
             return total === target;
           });
           if (!ok) {
+            // Every worker agrees on a total that is short: shared, but reports come late.
+            const totals = new Set([...pids].map((pid) => latest.get(pid)).map((a) => (a === undefined ? -1 : totalOf(a))));
+            const late = totals.size === 1 && [...totals].every((total) => total >= 0 && total < target);
             unmet(
               `every worker to answer a total of ${target} (${base} before, + ${N}) within ${LAG_MS / 1000} s`,
               byWorker(pids, latest, 'total'),
-              'Each worker adding to its own counter sees only its share of the requests. Send every GET / to the primary and keep the total there.',
+              late
+                ? 'Every worker says the same total, so it is shared, but not every GET / had reached it: report each at once, or on a timer of 0.2 s or less.'
+                : 'Each worker adding to its own counter sees only its share of the requests. Send every GET / to the primary and keep the total there.',
             );
           }
         },
