@@ -1,4 +1,7 @@
 // checks/lib/app.ts on a real cluster (lesson 02's solution): the helpers every check asks through.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { App, inParallel } from '../checks/lib/app.ts';
 import { freePort } from '../checks/lib/http.ts';
@@ -27,6 +30,54 @@ describe('App', () => {
       expect(await app.answering(500)).toBe(false);
     } finally {
       await app.program.stop();
+    }
+    expect(survivors()).toEqual([]);
+  }, 60_000);
+
+  it('census counts workers forked one after another, and settles soon on fewer than wanted', async () => {
+    // A primary that forks each next worker 150 ms after the last one listens: the census must not
+    // settle between one worker's first answers and the next fork (it waits 0.6 s of the same ones).
+    const dir = mkdtempSync(join(tmpdir(), 'census-'));
+    writeFileSync(
+      join(dir, 'server.mjs'),
+      `import cluster from 'node:cluster';
+import http from 'node:http';
+const count = Number(process.env.COUNT);
+if (cluster.isPrimary) {
+  const next = () => { if (Object.keys(cluster.workers).length < count) cluster.fork().once('listening', () => setTimeout(next, 150)); };
+  next();
+} else {
+  http.createServer((_req, res) => res.end(JSON.stringify({ pid: process.pid }))).listen(Number(process.env.PORT), '127.0.0.1');
+}
+`,
+    );
+    const start = async (count: number): Promise<App> => {
+      const port = await freePort();
+      return new App(new Program({ cwd: dir, entry: 'server.mjs', env: { ...process.env, NODE_OPTIONS: undefined, PORT: String(port), COUNT: String(count) } }), port);
+    };
+    const [three, two] = await Promise.all([start(3), start(2)]);
+    try {
+      // Each census from the first answer on, while later workers are still to come.
+      const [all, fewer] = await Promise.all([
+        (async () => {
+          expect(await three.answering(20_000)).toBe(true);
+          return three.census({ want: 3, deadlineMs: 20_000 });
+        })(),
+        (async () => {
+          expect(await two.answering(20_000)).toBe(true);
+          const since = performance.now();
+          const census = await two.census({ want: 3, deadlineMs: 20_000 });
+          return { census, ms: performance.now() - since };
+        })(),
+      ]);
+      expect(all.workers).toHaveLength(3);
+      expect([...all.answered].sort()).toEqual([...all.workers].sort());
+      expect(fewer.census.workers).toHaveLength(2);
+      // Settled once its two workers had answered for 0.6 s, far short of the 20 s deadline.
+      expect(fewer.ms).toBeLessThan(10_000);
+    } finally {
+      await Promise.all([three.program.stop(), two.program.stop()]);
+      rmSync(dir, { recursive: true, force: true });
     }
     expect(survivors()).toEqual([]);
   }, 60_000);
