@@ -269,12 +269,20 @@ export default defineCheck({
               await sleep(20);
               continue;
             }
+            // Per-worker counters add up to the total; a total kept in the primary but sent to one
+            // worker at a time leaves that worker right and the others behind (a fresh learner's:
+            // worker.send to the reporting worker, not to every one).
+            const counts = said.map((a) => (a === undefined ? 0 : totalOf(a)));
+            const sum = counts.reduce((x, y) => x + y, 0);
+            const oneRight = !shared && counts.some((c) => c >= answered && c <= answered + unsure) && sum > answered + unsure;
             unmet(
               `${expected}, within ${(shared ? BATCH_WAIT_MS : LAG_MS) / 1000} s`,
               byWorker(pids, latest, 'total'),
               heldBack
                 ? 'Every worker says the same total, so it is shared, but some GET / never reached the primary: report each at once, or on a timer of 0.2 s or less. A batch sent only when it is full leaves the last ones out.'
-                : 'A counter in a worker counts what that worker served. Send each GET / to the primary with process.send and keep the total there; every worker answers /stats with that one total.',
+                : oneRight
+                  ? 'One worker has the whole total and the others are behind: the primary must send each new total to every worker (Object.values(cluster.workers)), not only to the one that reported.'
+                  : 'A counter in a worker counts what that worker served. Send each GET / to the primary with process.send and keep the total there; every worker answers /stats with that one total.',
             );
           }
           await sleep(20);
