@@ -157,16 +157,46 @@ const handedOut = new Set<number>();
 /**
  * A port nobody listens on right now, chosen by the kernel, and never one this process handed out
  * before: a check that starts several programs at once must not give two of them the same PORT.
+ * Nor one that another check on this machine handed out a moment ago (see claim()).
  */
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await kernelPort();
-    if (!handedOut.has(port)) {
+    if (!handedOut.has(port) && (await claim(port))) {
       handedOut.add(port);
       return port;
     }
   }
   throw new Error('no fresh free port after 50 tries');
+}
+
+/**
+ * How long a claim holds: past the slowest start a check waits for (45 s). Once the program
+ * listens, the kernel hands the port to nobody else anyway.
+ */
+const CLAIM_MS = 60_000;
+
+/**
+ * Claim a port for this process, machine-wide, from the moment it is handed out until its program
+ * has had time to listen on it. Two check processes at once (the test suite's workers, repeat runs
+ * side by side) could each get the same free port from the kernel before either program listened:
+ * one program then failed to listen, and its check talked to the other's (2 runs in about 800 under
+ * six count runs side by side). The claim is a Linux abstract socket, named after the port: binding
+ * it fails for every other process while this one holds it, and the kernel drops it when this
+ * process ends, however it ends. Where there is none (macOS), every port counts as claimed.
+ */
+export async function claim(port: number): Promise<boolean> {
+  if (process.platform !== 'linux') return true;
+  const lock = net.createServer();
+  const held = await new Promise<boolean>((resolve) => {
+    lock.once('error', (err: NodeJS.ErrnoException) => resolve(err.code !== 'EADDRINUSE'));
+    lock.listen({ path: `\0cluster-workshop-port-${port}` }, () => resolve(true));
+  });
+  if (lock.listening) {
+    lock.unref();
+    setTimeout(() => lock.close(), CLAIM_MS).unref();
+  }
+  return held;
 }
 
 function kernelPort(): Promise<number> {
