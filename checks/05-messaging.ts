@@ -43,14 +43,41 @@ const STREAM_MS = 1500;
 const STREAM_EVERY_MS = 4;
 /** The staleness that fails during the stream, twice in a row: the promptness test's 0.45 s (what is measured is a lower bound: a total says how many were counted, not which). */
 const STREAM_LATE_MS = PROMPT_MS;
+/** Streams at most, for two late ones or one proven prompt (a loaded machine's gaps prove nothing). */
+const STREAM_TRIES = 5;
 
 /**
- * Run the stream from a settled total of `from` (every GET / answered so far counted); the worst
- * staleness a /stats answer showed: how long the oldest GET / it left out had been answered when
- * that /stats was asked.
+ * A debounce of this long or more cannot fire while the worker serves each next GET / of the stream
+ * within it of the last one's request (see streamStaleness).
  */
-async function streamStaleness(app: App, from: number): Promise<{ lag: number; total: number; answered: number }> {
+const GAP_MS = 100;
+
+/** What one stream showed. */
+interface Stream {
+  /** The worst staleness a /stats answer showed: how long the oldest GET / it left out had been answered when that /stats was asked. */
+  readonly lag: number;
+  readonly total: number;
+  readonly answered: number;
+  /**
+   * A /stats answer asked at least STREAM_LATE_MS into a stretch of the stream without a gap of
+   * GAP_MS: only then does a prompt-looking stream prove the program prompt. On a loaded machine
+   * the worker or the check can stop for longer than a debounce, which then fires in the gap and
+   * looks prompt (a 150 ms debounce passed 5 runs in 20 so, on Node 20 at a load of 38).
+   */
+  readonly proven: boolean;
+}
+
+/**
+ * Run the stream from a settled total of `from` (every GET / answered so far counted). A gap is
+ * measured from a request's sending to the next one's answer: the worker answered the first no
+ * sooner than it was sent and took in the next no later than its answer, so its idle time between
+ * them is shorter than that, and so is the time any timer it set while serving the first had.
+ */
+async function streamStaleness(app: App, from: number): Promise<Stream> {
   const answeredAt: number[] = []; // answer times of the stream's GET /, in order
+  /** The stretches without a gap: [start, end] in answer times. */
+  const stretches: [number, number][] = [];
+  let lastSent: number | undefined; // the previous answered request's sending time
   const started = Date.now();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const stream = (async (): Promise<void> => {
@@ -58,23 +85,32 @@ async function streamStaleness(app: App, from: number): Promise<{ lag: number; t
       const sent = Date.now();
       try {
         const reply = await request(app.port, '/', { agent, timeoutMs: 3000 });
-        if (reply.status === 200) answeredAt.push(Date.now());
+        if (reply.status === 200) {
+          const at = Date.now();
+          answeredAt.push(at);
+          const open = stretches.at(-1);
+          if (open && lastSent !== undefined && at - lastSent < GAP_MS) open[1] = at;
+          else stretches.push([at, at]);
+          lastSent = sent;
+        } else lastSent = undefined;
       } catch {
-        // A lost one is not this line's to judge (the count lines are).
+        lastSent = undefined; // a lost one is not this line's to judge (the count lines are), but it is a gap
       }
       await sleep(Math.max(0, sent + STREAM_EVERY_MS - Date.now()));
     }
   })();
   let worst = { lag: 0, total: from, answered: 0 };
+  const asked: number[] = [];
   try {
     while (Date.now() - started < STREAM_MS + 200) {
-      const asked = Date.now();
-      const done = answeredAt.filter((at) => at <= asked);
+      const at = Date.now();
+      const done = answeredAt.filter((t) => t <= at);
       const [a] = await ask(app, '/stats', 1);
       if (a) {
+        asked.push(at);
         const shown = totalOf(a) - from;
         const oldestLeftOut = done[Math.max(0, shown)]; // answers counted in order of arrival: the first not in the total
-        if (oldestLeftOut !== undefined && asked - oldestLeftOut > worst.lag) worst = { lag: asked - oldestLeftOut, total: totalOf(a), answered: from + done.length };
+        if (oldestLeftOut !== undefined && at - oldestLeftOut > worst.lag) worst = { lag: at - oldestLeftOut, total: totalOf(a), answered: from + done.length };
       }
       await sleep(80);
     }
@@ -82,7 +118,8 @@ async function streamStaleness(app: App, from: number): Promise<{ lag: number; t
     await stream;
     agent.destroy();
   }
-  return worst;
+  const proven = asked.some((at) => stretches.some(([s, e]) => at - s >= STREAM_LATE_MS && at <= e));
+  return { ...worst, proven };
 }
 
 interface Answer {
@@ -344,15 +381,21 @@ export default defineCheck({
         `while GET / keeps coming (one after another on one connection for ${STREAM_MS / 1000} s), no GET / waits over ${STREAM_LATE_MS / 1000} s to show in GET /stats`,
         'Send the batch on a fixed timer (setInterval), or each GET / at once: a timer restarted on every request (a debounce) never fires while requests keep coming.',
         async () => {
-          let worst: { lag: number; total: number; answered: number } | undefined;
-          for (let attempt = 1; attempt <= 2; attempt++) {
-            worst = await streamStaleness(app, counted() ?? 0);
-            if (worst.lag <= STREAM_LATE_MS) return;
+          // Two late streams fail. A prompt one passes once it is proven (a long enough stretch
+          // without a gap); one that only looks prompt is tried again, up to STREAM_TRIES in all.
+          let late: Stream | undefined;
+          let lateCount = 0;
+          for (let attempt = 1; attempt <= STREAM_TRIES; attempt++) {
+            const got = await streamStaleness(app, counted() ?? 0);
+            if (got.lag > STREAM_LATE_MS) {
+              late = got;
+              if (++lateCount >= 2) break;
+            } else if (got.proven) return;
           }
-          if (worst) {
+          if (late && lateCount >= 2) {
             unmet(
               `every GET / in /stats within ${STREAM_LATE_MS} ms of its answer while the stream runs`,
-              `twice in a row, one waited ${worst.lag} ms: /stats said ${worst.total} when ${worst.answered} GET / had been answered`,
+              `in two streams, one waited ${late.lag} ms: /stats said ${late.total} when ${late.answered} GET / had been answered`,
             );
           }
         },
