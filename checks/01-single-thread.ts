@@ -1,17 +1,20 @@
 // Lesson 01: GET / answers {"pid"}; GET /work?n=N computes the naive fib(N) — a fixed amount of CPU
 // work — and the check shows the price of one thread: requests wait for each other.
-import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, Fatal, fib, ownCpuForFib, pidOf, unmet, type App, type Reply } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, processRunMs, describeReply, expectLoopbackOnly, Fatal, fib, ownCpuForFib, pidOf, unmet, type App, type Reply } from './lib/index.ts';
 
 /** About what one /work?n=… should cost in CPU time: the check picks n for it. */
 const TARGET_MS = 50;
 /** The share of fib(n + 3)'s cost the server must burn in the busy line. */
 const BUSY_SHARE = 0.15;
 
-/** CPU time the server burns (kernel-counted) and wall time taken, for one /work request. */
+/** The server's CPU time so far, kernel-counted: per thread with ns precision where /proc has it, else in ticks. */
+const cpuNow = (pid: number): number => processRunMs(pid) ?? cpuTimeMs(pid) ?? 0;
+
+/** CPU time the server burns and wall time taken, for one /work request. */
 async function measure(app: App, n: number): Promise<{ cpu: number; wall: number }> {
-  const before = cpuTimeMs(app.pid) ?? 0;
+  const before = cpuNow(app.pid);
   const reply = await app.get(`/work?n=${n}`, 10_000);
-  const cpu = (cpuTimeMs(app.pid) ?? before) - before;
+  const cpu = Math.round(cpuNow(app.pid) - before);
   if (reply.status !== 200) unmet(`GET /work?n=${n} answers 200`, `it answered ${describeReply(reply)}`);
   return { cpu, wall: reply.ms };
 }
