@@ -197,6 +197,13 @@ async function untilEveryWorker(
   }
 }
 
+/** The total every worker says, when they all answered and agree (shared, whatever its value); else undefined. */
+function sharedTotal(pids: ReadonlySet<number>, latest: ReadonlyMap<number, Answer>): number | undefined {
+  const totals = new Set([...pids].map((pid) => latest.get(pid)).map((a) => (a === undefined ? -1 : totalOf(a))));
+  const [only] = totals;
+  return totals.size === 1 && only !== undefined && only >= 0 ? only : undefined;
+}
+
 /** "worker 101 says 3, worker 102 says 2, worker 103 did not answer" for a failure message. */
 function byWorker(pids: ReadonlySet<number>, latest: ReadonlyMap<number, Answer>, key: string): string {
   return [...pids]
@@ -302,9 +309,9 @@ export default defineCheck({
             const latest = new Map(rounds.flatMap((r) => r.answers).map((a) => [a.pid, a]));
             // Every worker agrees on a total that is short: shared, but some reports never came.
             const said = [...pids].map((pid) => latest.get(pid));
-            const totals = new Set(said.map((a) => (a === undefined ? -1 : totalOf(a))));
-            const shared = totals.size === 1 && [...totals].every((total) => total >= 0 && total <= answered);
-            const heldBack = shared && !totals.has(answered);
+            const common = sharedTotal(pids, latest);
+            const shared = common !== undefined && common <= answered;
+            const heldBack = shared && common < answered;
             // Shared, short or only just complete: the rest may have been on its way in a batch.
             // Wait for it to come and stay put, so that the promptness line, not this one, says how
             // late it comes (a 1 s batch failed here or there by the timers' phase).
@@ -424,8 +431,8 @@ export default defineCheck({
           });
           if (!ok) {
             // Every worker agrees on a total that is short: shared, but reports come late.
-            const totals = new Set([...pids].map((pid) => latest.get(pid)).map((a) => (a === undefined ? -1 : totalOf(a))));
-            const late = totals.size === 1 && [...totals].every((total) => total >= 0 && total < target);
+            const common = sharedTotal(pids, latest);
+            const late = common !== undefined && common < target;
             unmet(
               `every worker to answer a total of ${target} (${base} before, + ${N}) within ${LAG_MS / 1000} s`,
               byWorker(pids, latest, 'total'),
