@@ -10,6 +10,14 @@ const REFUSE_WITHIN_MS = 15_000;
 const BAD_VALUES = ['0', '-2', '1.5', 'abc', '3abc']; // 3abc: parseInt and parseFloat read it as 3
 /** A /work small enough to compute anywhere in microseconds: it must still wait for a pool thread. */
 const SMALL_N = 5;
+/**
+ * A burst's requests still out while the process's threads ran or waited for a core less than
+ * HUNG_BUSY_MS in all through HUNG_IDLE_MS: nothing is working on them, and nothing will answer
+ * them (a job posted to a thread that has ended is lost). The requests' own 60 s bound is for a
+ * crowded machine; a learner's pool that reused a dead thread waited it out, a 66 s verdict.
+ */
+const HUNG_IDLE_MS = 8000;
+const HUNG_BUSY_MS = 200;
 
 interface Thread {
   /** Kernel-counted CPU time of this thread so far (run time from schedstat, ns precision). */
@@ -110,16 +118,34 @@ async function burst(pid: number, port: number, paths: readonly string[], timeou
   const last = new Map<number, Thread>();
   const samples: Set<number>[] = [];
   let done = false;
-  const all = Promise.all(paths.map((p) => request(port, p, { timeoutMs })));
+  let answered = 0;
+  const all = Promise.all(paths.map((p) => request(port, p, { timeoutMs }).finally(() => answered++)));
   all.then(() => (done = true), () => (done = true));
+  // How long the threads ran or waited for a core since the burst began, summed, over time.
+  let busySum = 0;
+  const busyAt: { at: number; sum: number }[] = [];
+  const busyOf = (th: Thread): number => th.cpuMs + th.waitMs;
   while (!done) {
     const now = threadsOf(pid);
     const runnable = new Set<number>();
     for (const [tid, th] of now) {
+      const was = last.get(tid) ?? before.get(tid);
+      busySum += busyOf(th) - (was ? busyOf(was) : 0);
       last.set(tid, th);
       if (th.runnable) runnable.add(tid);
     }
     samples.push(runnable);
+    const at = Date.now();
+    busyAt.push({ at, sum: busySum });
+    while (busyAt.length > 1 && (busyAt[1] as { at: number }).at <= at - HUNG_IDLE_MS) busyAt.shift();
+    const from = busyAt[0] as { at: number; sum: number };
+    if (at - from.at >= HUNG_IDLE_MS && busySum - from.sum < HUNG_BUSY_MS) {
+      unmet(
+        `every /work request answered (the process working on them until then)`,
+        `${paths.length - answered} of ${paths.length} requests got no answer, and for ${HUNG_IDLE_MS / 1000} s the process's threads ran or waited for a core only ${ms(busySum - from.sum)} in all: nothing is computing them`,
+        "A request waits forever when its job never reaches a live thread: when a thread ends, take it out of the pool (the idle list too) in its 'exit' listener before starting another (a message posted to an ended Worker is lost), and after each result hand the thread the next queued job.",
+      );
+    }
     await sleep(5);
   }
   const replies = await all;
@@ -151,7 +177,6 @@ function describeBurst(b: Burst, pid: number): string {
   return rows.map(([tid, c]) => `${tid === pid ? 'main thread' : `thread ${tid}`} ${ms(c)}`).join(', ');
 }
 
-/** Replies that are not 200 with this pid and the right fib: one sentence, or undefined. */
 /** The "n" and "result" of a /work answer, if it is JSON. */
 function workFields(r: Reply): { readonly n?: unknown; readonly result?: unknown } {
   try {
@@ -162,6 +187,7 @@ function workFields(r: Reply): { readonly n?: unknown; readonly result?: unknown
   }
 }
 
+/** Replies that are not 200 with this pid and the right fib: one sentence, or undefined. */
 function badReplies(b: Burst, pid: number, n: number): string | undefined {
   const want = fib(n);
   for (const r of b.replies) {
