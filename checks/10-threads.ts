@@ -58,6 +58,48 @@ function threadsOf(pid: number): Map<number, Thread> {
   return out;
 }
 
+const HUNG_HINT = "A request waits forever when its job never reaches a live thread: start the pool's threads at start-up, after each result hand the thread the next queued job, and when a thread ends take it out of the pool (the idle list too) in its 'exit' listener before starting another (a message posted to an ended Worker is lost).";
+
+/** Whether a process is still at work: its threads' run and wait time, summed, over the last HUNG_IDLE_MS. */
+class Progress {
+  private sum = 0;
+  private readonly window: { readonly at: number; readonly sum: number }[] = [];
+  private readonly last: Map<number, Thread>;
+
+  constructor(before: ReadonlyMap<number, Thread>) {
+    this.last = new Map(before);
+  }
+
+  /** Takes in a look at the threads: what it saw when the process has done next to nothing through HUNG_IDLE_MS, else undefined. */
+  idle(now: ReadonlyMap<number, Thread>): string | undefined {
+    const busy = (th: Thread): number => th.cpuMs + th.waitMs;
+    for (const [tid, th] of now) {
+      const was = this.last.get(tid);
+      this.sum += busy(th) - (was ? busy(was) : 0);
+      this.last.set(tid, th);
+    }
+    const at = Date.now();
+    this.window.push({ at, sum: this.sum });
+    while (this.window.length > 1 && (this.window[1] as { at: number }).at <= at - HUNG_IDLE_MS) this.window.shift();
+    const from = this.window[0] as { at: number; sum: number };
+    const did = this.sum - from.sum;
+    return at - from.at >= HUNG_IDLE_MS && did < HUNG_BUSY_MS ? `for ${HUNG_IDLE_MS / 1000} s the process's threads ran or waited for a core only ${Math.round(did)} ms in all` : undefined;
+  }
+}
+
+/** What `pending` gives, or what Progress saw when the process stopped working with it still out. */
+async function unlessIdle<T>(pid: number, pending: Promise<T>): Promise<{ readonly value: T } | { readonly idle: string }> {
+  let settled = false;
+  pending.then(() => (settled = true), () => (settled = true));
+  const progress = new Progress(threadsOf(pid));
+  while (!settled) {
+    const idle = progress.idle(threadsOf(pid));
+    if (idle !== undefined) return { idle };
+    await sleep(50);
+  }
+  return { value: await pending };
+}
+
 /** What each thread did while some requests ran: CPU burned, and at which samples it was runnable. */
 interface Burst {
   readonly replies: Reply[];
@@ -121,31 +163,17 @@ async function burst(pid: number, port: number, paths: readonly string[], timeou
   let answered = 0;
   const all = Promise.all(paths.map((p) => request(port, p, { timeoutMs }).finally(() => answered++)));
   all.then(() => (done = true), () => (done = true));
-  // How long the threads ran or waited for a core since the burst began, summed, over time.
-  let busySum = 0;
-  const busyAt: { at: number; sum: number }[] = [];
-  const busyOf = (th: Thread): number => th.cpuMs + th.waitMs;
+  const progress = new Progress(before);
   while (!done) {
     const now = threadsOf(pid);
     const runnable = new Set<number>();
     for (const [tid, th] of now) {
-      const was = last.get(tid) ?? before.get(tid);
-      busySum += busyOf(th) - (was ? busyOf(was) : 0);
       last.set(tid, th);
       if (th.runnable) runnable.add(tid);
     }
     samples.push(runnable);
-    const at = Date.now();
-    busyAt.push({ at, sum: busySum });
-    while (busyAt.length > 1 && (busyAt[1] as { at: number }).at <= at - HUNG_IDLE_MS) busyAt.shift();
-    const from = busyAt[0] as { at: number; sum: number };
-    if (at - from.at >= HUNG_IDLE_MS && busySum - from.sum < HUNG_BUSY_MS) {
-      unmet(
-        `every /work request answered (the process working on them until then)`,
-        `${paths.length - answered} of ${paths.length} requests got no answer, and for ${HUNG_IDLE_MS / 1000} s the process's threads ran or waited for a core only ${ms(busySum - from.sum)} in all: nothing is computing them`,
-        "A request waits forever when its job never reaches a live thread: when a thread ends, take it out of the pool (the idle list too) in its 'exit' listener before starting another (a message posted to an ended Worker is lost), and after each result hand the thread the next queued job.",
-      );
-    }
+    const idle = progress.idle(now);
+    if (idle !== undefined) unmet('every /work request answered (the process working on them until then)', `${paths.length - answered} of ${paths.length} requests got no answer, and ${idle}: nothing is computing them`, HUNG_HINT);
     await sleep(5);
   }
   const replies = await all;
@@ -290,7 +318,10 @@ export default defineCheck({
 
     await t.expect('GET /work?n=25 answers JSON with the pid, n and the result 75025', 'Answer res.json({ pid: process.pid, n, result }) with the result the thread sent back.', async () => {
       // The first one may wait for the threads to start (on Node 20 each thread loads tsx first).
-      const reply = await app.get('/work?n=25', 60_000);
+      const got = await unlessIdle(pid, app.get('/work?n=25', 60_000));
+      // Nothing later can be judged without an answer to /work.
+      if ('idle' in got) throw new Fatal(`GET /work?n=25 got no answer, and ${got.idle}: nothing is computing it`, '', HUNG_HINT);
+      const reply = got.value;
       seen.push(reply);
       const { n, result } = workFields(reply);
       if (reply.status !== 200 || pidOf(reply) !== pid || n !== 25 || result !== 75025) {
