@@ -1,6 +1,6 @@
 // Lesson 01: GET / answers {"pid"}; GET /work?n=N computes the naive fib(N) — a fixed amount of CPU
 // work — and the check shows the price of one thread: requests wait for each other.
-import { cpuTimeMs, defineCheck, processRunMs, runnableMs, describeReply, expectLoopbackOnly, Fatal, fib, ownCpuForFib, pidOf, unmet, type App, type Reply } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, processRunMs, runnableMs, describeReply, expectLoopbackOnly, Fatal, fib, ownCpuForFib, pidOf, RequestFailed, unmet, type App, type Reply } from './lib/index.ts';
 
 /** About what one /work?n=… should cost in CPU time: the check picks n for it. */
 const TARGET_MS = 50;
@@ -40,7 +40,11 @@ export default defineCheck({
     await expectLoopbackOnly(t, app, 'it listens on 127.0.0.1 only, not on every network interface');
 
     const work = await t.expect('GET /work?n=30 answers JSON with the pid', 'Keep the /work route answering res.json({ pid: process.pid, … }).', async () => {
-      const reply = await app.get('/work?n=30', 10_000);
+      // Every later line asks /work: without an answer here each would wait out its own 10 s.
+      const reply = await app.get('/work?n=30', 10_000).catch((err: unknown) => {
+        if (err instanceof RequestFailed) throw new Fatal(err.message, '', 'Every request needs an answer: end the /work route with res.json({ pid: process.pid, n, result: fib(n) }).');
+        throw err;
+      });
       if (reply.status !== 200 || pidOf(reply) !== app.pid) {
         throw new Fatal(`GET /work?n=30 answered ${describeReply(reply)}`, '', 'Answer /work with status 200 and JSON that includes "pid".');
       }
