@@ -171,7 +171,9 @@ export async function runCheck(
           throw new Stop();
         }
         if (err instanceof RequestFailed) {
-          record({ name, ok: false, expected: name, seen: err.message, hint }, since);
+          // A request with no answer at all is rarely what the line's hint is about.
+          const noAnswer = err.code === 'TIMEOUT' ? 'No answer at all: send a response on every path through the route (res.json(…)), and keep the process free to take requests. If it does: ' : '';
+          record({ name, ok: false, expected: name, seen: err.message, hint: `${noAnswer}${hint}` }, since);
           goOn();
           return undefined;
         }
