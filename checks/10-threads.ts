@@ -11,10 +11,11 @@ const BAD_VALUES = ['0', '-2', '1.5', 'abc', '3abc']; // 3abc: parseInt and pars
 /** A /work small enough to compute anywhere in microseconds: it must still wait for a pool thread. */
 const SMALL_N = 5;
 /**
- * A burst's requests still out while the process's threads ran or waited for a core less than
+ * /work requests still out while the process's threads ran or waited for a core less than
  * HUNG_BUSY_MS in all through HUNG_IDLE_MS: nothing is working on them, and nothing will answer
- * them (a job posted to a thread that has ended is lost). The requests' own 60 s bound is for a
- * crowded machine; a learner's pool that reused a dead thread waited it out, a 66 s verdict.
+ * them (a job posted to a thread that has ended is lost, or one never handed out). The requests'
+ * own 60 s bound is for a crowded machine; a learner's pool that reused a dead thread waited it
+ * out, a 66 s verdict.
  */
 const HUNG_IDLE_MS = 8000;
 const HUNG_BUSY_MS = 200;
