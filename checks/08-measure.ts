@@ -329,6 +329,15 @@ export default defineCheck({
 
     /** The paused run's window (first load request to the bench going on), in seconds, if this run was the paused one. */
     const pausedWindow = (run: Run): number => (paused !== undefined && serverOf(run).some((s) => s.primary === paused.primary) ? (paused.resumedAt - paused.firstLoadAt) / 1000 : 0);
+    /**
+     * What the run's duration may be, in seconds: at least as long as the server saw its load, and
+     * the paused one at least from its first request until the check let bench.ts go on (the pause
+     * included); at most 3 s more than asked, for a very late end on a busy machine.
+     */
+    const durationBounds = (run: Run): { least: number; most: number } => {
+      const least = Math.max(loadSpan(serverOf(run)), pausedWindow(run)) - 0.03;
+      return { least, most: Math.max(SECONDS, least) + 3 };
+    };
 
     await t.expect(
       `it loads each server for BENCH_SECONDS seconds (the check sets ${SECONDS})`,
@@ -358,10 +367,7 @@ export default defineCheck({
         for (const run of runs) {
           const duration = run.completed / run.reqPerSec; // what the bench divided by, if it divided
           const window = pausedWindow(run);
-          // The run lasted at least as long as the server saw its load, and the paused one at least
-          // from its first request until the check let bench.ts go on (the pause included).
-          const least = Math.max(loadSpan(serverOf(run)), window) - 0.03;
-          const most = Math.max(SECONDS, least) + 3; // a very late end on a busy machine
+          const { least, most } = durationBounds(run);
           if (!(run.reqPerSec > 0) || duration < least || duration > most) {
             const why = window > 0 ? `; this run was paused ${PAUSE_MS / 1000} s` : '';
             problems.push(`${run.workers} workers: ${run.reqPerSec} req/s for ${run.completed} completed is ${Number.isFinite(duration) ? duration.toFixed(2) : '∞'} s; the run lasted at least ${least.toFixed(2)} s${why}`);
@@ -412,18 +418,19 @@ export default defineCheck({
           // (Not where the server answered more than this run sent: another load, a warm-up, the counts line's.)
           const duration = run.completed / run.reqPerSec;
           const answered = serverOf(run).reduce((sum, s) => sum + s.answered, 0);
-          const received = serverOf(run).reduce((sum, s) => sum + s.answered - s.non2xx, 0) - CONNECTIONS - 1;
-          const least = Math.max(loadSpan(serverOf(run)), pausedWindow(run)) - 0.03;
-          if (received > 0 && answered <= 1.05 * run.sent + 3 && duration >= least && duration <= Math.max(SECONDS, least) + 3) {
+          // autocannon records only 2xx latencies.
+          const ok = serverOf(run).reduce((sum, s) => sum + s.answered - s.non2xx, 0);
+          const received = ok - CONNECTIONS - 1;
+          const { least, most } = durationBounds(run);
+          if (received > 0 && answered <= 1.05 * run.sent + 3 && duration >= least && duration <= most) {
             const meanMs = (1000 * CONNECTIONS * duration) / received;
             if (run.p50 > 2 * meanMs + 2) {
               problems.push(`${run.workers} workers: p50 ${run.p50} ms, but ${CONNECTIONS} connections, one request out on each at a time, for ${duration.toFixed(2)} s, give its ${received} answers of 200 a mean latency of at most ${meanMs.toFixed(1)} ms, so half of them took at most ${(2 * meanMs).toFixed(1)} ms`);
               continue;
             }
           }
-          // autocannon records only 2xx latencies; each late one took at least LATE_MS (2 ms for timer
-          // and histogram rounding). Judged where the late answers the bench surely read are over 1.1 %.
-          const ok = serverOf(run).reduce((sum, s) => sum + s.answered - s.non2xx, 0);
+          // Each late one took at least LATE_MS (2 ms for timer and histogram rounding). Judged where
+          // the late answers the bench surely read are over 1.1 %.
           const late = serverOf(run).reduce((sum, s) => sum + s.lateRead, 0);
           if (ok === 0 || late / ok < LATE_SHARE_NEEDED) continue;
           judged++;
