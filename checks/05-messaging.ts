@@ -330,7 +330,6 @@ export default defineCheck({
           }
           if (Date.now() >= deadline && rounds.length >= 4) {
             const latest = new Map(rounds.flatMap((r) => r.answers).map((a) => [a.pid, a]));
-            // Every worker agrees on a total that is short: shared, but some reports never came.
             const said = [...pids].map((pid) => latest.get(pid));
             const common = sharedTotal(pids, latest);
             const moved = lastMove(rounds);
@@ -343,6 +342,7 @@ export default defineCheck({
             // Shared, and complete though not yet still for SETTLE_MS: that is the baseline; the
             // promptness line, not this one, says how late it came.
             if (common !== undefined && common >= answered && common <= answered + unsure) return common;
+            // Every worker agrees on a total that is short: shared, but some reports have not come.
             const short = common !== undefined && common < answered;
             // Shared and short: the rest may be on its way in a batch. Wait for it, so that the
             // promptness line, not this one, says how late it comes (a 1 s batch failed here or
