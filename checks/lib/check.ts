@@ -130,10 +130,8 @@ export async function runCheck(
    * to keep running. Not a copy spawned to be refused: its exit is its job (a ✗ once quoted
    * THREADS=0's refusal for a hung request to the serving program).
    */
-  const dead = (about?: readonly { readonly pid: number }[]): Program | undefined => {
-    const pool = about ? programs.filter((p) => about.some((a) => a.pid === p.pid)) : served.length > 0 ? served : programs;
-    return pool.find((p) => p.exit !== undefined);
-  };
+  const blamable = (about?: readonly { readonly pid: number }[]): Program[] => (about ? programs.filter((p) => about.some((a) => a.pid === p.pid)) : served.length > 0 ? served : programs);
+  const dead = (about?: readonly { readonly pid: number }[]): Program | undefined => blamable(about).find((p) => p.exit !== undefined);
 
   const t: CheckContext = {
     dir,
@@ -162,6 +160,11 @@ export async function runCheck(
           record({ name, ok: false, expected: name, seen: [err.message, err.detail].filter(Boolean).join('\n'), hint: err.hint ?? hint }, since);
           stoppedEarly = err.message;
           throw new Stop();
+        }
+        // A reset connection is often its program dying: give the exit a moment to be seen, so that
+        // the ✗ names it (lesson 01's /work that called process.exit() got three ✗ about fib first).
+        if (err instanceof RequestFailed && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !dead(opts.about)) {
+          await Promise.race([...blamable(opts.about).map((p) => p.exited), sleep(500)]);
         }
         const gone = dead(opts.about);
         if (gone?.exit) {
