@@ -19,7 +19,7 @@ const cpuNow = (pid: number): number => processRunMs(pid) ?? cpuTimeMs(pid) ?? 0
 async function measure(app: App, n: number): Promise<{ cpu: number; wall: number; runnable?: number }> {
   const before = cpuNow(app.pid);
   const runnableBefore = runnableMs(app.pid);
-  const reply = await app.get(`/work?n=${n}`, 10_000);
+  const reply = await app.getComputed(`/work?n=${n}`, 10_000);
   const cpu = Math.round(cpuNow(app.pid) - before);
   const runnableAfter = runnableMs(app.pid);
   if (reply.status !== 200) unmet(`GET /work?n=${n} answers 200`, `it answered ${describeReply(reply)}`);
@@ -42,7 +42,7 @@ export default defineCheck({
     const work = await t.expect('GET /work?n=30 answers JSON with the pid', 'Keep the /work route answering res.json({ pid: process.pid, … }).', async () => {
       // Every later line asks /work: without an answer here each would wait out its own 10 s. (Any
       // other failure, a crash among them, the harness names: "the program exited…", its output.)
-      const reply = await app.get('/work?n=30', 10_000).catch((err: unknown) => {
+      const reply = await app.getComputed('/work?n=30', 10_000).catch((err: unknown) => {
         if (err instanceof RequestFailed && err.code === 'TIMEOUT') throw new Fatal(err.message, '', 'Every request needs an answer: end the /work route with res.json({ pid: process.pid, n, result: fib(n) }).');
         throw err;
       });
@@ -118,7 +118,7 @@ export default defineCheck({
           return typeof json === 'object' && json !== null && 'result' in json ? (json as { result: unknown }).result : undefined;
         };
         // n=30 is the answer already in hand; the two base cases cost nothing.
-        for (const [n, reply] of [[30, work], [0, await app.get('/work?n=0', 10_000)], [1, await app.get('/work?n=1', 10_000)]] as const) {
+        for (const [n, reply] of [[30, work], [0, await app.getComputed('/work?n=0', 10_000)], [1, await app.getComputed('/work?n=1', 10_000)]] as const) {
           const want = fib(n);
           const result = resultOf(reply);
           if (result === want) continue;
@@ -137,7 +137,7 @@ export default defineCheck({
         const started = performance.now();
         const done: number[] = [];
         await Promise.all([0, 1].map(async () => {
-          await app.get(`/work?n=${n}`, 10_000);
+          await app.getComputed(`/work?n=${n}`, 10_000);
           done.push(performance.now() - started);
         }));
         const [first = 0, second = 0] = done;
@@ -150,7 +150,7 @@ export default defineCheck({
     await t.expect('GET / waits behind a running /work', 'Nothing else runs while fib computes: that is the event loop being blocked.', async () => {
       let seen = '';
       for (let attempt = 0; attempt < 3; attempt++) {
-        const work = app.get(`/work?n=${n + 1}`, 10_000);
+        const work = app.getComputed(`/work?n=${n + 1}`, 10_000);
         work.catch(() => {}); // awaited below; if GET / fails first (or the run is cancelled), no unhandled rejection
         await new Promise((r) => setTimeout(r, 15));
         const quick = await app.get('/', 10_000);

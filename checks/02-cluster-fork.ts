@@ -111,7 +111,7 @@ export default defineCheck({
     const burst = async (n: number, count: number): Promise<Burst> => {
       const before = [app.pid, ...workers].map(probe);
       const t0 = performance.now();
-      const replies = await Promise.all(Array.from({ length: count }, () => app.get(`/work?n=${n}`, 15_000)));
+      const replies = await Promise.all(Array.from({ length: count }, () => app.getComputed(`/work?n=${n}`, 15_000)));
       const wall = performance.now() - t0;
       const [primary, ...perWorker] = [app.pid, ...workers].map((pid, i) => since(before[i], probe(pid)));
       const pids = replies.map(pidOf);
@@ -167,7 +167,7 @@ export default defineCheck({
       let oneWorker = 0; // pairs both answered by one worker: then fib's growth was not what failed
       for (let attempt = 0; attempt < 3; attempt++) {
         const before = workers.map(probe);
-        const [small, big] = await Promise.all([app.get(`/work?n=${n}`, 15_000), app.get(`/work?n=${n + 3}`, 15_000)]);
+        const [small, big] = await Promise.all([app.getComputed(`/work?n=${n}`, 15_000), app.getComputed(`/work?n=${n + 3}`, 15_000)]);
         const runOf = (reply: Reply): number | undefined => {
           const i = workers.indexOf(pidOf(reply) ?? -1);
           const was = before[i];

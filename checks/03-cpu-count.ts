@@ -116,7 +116,7 @@ export default defineCheck({
     await expectLoopbackOnly(t, app);
 
     await t.expect('GET /work?n=25 answers JSON with the pid of a worker, as in lesson 02', "Keep lesson 02's /work route in the workers: res.json({ pid: process.pid, n, result: fib(n) }).", async () => {
-      const reply = await app.get('/work?n=25', 10_000);
+      const reply = await app.getComputed('/work?n=25', 10_000);
       const pid = pidOf(reply);
       const workers = app.workers();
       if (reply.status !== 200 || pid === undefined || !workers.includes(pid)) {

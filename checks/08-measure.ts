@@ -225,7 +225,7 @@ export default defineCheck({
 
     const app = await t.start({ env: { WORKERS: '1' }, readyMs: 30_000 });
     await t.expect(`server.ts answers GET /work?n=${N}`, 'server.ts is given: restore it from git if it was changed.', async () => {
-      const reply = await app.get(`/work?n=${N}`, 10_000);
+      const reply = await app.getComputed(`/work?n=${N}`, 10_000);
       if (reply.status !== 200 || pidOf(reply) === undefined) unmet('status 200 and JSON with "pid"', describeReply(reply));
     });
     await app.program.stop();

@@ -4,7 +4,7 @@
 // which were runnable at the same moment. A timer, a busy-wait or a main-thread fib cannot pass.
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, fib, freePort, listeningPorts, ownCpuForFib, pidOf, request, sleep, unmet, type Program, type Reply } from './lib/index.ts';
+import { expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, fib, freePort, listeningPorts, ownCpuForFib, pidOf, Progress, request, sleep, unlessIdle, unmet, type Program, type Reply } from './lib/index.ts';
 
 const REFUSE_WITHIN_MS = 15_000;
 const BAD_VALUES = ['0', '-2', '1.5', 'abc', '3abc']; // 3abc: parseInt and parseFloat read it as 3
@@ -61,45 +61,9 @@ function threadsOf(pid: number): Map<number, Thread> {
 
 const HUNG_HINT = "A request waits forever when its job never reaches a live thread: start the pool's threads at start-up, after each result hand the thread the next queued job, and when a thread ends take it out of the pool (the idle list too) in its 'exit' listener before starting another (a message posted to an ended Worker is lost).";
 
-/** Whether a process is still at work: its threads' run and wait time, summed, over the last HUNG_IDLE_MS. */
-class Progress {
-  private sum = 0;
-  private readonly window: { readonly at: number; readonly sum: number }[] = [];
-  private readonly last: Map<number, Thread>;
-
-  constructor(before: ReadonlyMap<number, Thread>) {
-    this.last = new Map(before);
-  }
-
-  /** Takes in a look at the threads: what it saw when the process has done next to nothing through HUNG_IDLE_MS, else undefined. */
-  idle(now: ReadonlyMap<number, Thread>): string | undefined {
-    const busy = (th: Thread): number => th.cpuMs + th.waitMs;
-    for (const [tid, th] of now) {
-      const was = this.last.get(tid);
-      this.sum += busy(th) - (was ? busy(was) : 0);
-      this.last.set(tid, th);
-    }
-    const at = Date.now();
-    this.window.push({ at, sum: this.sum });
-    while (this.window.length > 1 && (this.window[1] as { at: number }).at <= at - HUNG_IDLE_MS) this.window.shift();
-    const from = this.window[0] as { at: number; sum: number };
-    const did = this.sum - from.sum;
-    return at - from.at >= HUNG_IDLE_MS && did < HUNG_BUSY_MS ? `for ${HUNG_IDLE_MS / 1000} s the process's threads ran or waited for a core only ${Math.round(did)} ms in all` : undefined;
-  }
-}
-
-/** What `pending` gives, or what Progress saw when the process stopped working with it still out. */
-async function unlessIdle<T>(pid: number, pending: Promise<T>): Promise<{ readonly value: T } | { readonly idle: string }> {
-  let settled = false;
-  pending.then(() => (settled = true), () => (settled = true));
-  const progress = new Progress(threadsOf(pid));
-  while (!settled) {
-    const idle = progress.idle(threadsOf(pid));
-    if (idle !== undefined) return { idle };
-    await sleep(50);
-  }
-  return { value: await pending };
-}
+/** The run and wait time of a process's threads, as Progress reads them. */
+const busyOf = (pid: number, threads: ReadonlyMap<number, Thread>): Map<string, number> => new Map([...threads].map(([tid, th]) => [`${pid}/${tid}`, th.cpuMs + th.waitMs]));
+const WATCH = { idleMs: HUNG_IDLE_MS, busyMs: HUNG_BUSY_MS, who: "the process's" } as const;
 
 /** What each thread did while some requests ran: CPU burned, and at which samples it was runnable. */
 interface Burst {
@@ -164,7 +128,7 @@ async function burst(pid: number, port: number, paths: readonly string[], timeou
   let answered = 0;
   const all = Promise.all(paths.map((p) => request(port, p, { timeoutMs }).finally(() => answered++)));
   all.then(() => (done = true), () => (done = true));
-  const progress = new Progress(before);
+  const progress = new Progress(busyOf(pid, before), WATCH.idleMs, WATCH.busyMs, WATCH.who);
   while (!done) {
     const now = threadsOf(pid);
     const runnable = new Set<number>();
@@ -173,7 +137,7 @@ async function burst(pid: number, port: number, paths: readonly string[], timeou
       if (th.runnable) runnable.add(tid);
     }
     samples.push(runnable);
-    const idle = progress.idle(now);
+    const idle = progress.idle(busyOf(pid, now));
     if (idle !== undefined) unmet('every /work request answered (the process working on them until then)', `${paths.length - answered} of ${paths.length} requests got no answer, and ${idle}: nothing is computing them`, HUNG_HINT);
     await sleep(5);
   }
@@ -319,7 +283,7 @@ export default defineCheck({
 
     await t.expect('GET /work?n=25 answers JSON with the pid, n and the result 75025', 'Answer res.json({ pid: process.pid, n, result }) with the result the thread sent back.', async () => {
       // The first one may wait for the threads to start (on Node 20 each thread loads tsx first).
-      const got = await unlessIdle(pid, app.get('/work?n=25', 60_000));
+      const got = await unlessIdle(() => [pid], app.get('/work?n=25', 60_000), WATCH);
       // Nothing later can be judged without an answer to /work.
       if ('idle' in got) throw new Fatal(`GET /work?n=25 got no answer, and ${got.idle}: nothing is computing it`, '', HUNG_HINT);
       const reply = got.value;

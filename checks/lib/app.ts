@@ -12,6 +12,7 @@ import { childrenWithZombies, procStat } from './proc.ts';
 import { describeExit, type ExitInfo } from './group.ts';
 import { pidOf, request, RequestFailed, sleep, type Reply, type RequestOptions } from './http.ts';
 import type { Program } from './program.ts';
+import { orIdle } from './progress.ts';
 import { describeReply } from './quote.ts';
 
 /** `count` calls of `fn`, at most `concurrency` running at a time; the results in the order they ended. */
@@ -139,6 +140,15 @@ export class App {
 
   get(path: string, timeoutMs = 5000): Promise<Reply> {
     return request(this.port, path, { timeoutMs });
+  }
+
+  /**
+   * GET a route that computes (fib): as `get`, but it fails with TIMEOUT as soon as the program's
+   * processes (the top one and its workers) have done next to nothing for 3 s with it out
+   * (progress.ts), not only after timeoutMs.
+   */
+  getComputed(path: string, timeoutMs = 10_000): Promise<Reply> {
+    return orIdle(`GET ${path}`, () => [this.pid, ...this.workers()], this.get(path, timeoutMs));
   }
 
   post(path: string, body: unknown, timeoutMs = 5000): Promise<Reply> {
