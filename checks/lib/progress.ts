@@ -77,24 +77,34 @@ export interface WatchOptions {
   readonly pollMs?: number;
 }
 
-/** What `pending` gives, or what a Progress on `pids` saw when they stopped working with it still out. */
-export async function unlessIdle<T>(
-  pids: () => readonly number[],
-  pending: Promise<T>,
-  opts: WatchOptions,
-): Promise<{ readonly value: T } | { readonly idle: string }> {
+/**
+ * What `pending` gives, as soon as it settles (lines time it), or what a Progress on `pids` saw
+ * when they stopped working with it still out.
+ */
+export async function unlessIdle<T>(pids: () => readonly number[], pending: Promise<T>, opts: WatchOptions): Promise<{ readonly value: T } | { readonly idle: string }> {
   let settled = false;
-  pending.then(
-    () => (settled = true),
-    () => (settled = true),
+  const value = pending.then(
+    (v) => {
+      settled = true;
+      return { value: v } as const;
+    },
+    (err: unknown) => {
+      settled = true;
+      throw err;
+    },
   );
-  const progress = new Progress(busyByThread(pids()), opts.idleMs, opts.busyMs, opts.who);
-  while (!settled) {
-    const idle = progress.idle(busyByThread(pids()));
-    if (idle !== undefined) return { idle };
-    await sleep(opts.pollMs ?? 50);
-  }
-  return { value: await pending };
+  const watch = async (): Promise<{ readonly idle: string } | undefined> => {
+    const progress = new Progress(busyByThread(pids()), opts.idleMs, opts.busyMs, opts.who);
+    while (!settled) {
+      await sleep(opts.pollMs ?? 50);
+      if (settled) return undefined;
+      const idle = progress.idle(busyByThread(pids()));
+      if (idle !== undefined) return { idle };
+    }
+    return undefined;
+  };
+  type Got = { readonly value: T } | { readonly idle: string };
+  return Promise.race<Got>([value, watch().then((idle): Got | Promise<Got> => idle ?? value)]);
 }
 
 /**
