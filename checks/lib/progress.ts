@@ -110,9 +110,9 @@ export async function unlessIdle<T>(pids: () => readonly number[], pending: Prom
 /**
  * For a request the program must compute at once (fib: a few hundred ms at most, even on a crowded
  * machine, since waiting for a core counts): 3 s with its processes doing under 100 ms in all.
+ * Looked at 4 times a second: reading every thread's schedstat costs the check a little CPU, and
+ * the lines that time /work share the cores with it.
  */
-// Looked at 4 times a second: reading every thread's schedstat costs the check a little CPU, and
-// the lines that time /work share the cores with it.
 export const COMPUTE_WATCH: WatchOptions = { idleMs: 3000, busyMs: 100, who: "the program's processes'", pollMs: 250 };
 
 /**
