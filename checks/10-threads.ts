@@ -4,7 +4,7 @@
 // which were runnable at the same moment. A timer, a busy-wait or a main-thread fib cannot pass.
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, fib, freePort, listeningPorts, ownCpuForFib, pidOf, Progress, request, sleep, unlessIdle, unmet, type Program, type Reply } from './lib/index.ts';
+import { expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, fib, freePort, listeningPorts, ownCpuForFib, pidOf, Progress, request, sleep, threadSchedTimes, unlessIdle, unmet, type Program, type Reply } from './lib/index.ts';
 
 const REFUSE_WITHIN_MS = 15_000;
 const BAD_VALUES = ['0', '-2', '1.5', 'abc', '3abc']; // 3abc: parseInt and parseFloat read it as 3
@@ -38,20 +38,15 @@ function threadsOf(pid: number): Map<number, Thread> {
   } catch {
     return out;
   }
+  const sched = threadSchedTimes(pid);
   for (const tid of tids) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      let cpuMs: number;
-      let waitMs = 0;
-      try {
-        const [run = NaN, wait = NaN] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
-        cpuMs = run / 1e6;
-        if (Number.isFinite(wait)) waitMs = wait / 1e6;
-      } catch {
-        cpuMs = (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
-      }
-      out.set(Number(tid), { cpuMs, waitMs, runnable: fields[0] === 'R' });
+      const times = sched.get(Number(tid));
+      // Without schedstat: utime + stime, in 10 ms ticks, and no wait time.
+      const cpuMs = times?.runMs ?? (Number(fields[11]) + Number(fields[12])) * 10;
+      out.set(Number(tid), { cpuMs, waitMs: times?.waitMs ?? 0, runnable: fields[0] === 'R' });
     } catch {
       // The thread ended while we looked.
     }

@@ -6,8 +6,8 @@ export { sleep, request, pidOf, freePort, getsSent, RequestFailed, type Reply, t
 export { quote, describeReply } from './quote.ts';
 export { cpuTimeMs, childrenOf, childrenWithZombies, groupMembers, isAlive, listeningPorts, listeningUnixSockets, listProcesses, procStat } from './proc.ts';
 export { idle, loopState, procState, type LoopState } from './event-loop.ts';
-export { processRunMs, runnableMs, schedTimes, type SchedTimes } from './schedstat.ts';
-export { busyByThread, COMPUTE_WATCH, orIdle, Progress, unlessIdle } from './progress.ts';
+export { processRunMs, runnableMs, schedTimes, threadSchedTimes, type SchedTimes } from './schedstat.ts';
+export { Progress, unlessIdle } from './progress.ts';
 export { fib, ownCpuForFib } from './fib.ts';
 export { isToolchainHelper } from './command-name.ts';
 export { SpawnLog, type SpawnRecord } from './spawn-log.ts';

@@ -4,32 +4,16 @@
 // threads, all together, did next to nothing for a while with such a request out will not answer
 // it: the check can say so then, instead of waiting out the request's own bound (meant for a
 // crowded machine that is slow but working).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { RequestFailed, sleep } from './http.ts';
+import { threadSchedTimes } from './schedstat.ts';
 
 /** Where /proc has no schedstat (macOS), nothing can be watched: no program is ever called idle. */
 const canWatch = existsSync('/proc/self/task') && existsSync('/proc/self/schedstat');
 
 /** Run plus wait ms so far of every live thread of these processes, by "pid/tid". */
 export function busyByThread(pids: readonly number[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const pid of pids) {
-    let tids: string[];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue; // gone
-    }
-    for (const tid of tids) {
-      try {
-        const [run = NaN, wait = NaN] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
-        if (Number.isFinite(run) && Number.isFinite(wait)) out.set(`${pid}/${tid}`, (run + wait) / 1e6);
-      } catch {
-        // The thread ended while we looked.
-      }
-    }
-  }
-  return out;
+  return new Map(pids.flatMap((pid) => [...threadSchedTimes(pid)].map(([tid, t]): [string, number] => [`${pid}/${tid}`, t.runMs + t.waitMs])));
 }
 
 /**
