@@ -30,8 +30,12 @@ const counts = [...Array.from({ length: cores }, (_, i) => i + 1), 2 * cores];
 const SECONDS = 2;
 const N = 24; // not the default 25: a bench that hard-codes the route is caught
 const CONNECTIONS = 6; // not the default 20
-const PAUSE_MS = 1300; // as in the counting server
-const LATE_MS = 100; // as in the counting server
+// The counting server's pause and late answers (it reads both from the check's environment).
+// Past autocannon's first one-second sample tick: the tick fires late, the next one (which ends a
+// 2 s run) comes 1 s after it, so the run lasts ~2.35 s while requests.average (2 samples) says 2.
+const PAUSE_MS = 1300;
+// Far above a load request's latency here (a few ms; tens on a very busy machine).
+const LATE_MS = 100;
 /**
  * How many of the largest of n recorded latencies must be late for the p-th percentile to be one of
  * them: hdr-histogram (autocannon's) takes the value at rank ceil(p % of n).
@@ -211,6 +215,8 @@ export default defineCheck({
       COUNT_N: String(N),
       COUNT_SECONDS: String(SECONDS),
       COUNT_PAUSE_AT: String(CONNECTIONS + 1), // early in the run, once an answer has come back (a busy machine may serve only a few)
+      COUNT_PAUSE_MS: String(PAUSE_MS),
+      COUNT_LATE_MS: String(LATE_MS),
     };
     // The bench starts at once; the type check and server.ts's start run beside it (nothing here
     // measures a speed, so sharing the cores changes no verdict).
@@ -295,6 +301,8 @@ export default defineCheck({
     const runs = written.parsed;
 
     const serverOf = (run: Run): Server[] => started.filter((s) => s.workers === run.workers);
+    /** A count summed over the run's servers. */
+    const total = (run: Run, count: (s: Server) => number): number => serverOf(run).reduce((sum, s) => sum + count(s), 0);
     /** The bench loaded /work?n=BENCH_N at all: without it the server has no load to pause or delay. */
     const loadedN = runs.some((run) => serverOf(run).some((s) => s.answered > 0));
     /** What to say when the check's server could not create its condition: a busy machine, or a bench loading another route. */
@@ -309,7 +317,7 @@ export default defineCheck({
       async () => {
         const problems: string[] = [];
         for (const run of runs) {
-          const answered = serverOf(run).reduce((sum, s) => sum + s.answered, 0);
+          const answered = total(run, (s) => s.answered);
           const line = `${run.workers} workers: sent ${run.sent}, completed ${run.completed}; the server answered ${answered} GET /work?n=${N}`;
           // Answers in flight when autocannon stops were served but not counted as completed: sent bounds them.
           // Every completed answer was written down by the server first (1 of slack for one in its last write).
@@ -329,7 +337,7 @@ export default defineCheck({
       async () => {
         const problems: string[] = [];
         for (const run of runs) {
-          const opened = serverOf(run).reduce((sum, s) => sum + s.connections.length, 0);
+          const opened = total(run, (s) => s.connections.length);
           // One more is a probe of the bench's own on the load route.
           if (opened < CONNECTIONS || opened > CONNECTIONS + 1) problems.push(`${run.workers} workers: ${opened} connections sent GET /work?n=${N}${opened >= 2 * CONNECTIONS ? ' (a second autocannon run per server, a warm-up, doubles them)' : ''}`);
         }
@@ -400,7 +408,7 @@ export default defineCheck({
       async () => {
         const problems: string[] = [];
         for (const run of runs) {
-          const non2xx = serverOf(run).reduce((sum, s) => sum + s.non2xx, 0);
+          const non2xx = total(run, (s) => s.non2xx);
           // A 503 still in flight when autocannon stopped was sent but never received: sent − completed bounds those.
           // (At most one per connection, whatever the bench reports as sent.)
           const inFlight = Math.max(0, run.sent - run.completed, CONNECTIONS);
@@ -428,8 +436,8 @@ export default defineCheck({
           // bench surely received (one per connection may be in flight), fewer than it recorded.
           // (Not where the server answered more than this run sent: another load, a warm-up, the counts line's.)
           const duration = run.completed / run.reqPerSec;
-          const answered = serverOf(run).reduce((sum, s) => sum + s.answered, 0);
-          const ok = serverOf(run).reduce((sum, s) => sum + s.answered - s.non2xx, 0);
+          const answered = total(run, (s) => s.answered);
+          const ok = total(run, (s) => s.answered - s.non2xx);
           const received = ok - CONNECTIONS - 1;
           const { least, most } = durationBounds(run);
           if (received > 0 && answered <= 1.05 * run.sent + 3 && duration >= least && duration <= most) {
@@ -444,10 +452,10 @@ export default defineCheck({
           // late answers the bench surely read are enough for p99 to be one of them even among every
           // answer the server sent; counted as telling p99 from p97.5 where all the late ones, read
           // or not, are too few for p97.5 to be one among the answers surely read.
-          const late = serverOf(run).reduce((sum, s) => sum + s.lateRead, 0);
+          const late = total(run, (s) => s.lateRead);
           if (late < topNeeded(answered, 99)) continue;
-          const read = serverOf(run).reduce((sum, s) => sum + s.read, 0);
-          if (serverOf(run).reduce((sum, s) => sum + s.lateAll, 0) < topNeeded(read, 97.5)) judged++;
+          const read = total(run, (s) => s.read);
+          if (total(run, (s) => s.lateAll) < topNeeded(read, 97.5)) judged++;
           if (run.p99 < LATE_MS - 2) problems.push(`${run.workers} workers: p99 ${run.p99} ms, but ${late} of its ${answered} answers (${((100 * late) / answered).toFixed(1)} %) took ${LATE_MS} ms or more`);
         }
         if (problems.length > 0) unmet(`0 ≤ p50 ≤ p99, p50 no more than twice the mean latency, and p99 ≥ ${LATE_MS} ms where more than 1 % of the answers took ${LATE_MS} ms`, problems.join('\n'));
