@@ -31,8 +31,8 @@ const STRAY_PATHS = ['/favicon.ico', '/nope'] as const;
 /** GET / requests the check sends to measure the total. */
 const N = 20;
 /**
- * A GET / must show in /stats this soon after its answer: the contract's batch of 0.2 s at most,
- * with room for a busy machine, and judged three times before it fails. A worker that batches every
+ * A GET / must show in /stats this soon after its answer (the contract's bound; its advice, a
+ * batch of 0.2 s at most, leaves room for a busy machine), judged three times before it fails. A worker that batches every
  * second passed the settle-based check in 1 run of 7 (a learner's program).
  */
 const PROMPT_MS = 450;
@@ -43,7 +43,7 @@ const PROMPT_MS = 450;
  * asked beside it on new connections. A batch timer restarted on every request (a debounce) never
  * fires while they keep coming: a fresh learner's 150 ms one passed the one-off promptness test,
  * and another's 25 ms one passed a stream spread over the workers (one every 15 ms). A fixed timer
- * or an at-once report keeps every GET / within the contract's 0.2 s plus IPC.
+ * of 0.2 s or an at-once report keeps every GET / well within PROMPT_MS.
  */
 const STREAM_MS = 1500;
 /** At most one GET / this often on the kept connection: fast enough for any debounce worth the name, not a flood. */
