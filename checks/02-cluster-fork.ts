@@ -2,7 +2,7 @@
 // 01's app), the primary serves nothing. Side by side is proven with what the scheduler counts:
 // while two /work requests run, each worker computes one and both are runnable the whole time
 // (wall time alone can't tell, when other programs crowd this machine's cores).
-import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, fakeCoresEnv, listeningPorts, listeningUnixSockets, ownCpuForFib, pidOf, runnableMs, schedTimes, sleep, unmet, type App, type Reply } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, fakeCoresEnv, listeningUnixSockets, primaryOwnPorts, ownCpuForFib, pidOf, runnableMs, schedTimes, sleep, unmet, type App, type Reply } from './lib/index.ts';
 
 const ONE_WORKER_HINT =
   "Both requests went to one worker. Keep cluster's default round-robin (no cluster.schedulingPolicy = cluster.SCHED_NONE, no NODE_CLUSTER_SCHED_POLICY=none): with the kernel choosing, the worker that wakes first may accept both.";
@@ -242,8 +242,7 @@ export default defineCheck({
     await t.expect('the primary serves nothing (it only hands connections to the workers)', 'Keep the primary to cluster.fork(): no app.listen(), no fib, in the primary.', async () => {
       const own = answered.filter((pid) => pid === app.pid).length;
       if (own > 0) unmet(`no answer carries the primary's pid (${app.pid})`, `${own} of ${answered.length} answers came from the primary`);
-      // The primary holds PORT's socket for its workers (that is how they share it); any other port is its own server.
-      const ports = listeningPorts([app.pid]).filter((port) => port !== app.port);
+      const ports = primaryOwnPorts(app);
       const unix = listeningUnixSockets([app.pid]);
       if (ports.length > 0 || unix.length > 0) {
         unmet(

@@ -4,7 +4,7 @@
 // overlap. "Forked nothing" is judged from SpawnLog (a preload that records each child process the
 // primary starts, synchronously): watching the process table instead races with the orphans, which
 // die on their own a moment after a primary that forked and then refused.
-import { defineCheck, describeReply, expectLoopbackOnly, fakeCoresEnv, listeningPorts, pidOf, sleep, SpawnLog, unmet, type App, type Census } from './lib/index.ts';
+import { defineCheck, describeReply, expectLoopbackOnly, fakeCoresEnv, pidOf, primaryOwnPorts, sleep, SpawnLog, unmet, type App, type Census } from './lib/index.ts';
 
 /** The cores the copies that use the default see: not the 2 of this course's CI. */
 const FAKE_CORES = 3;
@@ -26,8 +26,7 @@ function verdict(app: App, want: number, got: Census): string | undefined {
   if (app.exit) return app.died();
   const silent = workers.filter((pid) => !answered.has(pid));
   const strangers = [...answered].filter((pid) => !workers.includes(pid));
-  // The primary holds PORT's socket for its workers; any other port is a server of its own.
-  const ownPorts = listeningPorts([app.pid]).filter((p) => p !== app.port);
+  const ownPorts = primaryOwnPorts(app);
   if (workers.length === want && silent.length === 0 && strangers.length === 0 && ownPorts.length === 0) return undefined;
   const parts = [`the primary (${app.pid}) has ${workers.length} live worker${workers.length === 1 ? '' : 's'}${workers.length ? ` (${workers.join(', ')})` : ''}`];
   parts.push(answered.size === 0 ? 'nothing answered GET /' : `GET / was answered by ${[...answered].join(', ')}`);

@@ -3,7 +3,7 @@
 // Answers may lag by IPC delay, so every look at shared state polls (within 0.5 s), asking each
 // worker by pid: an answer that merely looks plausible from one worker proves nothing.
 import http from 'node:http';
-import { expectLoopbackOnly, defineCheck, describeReply, Fatal, getsSent, listeningPorts, pidOf, quote, request, sleep, unmet, type App } from './lib/index.ts';
+import { expectLoopbackOnly, expectPrimaryPortOnly, defineCheck, describeReply, Fatal, getsSent, pidOf, quote, request, sleep, unmet, type App } from './lib/index.ts';
 
 /**
  * How long a new total or message may take to reach every worker (the contract's IPC delay), with
@@ -262,11 +262,7 @@ export default defineCheck({
     });
     if (pids === undefined) return;
     await expectLoopbackOnly(t, app);
-    await t.expect('the primary answers no HTTP: it listens on no port of its own', 'The primary keeps the total and relays messages over IPC; every server (and /stats too) belongs in the workers.', async () => {
-      // It holds PORT's socket for its workers (that is how they share it); any other port is its own server.
-      const ports = listeningPorts([app.pid]).filter((port) => port !== app.port);
-      if (ports.length > 0) unmet(`no port but PORT ${app.port} (held for the workers)`, `the primary (${app.pid}) also listens on port ${ports.join(', ')}`);
-    });
+    await expectPrimaryPortOnly(t, app, 'The primary keeps the total and relays messages over IPC; every server (and /stats too) belongs in the workers.');
 
     await t.expect('GET /message answers {"message": null} on every worker before any broadcast', 'Each worker starts with no message: let message: string | null = null.', async () => {
       const { ok, latest } = await untilEveryWorker(app, '/message', pids, (a) => {

@@ -14,7 +14,7 @@ export { SpawnLog, type SpawnRecord } from './spawn-log.ts';
 export { ClusterLog } from './cluster-log.ts';
 export { pauseOnlineEnv } from './pause-online.ts';
 export { fakeCoresEnv } from './fake-cores.ts';
-export { exposedAddresses, expectLoopbackOnly, listenAddresses, LOOPBACK_HINT, type ListenAddress } from './listen-address.ts';
+export { exposedAddresses, expectLoopbackOnly, expectPrimaryPortOnly, listenAddresses, LOOPBACK_HINT, primaryOwnPorts, type ListenAddress } from './listen-address.ts';
 export { startLoad, summarize, describeFailures, resetsUnread, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
 export { startNginx, requireNginx, fillTemplate, type Nginx } from './nginx.ts';
 export { startRedis, startRedisRelay, requireRedis, type Redis, type RedisRelay } from './redis.ts';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { App } from './app.ts';
 import type { CheckContext } from './check.ts';
 import { unmet } from './errors.ts';
-import { socketInodes, tcpRows } from './proc.ts';
+import { listeningPorts, socketInodes, tcpRows } from './proc.ts';
 
 export interface ListenAddress {
   /** '127.0.0.1', '0.0.0.0', '::', '::1', … ('*' from lsof: every interface). */
@@ -72,5 +72,18 @@ export function expectLoopbackOnly(t: Pick<CheckContext, 'expect'>, app: App, na
   return t.expect(name, LOOPBACK_HINT, async () => {
     const exposed = exposedAddresses(app.program.members(), app.port);
     if (exposed.length > 0) unmet(`port ${app.port} bound to 127.0.0.1`, `port ${app.port} is bound to ${exposed.map((h) => `"${h}"`).join(' and ')}: every network interface`);
+  });
+}
+
+/** The primary's listening TCP ports besides PORT: it holds PORT's socket for its workers (that is how they share it); any other is a server of its own. */
+export function primaryOwnPorts(app: App): number[] {
+  return listeningPorts([app.pid]).filter((port) => port !== app.port);
+}
+
+/** The expectation that the primary serves no HTTP of its own: no port but PORT. */
+export function expectPrimaryPortOnly(t: Pick<CheckContext, 'expect'>, app: App, hint: string): Promise<void> {
+  return t.expect('the primary answers no HTTP: it listens on no port of its own', hint, async () => {
+    const ports = primaryOwnPorts(app);
+    if (ports.length > 0) unmet(`no port but PORT ${app.port} (held for the workers)`, `the primary (${app.pid}) also listens on port ${ports.join(', ')}`);
   });
 }
