@@ -8,7 +8,7 @@
 // so a cluster that deals out connections in turn sends a session's second request to another
 // worker every time: no luck is needed to see the 400.
 import { io, type Socket } from 'socket.io-client';
-import { cpuTimeMs, defineCheck, describeReply, quote, expectLoopbackOnly, Fatal, loopState, pidOf, procState, sleep, unmet, type App, type Reply } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, describeReply, quote, expectLoopbackOnly, expectPrimaryPortOnly, Fatal, loopState, pidOf, procState, sleep, unmet, type App, type Reply } from './lib/index.ts';
 
 /** Three on this 2-core machine: a count written in (2) or the cores in its place fails (a fresh learner's program with 2 written in passed every line). */
 const WORKERS = 3;
@@ -58,6 +58,8 @@ const HINT_SERIALIZATION =
   "@socket.io/sticky's primary sends each connection's first bytes to a worker as a Buffer; over the default JSON IPC channel it arrives as {\"type\": \"Buffer\", \"data\": [...]}, the worker's socket fails on it and the connection closes. cluster.setupPrimary({ serialization: 'advanced' }) before the first fork.";
 const HINT_TRANSPORTS =
   "Accept the default transports (long-polling first, then WebSocket): leave transports out of new Server(…). WebSocket only is the clients' choice, io(url, { transports: ['websocket'] }); a server that refuses polling refuses every default client.";
+const HINT_FROM = '"from" is the pid of the worker the sender is connected to: process.pid in the worker that got the say, sent along as it is (not the socket id, nor a pid each worker puts in when it passes the message on).';
+const HINT_ONE_FORK = "Fork one new worker for each one that dies, in cluster.on('exit') only: a 'disconnect' listener that forks too makes two.";
 const HINT_EMIT = "On 'say', emit 'said' to everyone, the sender included: io.emit('said', { text, from: process.pid }). socket.emit answers the sender only; socket.broadcast.emit leaves the sender out.";
 
 /** The hint for a said that did not reach every client exactly once, by who heard it; undefined when none fits. */
@@ -67,6 +69,7 @@ function deliveryHint(clients: readonly Client[], sender: Client, text: string):
   if (heard.length === 0 && alteredText(clients, sender, text) !== undefined) return HINT_TEXT;
   if (clients.some((c) => c.saidTimes(text).some((s) => typeof s.from === 'string' && Number(s.from) === sender.pid))) return '"from" is the pid as a number, process.pid, not a string.';
   if (heard.length === 1 && heard[0] === sender) return HINT_EMIT;
+  if (heard.length === clients.length && clients.every((c) => c.saidTimes(text).length === 1)) return HINT_FROM;
   if (heard.length > 0 && heard.every((c) => c.pid === sender.pid) && heard.length === local.length) return HINT_ADAPTER;
   if (heard.length > 0 && !heard.includes(sender)) return HINT_EMIT;
   if (clients.some((c) => c.saidTimes(text).length > 1)) return 'Each said must arrive once: broadcast through one path only (the adapter already relays to the other workers).';
@@ -148,6 +151,16 @@ class Client {
     return this.socket.connected ? this.hellos.at(-1) : undefined;
   }
 
+  /**
+   * Whether the server's handshake offered the upgrade to WebSocket: false when it allows polling
+   * only (transports: ['polling']), and the session stays on polling for good. engine.io-client
+   * keeps the offer in a private field (set on the handshake, before 'open').
+   */
+  get upgradeOffered(): boolean | undefined {
+    const offer = (this.socket.io.engine as unknown as { _upgrades?: unknown } | undefined)?._upgrades;
+    return this.socket.connected && Array.isArray(offer) ? offer.includes('websocket') : undefined;
+  }
+
   get upgraded(): boolean {
     return this.socket.connected && this.socket.io.engine?.transport?.name === 'websocket';
   }
@@ -183,6 +196,7 @@ async function allReady(clients: readonly Client[], app: App, ms: number): Promi
     // A refused session will not heal, nor a failed upgrade: no need to wait for the deadline.
     if (clients.some((c) => c.refusals.length > 0)) return lagging;
     if (lagging.some((c) => c.upgradeFailed && c.socket.connected && c.refusals.length === 0)) return lagging;
+    if (lagging.some((c) => c.upgradeOffered === false)) return lagging;
     if (lagging.some((c) => c.socket.connected && c.greetedAt !== c.connections && Date.now() - c.connectedAt > HELLO_MS)) return lagging;
     await sleep(25);
   }
@@ -222,11 +236,48 @@ async function settled(pids: readonly number[], ms: number): Promise<void> {
   }
 }
 
+/**
+ * The workers the primary forked after `victim`, one of `before`, was killed at `killedAt`: a new
+ * child shows at once (the process exists before it loads any code), so FORK_MS can be short.
+ * Fails the expectation when none came, and throws Fatal when the primary died instead.
+ */
+async function replacement(app: App, before: readonly number[], victim: number, killedAt: number): Promise<number[]> {
+  let fresh: number[] = [];
+  let idle: { cpu: number; since: number } | undefined;
+  // /proc shows the timeout epoll_wait was entered with, not what is left of it: a timer is due no
+  // sooner than that long after the last look that saw the primary in another state.
+  let state: string | undefined;
+  let stateFrom = killedAt;
+  let lookedAt = killedAt;
+  while (Date.now() - killedAt < FORK_MS) {
+    if (app.program.exit) throw new Fatal(`the primary ${app.program.exit.signal ? `was killed by ${app.program.exit.signal}` : `exited with code ${app.program.exit.code}`} after a worker died`, app.program.tail(), "The primary must outlive its workers: fork a replacement in cluster.on('exit').");
+    fresh = app.workers().filter((p) => !before.includes(p));
+    if (fresh.length > 0) break;
+    // None is coming once the primary has reaped the dead worker and sleeps, its CPU time still,
+    // with no timer due before FORK_MS is up (a fork after a delay shows as a timer).
+    const loop = loopState(app.pid);
+    const cpu = cpuTimeMs(app.pid);
+    const now = loop?.asleep === true ? `asleep ${loop.timerMs}` : 'awake';
+    if (now !== state) [state, stateFrom] = [now, lookedAt];
+    lookedAt = Date.now();
+    const asleep = procState(victim) === undefined && loop?.asleep === true && loop.timerMs !== undefined && (loop.timerMs < 0 || stateFrom + loop.timerMs > killedAt + FORK_MS);
+    if (!asleep || cpu === undefined) idle = undefined;
+    else if (idle?.cpu !== cpu) idle = { cpu, since: Date.now() };
+    else if (Date.now() - idle.since >= SETTLE_MS) break;
+    await sleep(40);
+  }
+  const waited = idle && fresh.length === 0 ? `; ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the death it sleeps with no timer that could fork one` : '';
+  if (fresh.length === 0) unmet(`a new worker within ${FORK_MS / 1000} s of worker ${victim}'s death`, `the primary's workers: ${app.workers().join(', ') || 'none'}${waited}`);
+  // A second fork for the same death (a 'disconnect' listener beside the 'exit' one) comes in the same moment.
+  await sleep(100);
+  return app.workers().filter((p) => !before.includes(p));
+}
+
 const HINT_TEXT = "Send the text on as it was said: { text, from: process.pid }, with text the string the client sent; no escaping, trimming or JSON.stringify (socket.io encodes it).";
 
 /** A said from this sender's message that arrived changed (escaped, re-encoded): its text, if one did. */
 function alteredText(clients: readonly Client[], sender: Client, text: string): string | undefined {
-  const tail = text.slice(text.lastIndexOf('client'));
+  const tail = text.slice(text.lastIndexOf('client')).trim();
   for (const c of clients) for (const s of c.said) if (typeof s.text === 'string' && s.text !== text && s.text.includes(tail)) return s.text;
   return undefined;
 }
@@ -291,6 +342,7 @@ export default defineCheck({
     };
 
     await expectLoopbackOnly(t, app);
+    await expectPrimaryPortOnly(t, app, 'The primary routes connections on PORT (sticky\'s setupMaster) and serves nothing else: no health port, no second server.');
 
     await t.expect('GET / answers JSON {"pid"} with the pid of one of the workers', "Keep lesson 03's route in the workers: app.get('/', (_req, res) => res.json({ pid: process.pid })).", async () => {
       // A connection lost to a worker still starting times out: ask again, a few times.
@@ -331,6 +383,7 @@ export default defineCheck({
               const got = client.badHellos.length ? `hello was ${client.badHellos.at(-1)}` : `no hello within ${HELLO_MS / 1000} s`;
               throw new Fatal(`client ${n} connected, but ${got}`, '', "On connection, emit hello with the worker's pid: socket.emit('hello', { pid: process.pid }).");
             }
+            if (client.upgradeOffered === false) throw new Fatal(`client ${n} connected over polling, and the server's handshake offered no upgrade to WebSocket`, client.describe(), HINT_TRANSPORTS);
             throw new Fatal(`client ${n} did not connect, get its hello and upgrade to WebSocket within ${CLIENT_MS / 1000} s`, client.describe(), HINT_STICKY);
           }
           const pids = new Set(clients.map((c) => c.pid));
@@ -367,8 +420,8 @@ export default defineCheck({
       'a message said by a client reaches every client on every worker exactly once, as said {text, from: the pid of the sender\'s worker}',
       HINT_ADAPTER,
       async () => {
-        // With <, & and quotes in it: the text arrives as said, not HTML-escaped or re-encoded.
-        const says = senders.map((sender, i) => ({ sender, text: `<hello & "welcome"> from client ${sender.n}, #${i + 1}` }));
+        // With <, & and quotes in it, and spaces around it: the text arrives as said, not escaped, re-encoded or trimmed.
+        const says = senders.map((sender, i) => ({ sender, text: ` <hello & "welcome"> from client ${sender.n}, #${i + 1} ` }));
         await sayAndListen(clients, says);
         for (const { sender, text } of says) {
           const wrong = delivery(clients, sender, text);
@@ -390,34 +443,8 @@ export default defineCheck({
         for (const c of orphans) c.socket.io.reconnection(false);
         process.kill(victim, 'SIGKILL');
         const killedAt = Date.now();
-        // The replacement: a new child of the primary, beside the survivors. A fork shows at once
-        // (the process exists before it loads any code), so this bound can be short.
-        let fresh: number[] = [];
-        let idle: { cpu: number; since: number } | undefined;
-        // /proc shows the timeout epoll_wait was entered with, not what is left of it: a timer is
-        // due no sooner than that long after the last look that saw the primary in another state.
-        let state: string | undefined;
-        let stateFrom = killedAt;
-        let lookedAt = killedAt;
-        while (Date.now() - killedAt < FORK_MS) {
-          if (app.program.exit) throw new Fatal(`the primary ${app.program.exit.signal ? `was killed by ${app.program.exit.signal}` : `exited with code ${app.program.exit.code}`} after a worker died`, app.program.tail(), "The primary must outlive its workers: fork a replacement in cluster.on('exit').");
-          fresh = app.workers().filter((p) => !before.includes(p));
-          if (fresh.length > 0) break;
-          // None is coming once the primary has reaped the dead worker and sleeps, its CPU time
-          // still, with no timer due before FORK_MS is up (a fork after a delay shows as a timer).
-          const loop = loopState(app.pid);
-          const cpu = cpuTimeMs(app.pid);
-          const now = loop?.asleep === true ? `asleep ${loop.timerMs}` : 'awake';
-          if (now !== state) [state, stateFrom] = [now, lookedAt];
-          lookedAt = Date.now();
-          const asleep = procState(victim) === undefined && loop?.asleep === true && loop.timerMs !== undefined && (loop.timerMs < 0 || stateFrom + loop.timerMs > killedAt + FORK_MS);
-          if (!asleep || cpu === undefined) idle = undefined;
-          else if (idle?.cpu !== cpu) idle = { cpu, since: Date.now() };
-          else if (Date.now() - idle.since >= SETTLE_MS) break;
-          await sleep(40);
-        }
-        const waited = idle && fresh.length === 0 ? `; ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the death it sleeps with no timer that could fork one` : '';
-        if (fresh.length === 0) unmet(`a new worker within ${FORK_MS / 1000} s of worker ${victim}'s death`, `the primary's workers: ${app.workers().join(', ') || 'none'}${waited}`);
+        const fresh = await replacement(app, before, victim, killedAt);
+        if (fresh.length > 1) unmet(`one new worker for the one that died (${WORKERS} in all)`, `${fresh.length} new workers (${fresh.join(', ')}) beside ${before.length - 1} survivors: ${app.workers().length} live workers`, HINT_ONE_FORK);
         await settled(fresh, SETTLE_BOUND_MS);
         for (const c of orphans) c.socket.io.reconnection(true);
         // Its clients come back: a new hello, from a live worker, over WebSocket.
@@ -450,6 +477,24 @@ export default defineCheck({
         if (wrong) unmet(`every client hears said {"text": "${text}", "from": ${sender.pid}} exactly once`, wrong, deliveryHint(clients, sender, text) ?? HINT_ADAPTER);
         const refused = clients.find((c) => c.refusals.length > 0);
         if (refused) unmet('no request refused after the reconnection (one refused session in a run is forgiven)', `client ${refused.n}: ${[...new Set(refused.refusals)].slice(0, 3).join('; ')}`, HINT_STICKY);
+        const live = app.workers();
+        if (live.length !== WORKERS) unmet(`${WORKERS} live workers once the replacement is in (WORKERS=${WORKERS})`, `${live.length}: ${live.join(', ') || 'none'}`, HINT_ONE_FORK);
+      },
+    );
+
+    // cluster.once('exit') replaces the first death only: a second one shows it.
+    await t.expect(
+      `a second worker killed with SIGKILL is replaced too, and there are ${WORKERS} workers again`,
+      "Replace every worker that dies, for as long as the primary runs: cluster.on('exit', …), not cluster.once.",
+      async () => {
+        const before = app.workers();
+        // One without clients if there is one: nothing after this line needs them, but fewer reconnect.
+        const victim = before.find((p) => !clients.some((c) => c.pid === p)) ?? before[0];
+        if (victim === undefined) unmet('a live worker to kill', 'the primary has none');
+        process.kill(victim, 'SIGKILL');
+        const fresh = await replacement(app, before, victim, Date.now());
+        const live = app.workers();
+        if (fresh.length !== 1 || live.length !== WORKERS) unmet(`one new worker for worker ${victim}, ${WORKERS} in all`, `${fresh.length} new (${fresh.join(', ')}); live workers: ${live.join(', ') || 'none'}`, HINT_ONE_FORK);
       },
     );
   },
