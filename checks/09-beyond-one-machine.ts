@@ -271,7 +271,7 @@ export default defineCheck({
 
     let totalBeforeBroadcast: number | undefined;
     await t.expect(
-      'POST /broadcast through nginx reaches every worker on both hosts (GET /message)',
+      'POST /broadcast through nginx reaches every worker on both hosts (GET /message), and a second one replaces the first',
       'Publish the message on a Redis channel; in every worker, subscribe (on a second connection, before listening) and keep the last message received.',
       async () => {
         const nothingYet = await viaNginx('/message');
@@ -284,38 +284,53 @@ export default defineCheck({
           );
         }
         totalBeforeBroadcast = await total();
-        const message = `hello from the check ${process.pid}-${Date.now()}`;
-        const posted = await viaNginx('/broadcast', { method: 'POST', body: { message } });
-        if (posted.status < 200 || posted.status > 299) unmet('POST /broadcast {"message"} answers 2xx', show(posted));
-        // Ask each host directly, so every worker of each one gets asked.
-        const missing: string[] = [];
-        const missedBy = new Map<string, 'some' | 'all'>(); // hosts whose workers missed it
-        for (const [name, app] of hosts) {
-          const workers = new Set(app.workers());
-          const heard = new Map<number, unknown>();
-          const deadline = Date.now() + 5000;
-          while ([...workers].some((pid) => heard.get(pid) !== message) && Date.now() < deadline) {
-            for (const reply of await inParallel(4, 4, () => app.get('/message', 8000))) {
-              const who = identify(reply);
-              if (who) heard.set(who.pid, (reply.json as { message?: unknown }).message);
+        // Two, one after the other: each worker keeps the last one it received, not the first.
+        for (const [nth, message] of [
+          ['', `hello from the check ${process.pid}-${Date.now()}`],
+          [' (a second broadcast, after the first had reached every worker)', `again from the check ${process.pid}-${Date.now()}`],
+        ] as const) {
+          const posted = await viaNginx('/broadcast', { method: 'POST', body: { message } });
+          if (posted.status < 200 || posted.status > 299) unmet(`POST /broadcast {"message"} answers 2xx${nth}`, show(posted));
+          // Ask each host directly, so every worker of each one gets asked.
+          const missing: string[] = [];
+          const missedBy = new Map<string, 'some' | 'all'>(); // hosts whose workers missed it
+          let noHost: string | undefined; // an answer with the message and a pid but no "host"
+          let previous = 0; // workers still answering the first message after the second
+          for (const [name, app] of hosts) {
+            const workers = new Set(app.workers());
+            const heard = new Map<number, unknown>();
+            const deadline = Date.now() + 5000;
+            while ([...workers].some((pid) => heard.get(pid) !== message) && Date.now() < deadline) {
+              for (const reply of await inParallel(4, 4, () => app.get('/message', 8000))) {
+                const who = identify(reply);
+                if (who) heard.set(who.pid, (reply.json as { message?: unknown }).message);
+                else if (reply.status === 200 && typeof (reply.json as { pid?: unknown } | undefined)?.pid === 'number') noHost = show(reply);
+              }
+              if (noHost !== undefined) break;
             }
-          }
-          for (const pid of workers) {
-            if (heard.get(pid) !== message) {
-              missing.push(`host ${name} pid ${pid}: ${heard.has(pid) ? JSON.stringify(heard.get(pid)) : 'never answered'}`);
-              missedBy.set(name, 'some');
+            for (const pid of workers) {
+              if (heard.get(pid) !== message) {
+                missing.push(`host ${name} pid ${pid}: ${heard.has(pid) ? JSON.stringify(heard.get(pid)) : 'never answered'}`);
+                missedBy.set(name, 'some');
+                if (nth !== '' && typeof heard.get(pid) === 'string' && heard.get(pid) !== message) previous++;
+              }
             }
+            if ([...workers].every((pid) => heard.get(pid) !== message)) missedBy.set(name, 'all');
           }
-          if ([...workers].every((pid) => heard.get(pid) !== message)) missedBy.set(name, 'all');
-        }
-        // Every worker of one host has it and none of the other: the hosts listen on different channels.
-        const oneHostOnly = missedBy.size === 1 && [...missedBy.values()][0] === 'all';
-        if (missing.length > 0) {
-          unmet(
-            `every worker answers {"message": "${message}"} within 5 s`,
-            missing.join('\n'),
-            oneHostOnly ? 'It reached every worker of one host and none of the other: every host must publish and subscribe on the same channel name (not one made from HOST_ID).' : undefined,
-          );
+          if (noHost !== undefined) unmet('GET /message answers {"pid", "host", "message"}', `${noHost}: no "host"`, 'Answer GET /message with res.json({ pid: process.pid, host: process.env.HOST_ID, message }), as GET / does.');
+          // Every worker of one host has it and none of the other: the hosts listen on different channels.
+          const oneHostOnly = missedBy.size === 1 && [...missedBy.values()][0] === 'all';
+          if (missing.length > 0) {
+            unmet(
+              `every worker answers {"message": "${message}"} within 5 s${nth}`,
+              missing.join('\n'),
+              previous > 0
+                ? 'A worker still answers the first message: keep the last one received, lastMessage = message on every one (??= keeps the first).'
+                : oneHostOnly
+                  ? 'It reached every worker of one host and none of the other: every host must publish and subscribe on the same channel name (not one made from HOST_ID).'
+                  : undefined,
+            );
+          }
         }
       },
     );
@@ -326,7 +341,7 @@ export default defineCheck({
       if (before === undefined) unmet('a /stats total read before the broadcast', 'the broadcast above failed before it was sent');
       await sleep(200); // a count stored after its answer has landed by now
       const seen = await Promise.all([0, 1, 2, 3].map(() => total()));
-      if (seen.some((v) => v !== before)) unmet(`{"total": ${before}} from every worker, as before the broadcast`, `after one POST /broadcast and the GET /message that read it back: ${seen.join(', ')} from four reads`);
+      if (seen.some((v) => v !== before)) unmet(`{"total": ${before}} from every worker, as before the broadcast`, `after two POST /broadcast and the GET /message that read them back: ${seen.join(', ')} from four reads`);
     });
 
     // Last, since host b does not come back: kill it while a steady GET loop goes through nginx.
