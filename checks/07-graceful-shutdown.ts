@@ -13,7 +13,7 @@
 // exited loses it and the client hangs.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procStat, runnableMs, describeFailures, HeldRequest, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, resetsUnread, unmet, type App, type CheckContext, type Reply } from './lib/index.ts';
+import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procStat, runnableMs, describeFailures, HeldRequest, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, resetsUnread, unmet, type App, type CheckContext, type LoadReport, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
@@ -147,8 +147,61 @@ function openGet(port: number, path: string, timeoutMs: number): { connected: Pr
   return { connected, reply };
 }
 
+/** The second copy's rolling restart: one worker, so nobody else listens while it is replaced. */
+interface OneRoll {
+  readonly report: LoadReport;
+  readonly ms: number;
+  /** The new worker, serving, with the old one gone; undefined when that did not happen. */
+  readonly rolled?: number;
+  /** Why not: the primary exited, or nothing forked or ended for so long. */
+  readonly why?: string;
+}
+
+/**
+ * SIGHUP to a copy with one worker, under a steady load of fresh connections (2 at a time): a
+ * primary that stops the old worker before the new one listens (stop first, or on 'online', which
+ * comes before the worker's listen()) refuses connections meanwhile. With two workers the other
+ * one serves them, and the mistake does not show.
+ */
+async function rollOne(app: App, old: number): Promise<OneRoll> {
+  const load = startLoad(app.port, { concurrency: 2, timeoutMs: 10_000 });
+  await sleep(50);
+  const hupAt = performance.now();
+  app.program.signal('SIGHUP');
+  let rolled: number | undefined;
+  let why: string | undefined;
+  let lastSet = String(old);
+  let changedAt = hupAt;
+  for (;;) {
+    const now = app.workers();
+    const fresh = now.find((pid) => pid !== old && load.okSince(hupAt, pid) > 0);
+    if (fresh !== undefined && !now.includes(old)) {
+      rolled = fresh;
+      break;
+    }
+    if (app.exit) {
+      why = app.died('its primary');
+      break;
+    }
+    const set = [...now].sort().join(' ');
+    if (set !== lastSet) [lastSet, changedAt] = [set, performance.now()];
+    // As the main copy's restart: no fork or exit for this long (twice as long before the first) is a stall.
+    const since = performance.now() - changedAt;
+    if (since > (changedAt === hupAt ? 2 : 1) * STALL_MS || performance.now() - hupAt > ROLL_MS) {
+      why = `no worker forked or ended for ${(since / 1000).toFixed(1)} s; its workers: ${now.join(', ') || 'none'}`;
+      break;
+    }
+    await sleep(25);
+  }
+  await sleep(100); // the new worker serves for a moment before the load stops
+  const report = await load.stop();
+  return { report, ms: Math.round(performance.now() - hupAt), ...(rolled === undefined ? {} : { rolled }), ...(why === undefined ? {} : { why }) };
+}
+
 interface KillTimer {
   readonly app: App;
+  /** Its rolling restart, before the kill timer is tried. */
+  readonly roll?: OneRoll;
   /** Why the set-up failed (the copy never answered, or its worker never took the request). */
   readonly setup?: string;
   /** The copy answered the long /slow long before its time: it refuses (or shortens) an N the contract allows. */
@@ -173,8 +226,13 @@ function watchKillTimer(t: CheckContext): { armed: Promise<void>; result: Promis
   const run = async (): Promise<KillTimer> => {
     const app = await t.spawnApp({ env: { WORKERS: '1' } });
     if (!(await app.answering(30_000))) return { app, setup: `a second copy (WORKERS=1) ${app.exit ? app.exitText() : 'never answered GET /'}` };
-    const worker = app.workers()[0];
-    if (worker === undefined) return { app, setup: 'a second copy (WORKERS=1) has no worker' };
+    const first = app.workers()[0];
+    if (first === undefined) return { app, setup: 'a second copy (WORKERS=1) has no worker' };
+    const roll = await rollOne(app, first);
+    if (app.exit) return { app, roll, setup: `a second copy (WORKERS=1) ${app.exitText()} after SIGHUP` };
+    // The kill timer is tried on whichever worker serves now (the old one, if the restart stalled).
+    const worker = roll.rolled ?? app.workers()[0];
+    if (worker === undefined) return { app, roll, setup: 'a second copy (WORKERS=1) has no worker after SIGHUP' };
     const held = openGet(app.port, `/slow?ms=${LONG_MS}`, LONG_MS + 5000);
     await held.connected;
     await quiet(app, [worker], 1000); // the request is with the worker now
@@ -199,9 +257,9 @@ function watchKillTimer(t: CheckContext): { armed: Promise<void>; result: Promis
     const reply = await Promise.race([held.reply, sleep(1000)]);
     if (reply !== undefined && !(reply instanceof RequestFailed)) {
       const ms = Math.round(reply.ms);
-      return { app, worker, workers, setup: `GET /slow?ms=${LONG_MS} was answered ${ms} ms after it was sent (status ${reply.status}), not after ${LONG_MS} ms`, refused: true };
+      return { app, roll, worker, workers, setup: `GET /slow?ms=${LONG_MS} was answered ${ms} ms after it was sent (status ${reply.status}), not after ${LONG_MS} ms`, refused: true };
     }
-    return { app, worker, workers, ...(goneMs === undefined ? {} : { goneMs }), ...(exitMs === undefined ? {} : { exitMs }) };
+    return { app, roll, worker, workers, ...(goneMs === undefined ? {} : { goneMs }), ...(exitMs === undefined ? {} : { exitMs }) };
   };
   const result = run().finally(arm);
   return { armed, result };
@@ -563,6 +621,21 @@ export default defineCheck({
       const k = await killTimer.result;
       if (k.setup !== undefined && k.workers === undefined) unmet('a second copy that answers GET /', k.setup);
       if (k.workers?.length !== 1) unmet('1 live worker', `${k.workers?.length ?? 0} live workers (${k.workers?.join(', ') ?? ''}) a second after it first answered`);
+    });
+
+    await t.expect('with WORKERS=1 (the second copy), SIGHUP replaces its one worker, and no request fails', "With one worker nobody else listens while it is replaced: fork the new one, wait for its 'listening' event ('online' comes before the worker has called listen()), and only then disconnect the old one.", async () => {
+      const k = await killTimer.result;
+      const r = k.roll;
+      if (r === undefined) unmet('a second copy that answers GET /', k.setup ?? '');
+      if (r.report.ok === 0) unmet('answers during its restart', `none of ${r.report.sent} requests got an answer`);
+      if (r.report.failed > 0) {
+        unmet(
+          `0 failed of ${r.report.sent} requests (fresh connections, 2 at a time; ${r.ms} ms of restart)`,
+          `${r.report.failed} failed: ${describeFailures(r.report)}`,
+          (r.report.byReason.ECONNREFUSED ?? 0) > 0 ? undefined : 'Stop the old worker with worker.disconnect() once the new one listens: it finishes what it holds, and a connection on its way to it is sent back.',
+        );
+      }
+      if (r.rolled === undefined) unmet('a new worker serving, and the old one gone', r.why ?? '');
     });
 
     await t.expect(`a worker that has not finished ${KILL_MS / 1000} s after the primary's SIGTERM is killed`, `In stopWorker(): const timer = setTimeout(() => worker.process.kill('SIGKILL'), ${KILL_MS}); clear it on the worker's 'exit'. disconnect() waits for every request, however long.`, async () => {
