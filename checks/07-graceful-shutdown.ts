@@ -13,7 +13,7 @@
 // exited loses it and the client hangs.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procStat, runnableMs, describeFailures, HeldRequest, isAlive, pidOf, RequestFailed, sendSignal, sleep, startLoad, resetsUnread, unmet, type App, type CheckContext, type LoadReport, type Reply } from './lib/index.ts';
+import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procStat, runnableMs, describeFailures, HeldRequest, isAlive, pidOf, RequestFailed, sendSignal, sleep, SpawnLog, startLoad, resetsUnread, unmet, type App, type CheckContext, type LoadReport, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
@@ -277,7 +277,10 @@ export default defineCheck({
     const killTimer = watchKillTimer(t);
     killTimer.result.catch(() => undefined); // a main copy that fails to start ends the run first
     // A cold start is about 1 s; a machine busy with other checks can take ten times that.
-    const app = await t.start({ env: { WORKERS: String(WORKERS) }, readyMs: 30_000 });
+    // Which workers the primary forked after its JS had the SIGTERM: recorded from inside it.
+    const spawns = new SpawnLog();
+    t.defer(() => spawns.remove());
+    const app = await t.start({ env: { WORKERS: String(WORKERS), ...spawns.env }, readyMs: 30_000 });
     const before = await t.expect(`${WORKERS} workers answer GET / (WORKERS=${WORKERS})`, 'Fork WORKERS workers in the primary; each answers {"pid": process.pid}.', async () => {
       const answered = await app.waitForPids(WORKERS, 8000);
       const workers = app.workers();
@@ -613,6 +616,15 @@ export default defineCheck({
       if (!exit) return;
       if (leftAtExit.length > 0) unmet('no live worker when the primary exits', `worker(s) ${leftAtExit.join(', ')} still ran when the primary exited, ${exitMs} ms after SIGTERM. Its last output:\n${app.program.tail(6)}`);
       if (!(await app.program.waitGroupGone(2000))) unmet('no process left', `still running 2 s after the primary exited: ${app.program.members().join(', ')}`);
+    });
+
+    // A restart still running when SIGTERM comes may be waiting for an old worker to leave: when
+    // it does, a loop that does not look at the flag forks the next one. The check's /proc samples
+    // catch such a fork only if it outlives the primary's exit by 20 ms; the program's own record does not miss it.
+    await t.expect('no worker is forked after SIGTERM', "Set a flag in the primary's SIGTERM handler and fork nothing once it is set: not in the 'exit' listener, and not in the rolling restart, which may be waiting for an old worker to leave when SIGTERM comes.", async () => {
+      if (!exit) return;
+      const late = spawns.forksAfter('SIGTERM');
+      if (late.length > 0) unmet('no cluster.fork() once the primary has had its SIGTERM', `it forked ${late.length} after it: pid ${late.map((r) => r.pid ?? '?').join(', ')}`);
     });
 
     // The main copy's WORKERS=2 is this machine's core count in CI: a primary that forks one per

@@ -5,6 +5,11 @@
 // table or the group afterwards races with the orphans' own exit, this does not.
 // Every start goes through ChildProcess.prototype.spawn: cluster.fork() → child_process.fork() →
 // spawn() → new ChildProcess().spawn(), and exec/execFile too (Node 20 to 26, lib/child_process.js).
+// It also writes a line when the program's JS is handed a signal ({"signal": "SIGTERM"}), so that
+// a check can tell the forks a program made after it knew of a SIGTERM from those before: Node
+// binds process.emit when the first listener for a signal is added (lib/internal/process/
+// per_thread.js startListeningIfSignal), and this preload replaces it before the program runs.
+// Seen on Node 20.20, 24.22 and 26.12, with tsx and with native type stripping.
 // Plain CommonJS: it loads before tsx or Node's type stripping, on every Node the course supports.
 'use strict';
 const log = process.env.WORKSHOP_SPAWN_LOG;
@@ -22,5 +27,10 @@ if (log) {
       const args = options && Array.isArray(options.args) ? options.args : [];
       appendFileSync(log, `${JSON.stringify({ pid: this.pid ?? null, file, args })}\n`);
     }
+  };
+  const emit = process.emit;
+  process.emit = function emitLogged(name, ...rest) {
+    if (typeof name === 'string' && /^SIG[A-Z0-9]+$/.test(name)) appendFileSync(log, `${JSON.stringify({ signal: name })}\n`);
+    return emit.call(this, name, ...rest);
   };
 }
