@@ -22,6 +22,7 @@ import {
   pidOf,
   pm2Said,
   pollPids,
+  request,
   RequestFailed,
   sleep,
   startLoad,
@@ -222,7 +223,7 @@ export default defineCheck({
       if (children.length > 0) {
         unmet('no child processes', `server.ts started ${children.length} process(es) of its own (pids ${children.join(', ')})`, 'Remove cluster.fork() and the primary branch: in cluster mode pm2 forks the instances.');
       }
-      if (reply.status !== 200 || pidOf(reply) !== app.pid) unmet(`status 200 and {"pid": ${app.pid}}`, describeReply(reply), reply.status === 200 ? "Answer with this process's own pid: res.json({ pid: process.pid })." : undefined);
+      if (reply.status !== 200 || pidOf(reply) !== app.pid) unmet(`status 200 and {"pid": ${app.pid}}`, describeReply(reply), reply.status === 200 ? `Answer with this process's own pid: res.json({ pid: process.pid })${pidOf(reply) === undefined ? ', a number, not a string' : ''}.` : undefined);
     });
     await expectLoopbackOnly(t, app);
 
@@ -350,6 +351,9 @@ export default defineCheck({
     const listed = new Set(apps.map((p) => p.pid));
 
     const first = await t.expect(`${apps.length} distinct pids answer on PORT, and they are the pids pm2 lists`, 'Each instance answers GET / with its own process.pid, on Number(process.env.PORT).', async () => {
+      // An answer whose pid is no number counts for no pid: say so now, not after 15 s of polling.
+      const probe = await request(port, '/', { timeoutMs: 3000 }).catch(() => undefined);
+      if (probe?.status === 200 && pidOf(probe) === undefined) unmet('answers {"pid": <a whole number>}', describeReply(probe), 'Answer with res.json({ pid: process.pid }): the pid as a number, not a string.');
       // Twice as many requests a round as instances: pm2's primary hands connections out in turn.
       const { pids: seen, lastError } = await pollPids(port, { want: apps.length, deadlineMs: 15_000, perRound: 2 * apps.length, gapMs: 100 });
       if (seen.size === 0) {
