@@ -202,7 +202,12 @@ export default defineCheck({
         const before = await total();
         const replies = await inParallel(N, 40, () => viaNginx('/').then((r) => r.status, () => 0));
         const bad = replies.filter((s) => s !== 200).length;
-        if (bad > 0) unmet(`all ${N} GET / to answer 200`, `${bad} of ${N} did not`);
+        if (bad > 0) {
+          const byStatus = new Map<number, number>();
+          for (const status of replies) if (status !== 200) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+          const shown = [...byStatus].map(([status, n]) => `${n} × ${status === 0 ? 'no answer' : `status ${status}`}`).join(', ');
+          unmet(`all ${N} GET / to answer 200`, `${bad} of ${N} did not: ${shown}`, byStatus.has(502) || byStatus.has(504) ? "nginx answered 502/504 for a host: a proxy_read_timeout shorter than the host's answer, or a host that died. Keep the starter's timeouts." : undefined);
+        }
         // Other requests in between, which must not count: a worker's GET /message, a browser's
         // GET /favicon.ico (a 404 is fine).
         await Promise.all([viaNginx('/message'), viaNginx('/favicon.ico', { expected: (status) => status < 500 })]);
@@ -215,7 +220,12 @@ export default defineCheck({
           if (seen.every((v) => v === want)) return;
           await sleep(100);
         } while (Date.now() < deadline);
-        unmet(`{"total": ${want}} (${before} before + ${N}; only GET / counts) from every worker`, `before: ${before}; after ${N} concurrent GET /, one GET /message and one GET /favicon.ico: ${seen.join(', ')} from four reads`);
+        const short = seen.every((v) => v < want);
+        unmet(
+          `{"total": ${want}} (${before} before + ${N}; only GET / counts) from every worker`,
+          `before: ${before}; after ${N} concurrent GET /, one GET /message and one GET /favicon.ico: ${seen.join(', ')} from four reads`,
+          short && seen.some((v) => v > before) ? 'Short: some GET / were not counted where every worker reads. Count in Redis, in one key that every host uses (not one made from HOST_ID): await INCR in the GET / handler, before it answers.' : undefined,
+        );
       },
     );
 
@@ -327,7 +337,7 @@ export default defineCheck({
               previous > 0
                 ? 'A worker still answers the first message: keep the last one received, lastMessage = message on every one (??= keeps the first).'
                 : oneHostOnly
-                  ? 'It reached every worker of one host and none of the other: every host must publish and subscribe on the same channel name (not one made from HOST_ID).'
+                  ? 'It reached every worker of one host and none of the other: the hosts share nothing but Redis (a primary relaying over IPC reaches its own host only). Publish on a Redis channel, and subscribe in every worker of every host to that same name (not one made from HOST_ID).'
                   : undefined,
             );
           }
