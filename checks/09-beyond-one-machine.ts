@@ -159,6 +159,8 @@ export default defineCheck({
               unmet(
                 `worker ${call.pid}'s SUBSCRIBE passed on to Redis before it called listen()`,
                 `worker ${call.pid} called listen() when ${before === 0 ? 'no' : `only ${before}`} subscription${before === 1 ? '' : 's'} had reached Redis for ${i + 1} listening worker${i === 0 ? '' : 's'}; ${next === undefined ? 'none came after' : `the next came ${next - call.at} ms later`}`,
+                // Fewer subscriptions than workers, for good: some worker never subscribes (a primary that relays is one subscription per host).
+                next === undefined ? `${passed.length} subscription${passed.length === 1 ? '' : 's'} for ${calls.length} workers: every worker subscribes, on a second connection of its own, before it listens (a primary that subscribes and relays over IPC is not one per worker).` : undefined,
               );
             }
           });
