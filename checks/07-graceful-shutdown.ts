@@ -13,13 +13,14 @@
 // exited loses it and the client hangs.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procStat, runnableMs, describeFailures, HeldRequest, isAlive, pidOf, RequestFailed, sendSignal, sleep, SpawnLog, startLoad, resetsUnread, unmet, type App, type CheckContext, type LoadReport, type Reply } from './lib/index.ts';
+import { expectLoopbackOnly, defineCheck, describeExit, describeReply, procState, procStat, runnableMs, describeFailures, HeldRequest, isAlive, pidOf, RequestFailed, sendSignal, sleep, SpawnLog, startLoad, resetsUnread, unmet, type App, type CheckContext, type LoadReport, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
 const HOLD_FIRST_MS = 2000; // held requests are let go this long after the second SIGHUP if nothing forked (3 s kill timer)
 const SECOND_IN_FLIGHT_MS = 300; // one more, on a worker the restart is not retiring
-const HOLD_AFTER_TERM_MS = 1000; // the retired worker's held requests end this long after SIGTERM (its kill timer: 3 s)
+const HOLD_AFTER_TERM_MS = 1000; // without /proc, the retired worker's held requests end this long after SIGTERM (its kill timer: 3 s)
+const HOLD_BOUND_MS = 2000; // with /proc, they end once the primary could have left without that worker, or this long after SIGTERM
 const SECOND_HUP_MS = 3000; // at least this long for a second SIGHUP to fork or retire a worker (more if the first was slow)
 const STALL_MS = 5000; // no fork or exit this long, with old workers left: the restart has stopped (3 s kill timer + 2 s)
 const DRAIN_BOUND_MS = 8000; // the primary must be gone this long after SIGTERM (3 s kill timer + a busy machine's margin)
@@ -529,10 +530,12 @@ export default defineCheck({
     const secondHupAt = performance.now();
     app.program.signal('SIGHUP');
     let secondChange: string | undefined;
+    let secondChangeAt = performance.now(); // the retired worker's kill timer starts no sooner than this
     while (performance.now() - secondHupAt < secondBoundMs && !app.exit) {
       const now = app.workers().sort().join(' ');
       if (now !== beforeSecond) {
         secondChange = now;
+        secondChangeAt = performance.now();
         break;
       }
       // No fork yet: a primary that stops an old worker first waits for what it holds. Let them
@@ -568,10 +571,22 @@ export default defineCheck({
     const watch = sampleWorkers(app);
     const primaryTermAt = performance.now();
     app.program.signal('SIGTERM');
-    // The retired worker's requests end a moment later, once the new worker's request (300 ms) is
-    // done: a primary that waits for the workers cluster.workers lists is gone by then, and the
-    // retired worker outlives it. One that waits for every worker exits after both.
-    const letGo = setTimeout(() => holding.finish(), HOLD_AFTER_TERM_MS);
+    // The retired worker's requests end once the primary has had every chance to leave without
+    // it: the new workers (their request is 300 ms) are gone and reaped, and the primary has
+    // exited or sleeps with nothing to do. A primary that waits only for the workers
+    // cluster.workers lists is gone by then, however slow a busy machine makes that, and the
+    // retired worker outlives it; one that waits for every worker exits after both. At the latest
+    // HOLD_BOUND_MS after SIGTERM, and inside that worker's kill timer (it started after the
+    // second restart's first change, when the restart retired it); without /proc, HOLD_AFTER_TERM_MS.
+    const newAtTerm = [...workersAtTerm].filter((pid) => !beforeSecond.split(' ').includes(String(pid)));
+    const letGo = (async (): Promise<void> => {
+      // Not later than 0.6 s before that kill timer can fire, unless that is sooner than the fixed 1 s.
+      const bound = hasProc ? Math.min(HOLD_BOUND_MS, Math.max(HOLD_AFTER_TERM_MS, secondChangeAt + KILL_MS - 600 - primaryTermAt)) : HOLD_AFTER_TERM_MS;
+      for (const until = primaryTermAt + bound; performance.now() < until && !app.exit; await sleep(10)) {
+        if (hasProc && newAtTerm.every((pid) => procState(pid) === undefined) && !sigtermPending(app.pid) && idle(app.pid)) break;
+      }
+      holding.finish();
+    })();
     const exit = await Promise.race([app.program.exited, sleep(DRAIN_BOUND_MS).then(() => undefined)]);
     const exitMs = Math.round(performance.now() - primaryTermAt);
     // Right at the primary's exit: which of its workers still live?
@@ -583,8 +598,7 @@ export default defineCheck({
       return ppid !== undefined && ppid !== app.pid;
     };
     const leftAtExit = exit ? [...new Set([...workersAtTerm, ...watched])].filter((pid) => isAlive(pid) || outlived(pid)) : [];
-    clearTimeout(letGo);
-    holding.finish();
+    await letGo;
     const heldAnswers = await holding.answers(2000);
     const secondReply = await second?.reply;
 
