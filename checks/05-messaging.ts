@@ -464,10 +464,9 @@ export default defineCheck({
             else agent.destroy();
           }
           if (agents.size < 2) return; // too few workers answer to make the moment: the other lines judge them
-          let answers: Promise<unknown> = Promise.resolve();
           app.program.signal('SIGSTOP');
+          const answers = Promise.allSettled([...agents.values()].map((agent) => request(app.port, '/', { agent, timeoutMs: 5000 })));
           try {
-            answers = Promise.allSettled([...agents.values()].map((agent) => request(app.port, '/', { agent, timeoutMs: 5000 })));
             // Until each has answered (served and reported), or a moment: one that waits for the primary's word answers after SIGCONT.
             await Promise.race([answers, sleep(500)]);
           } finally {
@@ -531,8 +530,9 @@ export default defineCheck({
       );
     }
 
+    const firstMessage = `hello ${run}`;
     for (const [nth, message] of [
-      ['a broadcast', `hello ${run}`],
+      ['a broadcast', firstMessage],
       ['a second broadcast', `again ${run}`],
     ] as const) {
       const sent = await t.expect(`POST /broadcast {"message": …} answers 2xx${nth === 'a broadcast' ? '' : ' again'}`, 'Read the JSON body with express.json(), hand the message to the primary, and answer, e.g. res.status(202).json({ ok: true }).', async () => {
@@ -551,7 +551,7 @@ export default defineCheck({
             const have = said.filter((m) => m === message).length;
             const changed = said.find((m): m is string => typeof m === 'string' && m !== message && m.includes(message));
             // By what was seen: a message changed on its way, or one that reached only some workers.
-            const first = nth === 'a broadcast' ? undefined : `hello ${run}`;
+            const first = message === firstMessage ? undefined : firstMessage;
             const hint = changed !== undefined
               ? `It arrived changed, as ${JSON.stringify(changed)}: pass the string on as it came (process.send and worker.send serialize it for you; no JSON.stringify).`
               : have > 0

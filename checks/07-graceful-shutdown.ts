@@ -208,7 +208,7 @@ interface KillTimer {
   /** The copy answered the long /slow long before its time: it refuses (or shortens) an N the contract allows. */
   readonly refused?: boolean;
   readonly worker?: number;
-  /** Its live workers when SIGTERM was sent, a second after it answered: 1 if it reads WORKERS. */
+  /** Its live workers when SIGTERM was sent, after its SIGHUP restart: 1 if it reads WORKERS. */
   readonly workers?: readonly number[];
   /** When the worker was gone, in ms after SIGTERM; undefined if it still ran KILLED_BY_MS after SIGTERM. */
   readonly goneMs?: number;
@@ -646,7 +646,7 @@ export default defineCheck({
     await t.expect('with WORKERS=1 (a second copy), exactly one worker', 'Read process.env.WORKERS and fork that many workers; os.availableParallelism() is only the default, when WORKERS is unset.', async () => {
       const k = await killTimer.result;
       if (k.setup !== undefined && k.workers === undefined) unmet('a second copy that answers GET /', k.setup);
-      if (k.workers?.length !== 1) unmet('1 live worker', `${k.workers?.length ?? 0} live workers (${k.workers?.join(', ') ?? ''}) a second after it first answered`);
+      if (k.workers?.length !== 1) unmet('1 live worker', `${k.workers?.length ?? 0} live workers (${k.workers?.join(', ') ?? ''}) after its SIGHUP restart, when SIGTERM was sent`);
     });
 
     await t.expect('with WORKERS=1 (the second copy), SIGHUP replaces its one worker, and no request fails', "With one worker nobody else listens while it is replaced: fork the new one, wait for its 'listening' event ('online' comes before the worker has called listen()), and only then disconnect the old one.", async () => {

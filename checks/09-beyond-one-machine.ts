@@ -297,8 +297,9 @@ export default defineCheck({
         }
         totalBeforeBroadcast = await total();
         // Two, one after the other: each worker keeps the last one it received, not the first.
+        const firstMessage = `hello from the check ${process.pid}-${Date.now()}`;
         for (const [nth, message] of [
-          ['', `hello from the check ${process.pid}-${Date.now()}`],
+          ['', firstMessage],
           [' (a second broadcast, after the first had reached every worker)', `again from the check ${process.pid}-${Date.now()}`],
         ] as const) {
           const posted = await viaNginx('/broadcast', { method: 'POST', body: { message } });
@@ -324,7 +325,7 @@ export default defineCheck({
               if (heard.get(pid) !== message) {
                 missing.push(`host ${name} pid ${pid}: ${heard.has(pid) ? JSON.stringify(heard.get(pid)) : 'never answered'}`);
                 missedBy.set(name, 'some');
-                if (nth !== '' && typeof heard.get(pid) === 'string' && heard.get(pid) !== message) previous++;
+                if (message !== firstMessage && heard.get(pid) === firstMessage) previous++;
               }
             }
             if ([...workers].every((pid) => heard.get(pid) !== message)) missedBy.set(name, 'all');
