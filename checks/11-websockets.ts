@@ -40,9 +40,10 @@ const FORK_MS = 8000;
 const REPLACE_MS = 45_000;
 /**
  * A process that sleeps in its event loop with its CPU time still this long has loaded its code.
- * The clients of a killed worker wait for that before they reconnect: sticky gives every new
- * session to the empty replacement, and a connection handed to it while it still loads is lost
- * (the client gives up after CONNECT_TIMEOUT_MS: 10 s more to a verdict on Node 20).
+ * The first clients wait for that in every worker before they connect, and the clients of a killed
+ * worker before they reconnect: sticky gives every new session to the emptiest worker, and a
+ * connection handed to one while it still loads is lost (the client gives up after
+ * CONNECT_TIMEOUT_MS: 10 s more to a verdict).
  */
 const SETTLE_MS = 300;
 /** … and they wait at most this long for it. */
@@ -363,6 +364,11 @@ export default defineCheck({
       }
       unmet('status 200 and JSON whose "pid" is one of the workers\'', seen);
     });
+
+    // The first GET / answered proves one worker loaded; sticky hands new sessions to the others
+    // too, and one handed to a worker still loading is lost for CONNECT_TIMEOUT_MS (1 run in 15,
+    // 10 s more to a verdict): the clients start once every worker has loaded its code.
+    await settled(app.workers(), SETTLE_BOUND_MS);
 
     await t.expect(
       'every client connects with the default transports and upgrades to WebSocket, with no request refused (400)',
