@@ -1,7 +1,7 @@
 // Preloaded into a learner's primary (NODE_OPTIONS=--require, see cluster-log.ts) when
-// WORKSHOP_CLUSTER_LOG names a file; pause-online.cjs loads it too. Each time the primary takes in
-// a worker's 'listening' or a child's exit, a line `l <pid> <Date.now()>` or `x <pid> <Date.now()>`
-// is appended. The listeners are registered before the learner's code runs, so they run in the
+// WORKSHOP_CLUSTER_LOG names a file; pause-online.cjs loads it too. Each time the primary forks a
+// worker, takes in a worker's 'listening' or a child's exit, a line `f <pid> <Date.now()>`,
+// `l <pid> <Date.now()>` or `x <pid> <Date.now()>` is appended. The listeners are registered before the learner's code runs, so they run in the
 // same turn as theirs: the check knows what a crash-loop guard's clock says about a
 // worker's life, and whether the primary saw every worker exit before it exited itself.
 // Each worker notes when its code first calls listen() on a server, `c <pid> <Date.now()>`, in its
@@ -18,6 +18,9 @@ if (log) {
   if (cluster.isPrimary) {
     process.env.WORKSHOP_CLUSTER_LOG_WORKER = log;
     cluster.on('listening', (worker) => appendFileSync(log, `l ${worker.process.pid} ${Date.now()}\n`));
+    // 'fork' comes on the next tick after cluster.fork(), so before any I/O that follows: the
+    // lines keep the order of forks and exits as the primary met them.
+    cluster.on('fork', (worker) => appendFileSync(log, `f ${worker.process.pid} ${Date.now()}\n`));
     // An exit is noted on the child process itself, by a listener added as it is spawned: cluster
     // adds its own after that, and emits the worker's 'exit' and then cluster's from it, in that
     // turn. (A primary that calls process.exit() in worker.on('exit') never reaches cluster's.)

@@ -1,7 +1,8 @@
 // What a learner's primary took in from its workers, recorded from inside it by cluster-log.cjs:
-// when each one's 'listening' and 'exit' came; and when each worker's code called listen(). A check
-// passes `env` to t.spawn() (or the log to pauseOnlineEnv, whose preload loads it too, and adds
-// the workers it holds) and reads `listening(pid)`, `exited(pid)`, `listenCalls()` and `held()`.
+// when it forked each one, and when each one's 'listening' and 'exit' came; and when each worker's
+// code called listen(). A check passes `env` to t.spawn() (or the log to pauseOnlineEnv, whose
+// preload loads it too, and adds the workers it holds) and reads `listening(pid)`, `exited(pid)`,
+// `forksAfterExit(n)`, `listenCalls()` and `held()`.
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,18 @@ export class ClusterLog {
     return this.find('x', pid);
   }
 
+  /**
+   * The `n`-th worker exit the primary took in (from 1), and the workers it forked after it, in the
+   * order the primary met them (the log's lines, not their clocks); undefined before that exit.
+   */
+  forksAfterExit(n: number): { readonly exited: number; readonly forked: number[] } | undefined {
+    const lines = this.lines();
+    const workers = new Set(lines.filter((l) => l.kind === 'f').map((l) => l.pid)); // not tsx's esbuild
+    const at = lines.map((l, i) => (l.kind === 'x' && workers.has(l.pid) ? i : -1)).filter((i) => i >= 0)[n - 1];
+    if (at === undefined) return undefined;
+    return { exited: lines[at]!.pid, forked: lines.slice(at + 1).filter((l) => l.kind === 'f').map((l) => l.pid) };
+  }
+
   /** The workers pause-online.cjs holds paused until the check lets them go (pauseOnlineEnv's `hold`). */
   held(): number[] {
     return this.lines('h').map((l) => l.pid);
@@ -37,17 +50,18 @@ export class ClusterLog {
     return this.lines(kind).find((l) => l.pid === pid)?.at;
   }
 
-  private lines(kind: string): { pid: number; at: number }[] {
+  /** The log's lines of one kind, or of every kind, in order. */
+  private lines(kind?: string): { kind: string; pid: number; at: number }[] {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
     } catch {
       return [];
     }
-    const found: { pid: number; at: number }[] = [];
+    const found: { kind: string; pid: number; at: number }[] = [];
     for (const line of text.split('\n').slice(0, -1)) {
       const [k, who, when] = line.split(' ');
-      if (k === kind && when !== undefined) found.push({ pid: Number(who), at: Number(when) });
+      if (k !== undefined && (kind === undefined || k === kind) && when !== undefined) found.push({ kind: k, pid: Number(who), at: Number(when) });
     }
     return found;
   }

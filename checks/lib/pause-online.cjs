@@ -7,6 +7,10 @@
 // WORKSHOP_PAUSE_HOLD_ONLINE=<ordinals> (e.g. "1,7-": the first worker to come online, and the
 // seventh and every one after it), with a cluster log: those are not let go; a line `h <pid> <Date.now()>`
 // in the cluster log names each one, and the check sends them SIGCONT when it chooses.
+// WORKSHOP_PAUSE_END_HELD_AT=<n>, with held workers: in the turn the primary takes in its n-th
+// worker exit, the first held worker still there is killed (SIGKILL), so the next death comes
+// while the tries the primary scheduled for the earlier ones still wait (lesson 04: a try that
+// comes due after the give-up).
 // Plain CommonJS: it loads before tsx or Node's type stripping, on every Node the course supports.
 'use strict';
 const log = process.env.WORKSHOP_CLUSTER_LOG; // read before cluster-log.cjs takes it out of the environment
@@ -19,10 +23,14 @@ if (ms > 0) {
   // Only the primary pauses: its workers inherit NODE_OPTIONS but not this.
   delete process.env.WORKSHOP_PAUSE_ONLINE_MS;
   delete process.env.WORKSHOP_PAUSE_HOLD_ONLINE;
+  const endHeldAt = Number(process.env.WORKSHOP_PAUSE_END_HELD_AT ?? 0);
+  delete process.env.WORKSHOP_PAUSE_END_HELD_AT;
   const cluster = require('node:cluster');
   if (cluster.isPrimary) {
     const paused = new Set();
+    const heldPids = [];
     let onlines = 0;
+    let exits = 0;
     const resume = (pid) => {
       paused.delete(pid);
       try {
@@ -42,9 +50,24 @@ if (ms > 0) {
         return;
       }
       paused.add(pid);
-      if (held(n)) require('node:fs').appendFileSync(log, `h ${pid} ${Date.now()}\n`); // the check lets it go
-      else setTimeout(() => resume(pid), ms);
+      if (held(n)) {
+        heldPids.push(pid);
+        require('node:fs').appendFileSync(log, `h ${pid} ${Date.now()}\n`); // the check lets it go
+      } else setTimeout(() => resume(pid), ms);
     });
+    if (endHeldAt > 0) {
+      cluster.on('exit', (worker) => {
+        paused.delete(worker.process.pid);
+        if (++exits !== endHeldAt) return;
+        const pid = heldPids.find((p) => paused.has(p));
+        if (pid === undefined) return;
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      });
+    }
     // A primary that exits meanwhile leaves no worker stopped for good.
     process.on('exit', () => {
       for (const pid of paused) resume(pid);
