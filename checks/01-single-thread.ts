@@ -1,6 +1,6 @@
 // Lesson 01: GET / answers {"pid"}; GET /work?n=N computes the naive fib(N) — a fixed amount of CPU
 // work — and the check shows the price of one thread: requests wait for each other.
-import { cpuTimeMs, defineCheck, processRunMs, runnableMs, describeReply, expectLoopbackOnly, Fatal, fib, ownCpuForFib, pidOf, RequestFailed, unmet, type App, type Reply } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, processRunMs, runnableMs, describeReply, expectLoopbackOnly, Fatal, fib, ownCpuForFib, pidOf, RequestFailed, sleep, unmet, type App, type Reply } from './lib/index.ts';
 
 /** About what one /work?n=… should cost in CPU time: the check picks n for it. */
 const TARGET_MS = 50;
@@ -8,6 +8,11 @@ const TARGET_MS = 50;
 const BUSY_SHARE = 0.15;
 /** fib(n + 3) must keep the server runnable at least this many times as long as fib(n) (fib: about 4.2; a spin until n × k ms: 1.1). */
 const MIN_RUNNABLE_RATIO = 1.5;
+/** The server is paused this share of fib(n + 3)'s wall time, once it has burned PAUSE_AFTER of its CPU time… */
+const PAUSE_SHARE = 0.6;
+const PAUSE_AFTER = 0.2;
+/** … and must still burn this share of that CPU time: fib's cost does not depend on the clock (a spin's: about 0.4). */
+const PAUSED_CPU_SHARE = 0.7;
 
 /** The server's CPU time so far, kernel-counted: per thread with ns precision where /proc has it, else in ticks. */
 const cpuNow = (pid: number): number => processRunMs(pid) ?? cpuTimeMs(pid) ?? 0;
@@ -18,9 +23,14 @@ const cpuNow = (pid: number): number => processRunMs(pid) ?? cpuTimeMs(pid) ?? 0
  */
 async function measure(app: App, n: number): Promise<{ cpu: number; wall: number; runnable?: number }> {
   const before = cpuNow(app.pid);
+  const statBefore = cpuTimeMs(app.pid);
   const runnableBefore = runnableMs(app.pid);
   const reply = await app.getComputed(`/work?n=${n}`, 10_000);
-  const cpu = Math.round(cpuNow(app.pid) - before);
+  // The threads' sum leaves out a thread that ended meanwhile (a worker thread per request read
+  // -195 ms): then the process's own count, which keeps what its ended threads burned, in ticks.
+  const statAfter = cpuTimeMs(app.pid);
+  const summed = cpuNow(app.pid) - before;
+  const cpu = Math.round(summed < 0 && statBefore !== undefined && statAfter !== undefined ? statAfter - statBefore : summed);
   const runnableAfter = runnableMs(app.pid);
   if (reply.status !== 200) unmet(`GET /work?n=${n} answers 200`, `it answered ${describeReply(reply)}`);
   return { cpu, wall: reply.ms, ...(runnableBefore !== undefined && runnableAfter !== undefined ? { runnable: runnableAfter - runnableBefore } : {}) };
@@ -66,11 +76,11 @@ export default defineCheck({
     const big = n + 3;
     const bigReference = reference * 1.618 ** 3;
 
-    await t.expect(`GET /work?n=${big} keeps the CPU busy while it works`, 'Compute fib(n) with the plain recursive function: no setTimeout, no await, no cache.', async () => {
+    const busy = await t.expect(`GET /work?n=${big} keeps the CPU busy while it works`, 'Compute fib(n) with the plain recursive function: no setTimeout, no await, no cache.', async () => {
       let seen = { cpu: 0, wall: 0 };
       for (let attempt = 0; attempt < 2; attempt++) {
         seen = await measure(app, big);
-        if (seen.cpu >= BUSY_SHARE * bigReference) return;
+        if (seen.cpu >= BUSY_SHARE * bigReference) return seen;
       }
       const said = `the server burned ${seen.cpu} ms of CPU during a ${Math.round(seen.wall)} ms request; fib(${big}) costs about ${Math.round(bigReference)} ms of CPU on this machine`;
       // A nudge, not the answer (issue 14): the learner's task is to write fib itself.
@@ -107,6 +117,45 @@ export default defineCheck({
       }
       unmet('a ratio between 2.2 and 10 (about 4.2)', seen);
     });
+
+    // A loop on the clock made to last 1.618^n ms burns what fib burns, and grows as fib grows (a
+    // fresh learner's passed every run). Paused in the middle, fib still needs all its CPU time
+    // and answers that much later; the loop finds its deadline passed and burns about 0.4 of it.
+    if (busy) {
+      await t.expect(
+        `GET /work?n=${big} burns as much CPU time when the server is paused in the middle (it computes; it does not wait for the clock)`,
+        'Compute fib(n) itself, with the plain recursive function: a loop until Date.now() passes a deadline (however the deadline grows with n) only waits for the clock.',
+        async () => {
+          let seen = '';
+          for (let attempt = 0; attempt < 2; attempt++) {
+            const pauseMs = Math.max(30, Math.round(PAUSE_SHARE * busy.wall));
+            const before = cpuNow(app.pid);
+            const sent = performance.now();
+            const reply = app.getComputed(`/work?n=${big}`, 10_000);
+            reply.catch(() => {}); // awaited below
+            // Once it has burned PAUSE_AFTER of what it burned before: it is computing now.
+            let answered = false;
+            void reply.then(() => (answered = true), () => (answered = true));
+            while (!answered && cpuNow(app.pid) - before < PAUSE_AFTER * busy.cpu && performance.now() - sent < 5000) await sleep(2);
+            if (answered) continue; // done before the pause could land: no verdict (a right fib never is)
+            app.program.signal('SIGSTOP');
+            try {
+              await sleep(pauseMs);
+            } finally {
+              app.program.signal('SIGCONT');
+            }
+            const resumedAt = performance.now() - sent;
+            const got = await reply;
+            const cpu = Math.round(cpuNow(app.pid) - before);
+            if (got.ms < resumedAt) continue; // it answered before the pause: no verdict
+            if (cpu >= PAUSED_CPU_SHARE * busy.cpu) return;
+            seen = `fib(${big}) burned ${busy.cpu} ms of CPU in ${Math.round(busy.wall)} ms; paused ${pauseMs} ms in the middle, it burned ${cpu} ms and answered after ${Math.round(got.ms)} ms`;
+          }
+          // No pause landed inside a request: nothing seen against it (a loop on the clock always runs on).
+          if (seen) unmet(`at least ${Math.round(PAUSED_CPU_SHARE * 100)} % of the CPU time it burned unpaused`, seen);
+        },
+      );
+    }
 
     // The CPU lines above only see what fib costs: a wrong base case costs the same and answers wrong.
     // After them, so that a program with no work at all (a timer, a memo) fails there first.
