@@ -10,6 +10,8 @@ const REFUSE_WITHIN_MS = 15_000;
 const BAD_VALUES = ['0', '-2', '1.5', 'abc', '3abc']; // 3abc: parseInt and parseFloat read it as 3
 /** A /work small enough to compute anywhere in microseconds: it must still wait for a pool thread. */
 const SMALL_N = 5;
+/** The long job the small ones must not wait behind: 1.618⁴ ≈ 7 times fib(n)'s 70 ms of CPU. */
+const LONG_N = (n: number): number => n + 4;
 /**
  * /work requests still out while the process's threads ran or waited for a core less than
  * HUNG_BUSY_MS in all through HUNG_IDLE_MS: nothing is working on them, and nothing will answer
@@ -509,6 +511,46 @@ export default defineCheck({
       }
       unmet(`every pool thread computing at once, to send GET /work?n=${SMALL_N} then`, said, sizeFirst('Start os.availableParallelism() threads once, at start-up, and queue requests when all are busy.'));
     });
+
+    // A pool that deals jobs out in turn (all[i++ % size].postMessage), busy or not, queues a job
+    // behind a long one while another thread sits idle (a fresh learner's passed every line: the
+    // lines above load every thread at once). One long fib, on a thread now, then small ones one
+    // after another: a pool of idle threads hands each to one of them, and it comes back first.
+    await t.expect(
+      `while one thread computes a long fib, ${cores} small /work sent one after another each go to an idle thread: none waits behind the long one`,
+      'Hand each job to an idle thread (keep the idle ones in a list, or let the threads take jobs from one queue): not to the next thread in turn, busy or not.',
+      async () => {
+        if (cores < 2 || tooFew) return; // no idle thread to choose, or the size line above says why
+        let said = '';
+        let lateTimes = 0;
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const before = threadsOf(pid);
+          const sent = performance.now();
+          let longAt: number | undefined;
+          const long = request(app.port, `/work?n=${LONG_N(n)}`, { timeoutMs: 60_000 }).finally(() => (longAt = performance.now()));
+          long.catch(() => {}); // awaited below
+          // On a thread already (dealt out before the small ones): one of them burns CPU.
+          const computing = (): boolean => [...threadsOf(pid)].some(([tid, th]) => tid !== pid && th.cpuMs - (before.get(tid)?.cpuMs ?? 0) >= 20);
+          while (longAt === undefined && !computing() && performance.now() - sent < 10_000) await sleep(5);
+          const late: string[] = [];
+          let asked = 0;
+          for (; asked < cores && longAt === undefined; asked++) {
+            const at = performance.now();
+            const reply = await request(app.port, `/work?n=${SMALL_N}`, { timeoutMs: 60_000 });
+            seen.push(reply);
+            if (longAt !== undefined) late.push(`small /work ${asked + 1} of ${cores} came back after ${ms(performance.now() - at)}, with the long one (at ${ms(longAt - sent)})`);
+          }
+          seen.push(await long);
+          // A small one sent as the long one ended may cross it by chance: a right pool never twice.
+          if (late.length > 0) {
+            said = late.join('; ');
+            lateTimes++;
+          } else if (asked === cores) return; // every small one came back while the long one ran
+        }
+        if (lateTimes < 2) return; // no verdict: the long one ended before the small ones were out
+        unmet(`each small /work answered while fib(${LONG_N(n)}) still ran on another thread (${cores} threads: at least one idle)`, said);
+      },
+    );
 
     await t.expect('after the answers nothing keeps running: no thread burns CPU, none is left over', 'When a thread has posted its result it waits for the next job; a thread started per request must end (or is a pool that only grows).', async () => {
       let said = '';
