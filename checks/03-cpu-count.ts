@@ -103,11 +103,14 @@ export default defineCheck({
     const censused = counted.map((run) => ({ ...run, census: run.app.census({ want: run.want, deadlineMs: 15_000 }) }));
     for (const run of censused) run.census.catch(() => undefined); // awaited in its expectation, unless the run ends first
 
+    /** The WORKERS-unset copy failed its count: the same fault most likely fails the other copies too. */
+    let unsetWrong = false;
     await t.expect(
       `with WORKERS unset it runs one worker per core (${cores}: the check makes this copy see ${cores} cores), and all of them answer`,
       'Fork os.availableParallelism() workers when WORKERS is unset, each listening on PORT; the primary listens on nothing. A number written into the code shows here.',
       async () => {
         const wrong = verdict(app, cores, await app.census({ want: cores, deadlineMs: 10_000 }));
+        unsetWrong = wrong !== undefined;
         if (wrong) unmet(`${cores} live workers (os.availableParallelism() in this copy), each answering GET / with its own pid`, wrong);
       },
     );
@@ -134,7 +137,9 @@ export default defineCheck({
           : 'Read process.env.WORKERS in the primary, turn it into a number, and fork that many workers.';
       await t.expect(name, hint, async () => {
         const wrong = verdict(run.app, run.want, await run.census);
-        if (wrong) unmet(`${run.want} live worker${run.want === 1 ? '' : 's'}, each answering GET / with its own pid`, wrong);
+        // Its own hint names what only this value gets wrong: after a failed unset copy, the fault
+        // seen there first (a fresh learner's extra fork, or a listening primary, got "Number('') is 0").
+        if (wrong) unmet(`${run.want} live worker${run.want === 1 ? '' : 's'}, each answering GET / with its own pid`, wrong, unsetWrong ? `The copy with WORKERS unset failed too (the ✗ above): fix what it shows first, then look here again. If only this one still fails: ${hint}` : undefined);
       });
     }
 
