@@ -56,6 +56,9 @@ interface Run {
   errors: number;
 }
 
+/** A number as a seen line shows it: as it is when whole, else to two places (not 1111.442786069652). */
+const twoPlaces = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(2));
+
 const FIELDS = ['workers', 'sent', 'completed', 'reqPerSec', 'p50', 'p99', 'errors'] as const;
 
 function parseRuns(text: string): Run[] {
@@ -374,7 +377,7 @@ export default defineCheck({
           // A written-in 5 s (the default) or autocannon's own 10 s show as both much longer; a late
           // end on a busy machine rarely makes the server's view long too.
           const notTooLong = !(duration > SECONDS + 2.5) || span <= SECONDS + 1;
-          if (!long || !notTooLong) problems.push(`${run.workers} workers: the server saw load for ${span.toFixed(2)} s; ${run.completed} completed at ${run.reqPerSec} req/s is ${Number.isFinite(duration) ? duration.toFixed(2) : '∞'} s`);
+          if (!long || !notTooLong) problems.push(`${run.workers} workers: the server saw load for ${span.toFixed(2)} s; ${run.completed} completed at ${twoPlaces(run.reqPerSec)} req/s is ${Number.isFinite(duration) ? duration.toFixed(2) : '∞'} s`);
         }
         if (problems.length > 0) unmet(`runs of ${SECONDS} s each`, problems.join('\n'));
       },
@@ -391,7 +394,7 @@ export default defineCheck({
           const { least, most } = durationBounds(run);
           if (!(run.reqPerSec > 0) || duration < least || duration > most) {
             const why = window > 0 ? `; this run was paused ${PAUSE_MS / 1000} s` : '';
-            problems.push(`${run.workers} workers: ${run.reqPerSec} req/s for ${run.completed} completed is ${Number.isFinite(duration) ? duration.toFixed(2) : '∞'} s; the run lasted at least ${least.toFixed(2)} s${why}`);
+            problems.push(`${run.workers} workers: ${twoPlaces(run.reqPerSec)} req/s for ${run.completed} completed is ${Number.isFinite(duration) ? duration.toFixed(2) : '∞'} s; the run lasted at least ${least.toFixed(2)} s${why}`);
           }
         }
         if (problems.length > 0) unmet('completed ÷ reqPerSec = the run\'s duration in seconds', problems.join('\n'));
@@ -456,7 +459,7 @@ export default defineCheck({
           // answer the server sent; counted as telling p99 from p97.5 where all the late ones, read
           // or not, are too few for p97.5 to be one among the answers surely read.
           const late = total(run, (s) => s.lateRead);
-          if (late < topNeeded(answered, 99)) continue;
+          if (answered === 0 || late < topNeeded(answered, 99)) continue; // nothing on the load route: the counts' line says so
           const read = total(run, (s) => s.read);
           if (total(run, (s) => s.lateAll) < topNeeded(read, 97.5)) judged++;
           if (run.p99 < LATE_MS - 2) problems.push(`${run.workers} workers: p99 ${run.p99} ms, but ${late} of its ${answered} answers (${((100 * late) / answered).toFixed(1)} %) took ${LATE_MS} ms or more`);
@@ -497,7 +500,7 @@ export default defineCheck({
           .map((m) => ({ line: m[0], rest: m[2] ?? '' }));
         const isBar = (o: { line: string; rest: string }): boolean => /^\s*│█*/.test(o.rest) && (o.line.includes('█') || numbersIn(o.rest).length <= 1);
         const row = own.find((o) => !isBar(o) && near(numbersIn(o.rest), run.reqPerSec) && near(numbersIn(o.rest), run.p99));
-        if (!row) problems.push(`no table row for ${run.workers} workers with ${run.reqPerSec} req/s and p99 ${run.p99} ms`);
+        if (!row) problems.push(`no table row for ${run.workers} workers with ${twoPlaces(run.reqPerSec)} req/s and p99 ${run.p99} ms`);
         const bars = own.filter(isBar).map((o) => (o.line.match(/█/g) ?? []).length);
         const want = [Math.round((40 * run.reqPerSec) / maxRps), Math.round((40 * run.p99) / maxP99)] as const;
         const rpsBar = bars[0];
