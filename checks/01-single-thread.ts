@@ -20,6 +20,12 @@ const PAUSE_AFTER = 0.2;
 const PAUSE_MAX_MS = 3000;
 /** … and must still burn this share of that CPU time: fib's cost does not depend on the clock (a loop on the clock: about PAUSE_AFTER). */
 const PAUSED_CPU_SHARE = 0.7;
+/**
+ * At most this many times the check's own fib in CPU time: an async fib (await on each call) costs
+ * 18–22 times (measured on Node 20.20, 24.22 and 26.12), a BigInt one about 3.4. Without a bound
+ * the async one passed on a quiet machine and ran out of 10 s per request on a busy one.
+ */
+const MAX_COST = 10;
 
 /** The server's CPU time so far, kernel-counted: per thread with ns precision where /proc has it, else in ticks. */
 const cpuNow = (pid: number): number => processRunMs(pid) ?? cpuTimeMs(pid) ?? 0;
@@ -98,6 +104,40 @@ export default defineCheck({
       );
     });
 
+    // Every later line asks fib again, at that price each time (45 s to a verdict): it stops here.
+    const tooCostly = (cpu: number, how: string): never => {
+      throw new Fatal(
+        `fib(${big}) burned ${cpu} ms of CPU${how}, ${(cpu / bigReference).toFixed(1)} times the check's own ${Math.round(bigReference)} ms`,
+        `expected: at most ${MAX_COST} times (a synchronous fib costs about as much as the check's; a BigInt one about 3.4 times)`,
+        'Write fib as a plain synchronous function: an async fib blocks the server just the same, and pays for a promise on every call (about 20 times the work).',
+      );
+    };
+    await t.expect(
+      `fib(${big}) costs at most ${MAX_COST} times the CPU time of the check's own (a synchronous fib)`,
+      'Write fib as a plain synchronous function: an async fib blocks the server just the same, and pays for a promise on every call (about 20 times the work).',
+      async () => {
+        const bound = MAX_COST * bigReference;
+        if (busy) {
+          if (busy.cpu > bound) tooCostly(busy.cpu, '');
+          return;
+        }
+        // The line above got no answer in 10 s (an async fib on a busy machine): watch one request's
+        // CPU time instead of waiting for its answer, for a while.
+        const before = cpuNow(app.pid);
+        let done = false;
+        app.get(`/work?n=${big}`, 15_000).then(
+          () => (done = true),
+          () => (done = true),
+        );
+        const started = performance.now();
+        while (!done && performance.now() - started < 15_000) {
+          const burned = Math.round(cpuNow(app.pid) - before);
+          if (burned > bound) tooCostly(burned, ' before it had answered');
+          await sleep(50);
+        }
+      },
+    );
+
     await t.expect(`fib(${n + 3}) costs about 1.6³ ≈ 4× the CPU time of fib(${n})`, 'The work must grow with n the way fib does: two recursive calls per call, no memo, no loop until the clock says so.', async () => {
       // Three pairs, taken in turn, compared by their medians: a loop that spins until the clock says
       // so burns whatever CPU share a busy machine gives it, which can differ 4× from one request to
@@ -138,7 +178,9 @@ export default defineCheck({
             const pauseMs = Math.min(PAUSE_MAX_MS, Math.max(50, Math.round(PAUSE_SHARE * busy.wall)));
             const before = cpuNow(app.pid);
             const sent = performance.now();
-            const reply = app.getComputed(`/work?n=${big}`, 10_000);
+            // Not getComputed: its watch for a program that computes nothing would count the
+            // check's own pause (up to PAUSE_MAX_MS) as idle time.
+            const reply = app.get(`/work?n=${big}`, 10_000 + PAUSE_MAX_MS);
             reply.catch(() => {}); // awaited below
             // Once it has burned PAUSE_AFTER of what it burned before (it is computing now), or that
             // share of its time has passed (a loop on the clock that gets little CPU is still looping).
