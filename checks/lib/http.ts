@@ -1,6 +1,7 @@
 // HTTP to the learner's program: 127.0.0.1 only, a new connection per request (keep-alive would
 // pin the check to one worker), and a timeout on every request (a connection handed to a dying
 // worker hangs instead of resetting).
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { currentTimeline, failureOf } from './timeline.ts';
@@ -155,13 +156,13 @@ export function pidOf(reply: Reply): number | undefined {
 const handedOut = new Set<number>();
 
 /**
- * A port nobody listens on right now, chosen by the kernel, and never one this process handed out
- * before: a check that starts several programs at once must not give two of them the same PORT.
+ * A port nobody listens on right now, below the ports outgoing connections take (candidatePort),
+ * and never one this process handed out before: a check that starts several programs at once must not give two of them the same PORT.
  * Nor one that another check on this machine handed out a moment ago (see claim()).
  */
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await kernelPort();
+    const port = await candidatePort();
     if (!handedOut.has(port) && (await claim(port))) {
       handedOut.add(port);
       return port;
@@ -197,6 +198,44 @@ export async function claim(port: number): Promise<boolean> {
     setTimeout(() => lock.close(), CLAIM_MS).unref();
   }
   return held;
+}
+
+/**
+ * The ports Linux gives the local end of outgoing connections (ip_local_port_range). A port chosen
+ * from them may be taken a moment later by a client's connection, and a program that then listens
+ * on it fails with EADDRINUSE: seen once in 20 runs of a right lesson-04 program at load 15, its
+ * worker's listen() relayed "bind EADDRINUSE" from the primary. So a program's PORT comes from
+ * below the range. Undefined where there is no such file (macOS: the kernel's choice, as before).
+ */
+function ephemeralFloor(): number | undefined {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > LOWEST_PORT + 1000 ? low : undefined;
+  } catch {
+    return undefined;
+  }
+}
+/** Below the ports of well-known services (redis 6379, 8080 and the like). */
+const LOWEST_PORT = 10_000;
+
+/** A port that 127.0.0.1 can be bound to right now: below the ephemeral range where there is one. */
+async function candidatePort(): Promise<number> {
+  const floor = ephemeralFloor();
+  if (floor === undefined) return kernelPort();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = LOWEST_PORT + Math.floor(Math.random() * (floor - LOWEST_PORT));
+    if (await bindable(port)) return port;
+  }
+  return kernelPort();
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 function kernelPort(): Promise<number> {
