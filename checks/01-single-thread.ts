@@ -26,6 +26,7 @@ const PAUSED_CPU_SHARE = 0.7;
  * the async one passed on a quiet machine and ran out of 10 s per request on a busy one.
  */
 const MAX_COST = 10;
+const SYNC_HINT = 'Write fib as a plain synchronous function: an async fib blocks the server just the same, and pays for a promise on every call (about 20 times the work).';
 
 /** The server's CPU time so far, kernel-counted: per thread with ns precision where /proc has it, else in ticks. */
 const cpuNow = (pid: number): number => processRunMs(pid) ?? cpuTimeMs(pid) ?? 0;
@@ -109,12 +110,12 @@ export default defineCheck({
       throw new Fatal(
         `fib(${big}) burned ${cpu} ms of CPU${how}, ${(cpu / bigReference).toFixed(1)} times the check's own ${Math.round(bigReference)} ms`,
         `expected: at most ${MAX_COST} times (a synchronous fib costs about as much as the check's; a BigInt one about 3.4 times)`,
-        'Write fib as a plain synchronous function: an async fib blocks the server just the same, and pays for a promise on every call (about 20 times the work).',
+        SYNC_HINT,
       );
     };
     await t.expect(
       `fib(${big}) costs at most ${MAX_COST} times the CPU time of the check's own (a synchronous fib)`,
-      'Write fib as a plain synchronous function: an async fib blocks the server just the same, and pays for a promise on every call (about 20 times the work).',
+      SYNC_HINT,
       async () => {
         const bound = MAX_COST * bigReference;
         if (busy) {

@@ -11,8 +11,9 @@ import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, fakeCoresEnv
  */
 const FAKE_CORES = 7;
 
-const ONE_WORKER_HINT =
-  "Both requests went to one worker. Keep cluster's default round-robin (no cluster.schedulingPolicy = cluster.SCHED_NONE, no NODE_CLUSTER_SCHED_POLICY=none): with the kernel choosing, the worker that wakes first may accept both.";
+/** Said wherever SCHED_NONE is a likely cause. */
+const KEEP_ROUND_ROBIN = "Keep cluster's default round-robin: no cluster.schedulingPolicy = cluster.SCHED_NONE (nor NODE_CLUSTER_SCHED_POLICY=none).";
+const ONE_WORKER_HINT = `Both requests went to one worker. ${KEEP_ROUND_ROBIN} With the kernel choosing, the worker that wakes first may accept both.`;
 
 /** "pid 12 ×20, pid 13 ×20", with the primary named. */
 function tally(app: App, pids: readonly (number | undefined)[]): string {
@@ -120,7 +121,7 @@ export default defineCheck({
     // failed the side-by-side line by luck (SCHED_NONE 5 runs in 10).
     await t.expect(
       'the primary holds PORT and hands each connection to a worker: the workers accept none themselves (round-robin)',
-      "Fork the workers with cluster.fork() and keep cluster's default round-robin: no cluster.schedulingPolicy = cluster.SCHED_NONE (nor NODE_CLUSTER_SCHED_POLICY=none). Then each worker's listen() asks the primary, which holds the port and deals out the connections.",
+      `Fork the workers with cluster.fork(). ${KEEP_ROUND_ROBIN} Then each worker's listen() asks the primary, which holds the port and deals out the connections.`,
       async () => {
         const primary = listeningPorts([app.pid]).includes(app.port);
         const own = workers.filter((pid) => listeningPorts([pid]).includes(app.port));
@@ -132,7 +133,7 @@ export default defineCheck({
             ? `the primary holds it, and worker${own.length === 1 ? '' : 's'} ${list(own)} also listen${own.length === 1 ? 's' : ''} on it, accepting connections themselves`
             : `the primary holds no socket on it; worker${own.length === 1 ? '' : 's'} ${list(own)} listen${own.length === 1 ? 's' : ''} on it themselves`,
           primary
-            ? "Keep cluster's default round-robin: no cluster.schedulingPolicy = cluster.SCHED_NONE (nor NODE_CLUSTER_SCHED_POLICY=none). With it each worker accepts from the shared socket itself, the kernel picks which, and one worker may take both requests of a pair."
+            ? `${KEEP_ROUND_ROBIN} With SCHED_NONE each worker accepts from the shared socket itself, the kernel picks which, and one worker may take both requests of a pair.`
             : "Start the workers with cluster.fork(): their listen() then asks the primary, which opens PORT once and deals out the connections. Children that open the port themselves (child_process.fork(), reusePort) are no cluster.",
         );
       },

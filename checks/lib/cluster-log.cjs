@@ -1,9 +1,10 @@
 // Preloaded into a learner's primary (NODE_OPTIONS=--require, see cluster-log.ts) when
 // WORKSHOP_CLUSTER_LOG names a file; pause-online.cjs loads it too. Each time the primary forks a
 // worker, takes in a worker's 'listening' or a child's exit, a line `f <pid> <Date.now()>`,
-// `l <pid> <Date.now()>` or `x <pid> <Date.now()>` is appended. The listeners are registered before the learner's code runs, so they run in the
-// same turn as theirs: the check knows what a crash-loop guard's clock says about a
-// worker's life, and whether the primary saw every worker exit before it exited itself.
+// `l <pid> <Date.now()>` or `x <pid> <Date.now()>` is appended. The listeners are registered
+// before the learner's code runs, so they run in the same turn as theirs: the check knows what a
+// crash-loop guard's clock says about a worker's life, and whether the primary saw every worker
+// exit before it exited itself.
 // Each worker notes when its code first calls listen() on a server, `c <pid> <Date.now()>`, in its
 // own turn: the check knows what it had done before (lesson 09: subscribed to Redis or not).
 // Plain CommonJS: it loads before tsx or Node's type stripping, on every Node the course supports.

@@ -157,7 +157,8 @@ const handedOut = new Set<number>();
 
 /**
  * A port nobody listens on right now, below the ports outgoing connections take (candidatePort),
- * and never one this process handed out before: a check that starts several programs at once must not give two of them the same PORT.
+ * and never one this process handed out before: a check that starts several programs at once must
+ * not give two of them the same PORT.
  * Nor one that another check on this machine handed out a moment ago (see claim()).
  */
 export async function freePort(): Promise<number> {
@@ -224,31 +225,29 @@ async function candidatePort(): Promise<number> {
   if (floor === undefined) return kernelPort();
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = LOWEST_PORT + Math.floor(Math.random() * (floor - LOWEST_PORT));
-    if (await bindable(port)) return port;
+    if ((await bindLoopback(port)) !== undefined) return port;
   }
   return kernelPort();
 }
 
-function bindable(port: number): Promise<boolean> {
+/** Bind 127.0.0.1:`port` (0: the kernel's choice) and let go: the port bound, or undefined if taken. */
+function bindLoopback(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      const bound = typeof address === 'object' && address ? address.port : undefined;
+      server.close(() => resolve(bound));
+    });
   });
 }
 
-function kernelPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+async function kernelPort(): Promise<number> {
+  const port = await bindLoopback(0);
+  if (port === undefined) throw new Error('could not bind 127.0.0.1 to any port');
+  return port;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
