@@ -475,7 +475,8 @@ export default defineCheck({
           await sleep(40);
         }
         if (lagging.length > 0) unmet(`every client (${orphans.length} of them were on worker ${victim}) reconnected to a live worker and upgraded within ${REPLACE_MS / 1000} s`, lagging.map((c) => c.describe()).join('\n'));
-        const sender = orphans[0] ?? clients[0];
+        // An orphan replaced by a new client above is closed: speak through the client that holds its number now.
+        const sender = clients.find((c) => orphans.some((o) => o.n === c.n)) ?? clients[0];
         if (!sender) throw new Fatal('no client is connected');
         const text = `after worker ${victim} died`;
         await sayAndListen(clients, [{ sender, text }]);
