@@ -48,6 +48,13 @@ const REPLACE_MS = 45_000;
 const SETTLE_MS = 300;
 /** … and they wait at most this long for it. */
 const SETTLE_BOUND_MS = 20_000;
+/**
+ * A session greeted over polling whose upgrade to WebSocket has not come this long after it opened
+ * (or 8 times the slowest upgrade of the run, if more) gets a new client, once per client: its probe
+ * is lost, and the server would end it only at its upgradeTimeout, 10 s (about 1 run in 10 on Node
+ * 20 in a bench; upgrades otherwise took 24 ms at the median, 391 ms at most in 560, at load 10).
+ */
+const UPGRADE_STALL_MS = 3000;
 
 const HINT_STICKY =
   "Every request of a session must reach the worker that opened it. Let the primary own the port and route by session: setupMaster(httpServer) from @socket.io/sticky in the primary (then httpServer.listen(PORT, '127.0.0.1')), setupWorker(io) in the workers instead of listen().";
@@ -102,6 +109,9 @@ class Client {
   greetedAt = -1;
   /** When the last connection was made: a hello comes right after it, or never. */
   connectedAt = 0;
+  /** When the last session opened (over polling), and how long after it the upgrade came. */
+  openedAt = 0;
+  upgradeMs: number | undefined;
 
   constructor(
     readonly n: number,
@@ -136,6 +146,9 @@ class Client {
     // and then closed ("transport closed") is no refusal: on a crowded machine the server's 10 s
     // upgradeTimeout can pass first. The check replaces such a client with a new one.
     this.socket.io.on('open', () => {
+      this.openedAt = Date.now();
+      this.upgradeMs = undefined;
+      this.socket.io.engine.on('upgrade', () => (this.upgradeMs = Date.now() - this.openedAt));
       this.socket.io.engine.on('upgradeError', (err: Error) => {
         if (/websocket error/.test(err.message)) this.refusals.push(`the upgrade to WebSocket was refused (${err.message})`);
         else this.upgradeFailed = err.message;
@@ -172,6 +185,11 @@ class Client {
   }
 
 
+  /** Greeted over polling, offered WebSocket, and still not upgraded `ms` after the session opened. */
+  upgradeStalled(ms: number): boolean {
+    return this.socket.connected && this.greetedAt === this.connections && this.upgradeOffered === true && !this.upgraded && Date.now() - this.openedAt > ms;
+  }
+
   saidTimes(text: string): Said[] {
     return this.said.filter((s) => s.text === text);
   }
@@ -187,8 +205,8 @@ class Client {
   }
 }
 
-/** Wait until every client is ready (connected, greeted, upgraded) or `ms` pass; the laggards. */
-async function allReady(clients: readonly Client[], app: App, ms: number): Promise<Client[]> {
+/** Wait until every client is ready (connected, greeted, upgraded) or `ms` pass; the laggards. A stalled upgrade ends the wait where `stallMs` is given. */
+async function allReady(clients: readonly Client[], app: App, ms: number, stallMs?: number): Promise<Client[]> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (app.program.exit) return clients.filter((c) => !c.ready);
@@ -198,6 +216,7 @@ async function allReady(clients: readonly Client[], app: App, ms: number): Promi
     if (clients.some((c) => c.refusals.length > 0)) return lagging;
     if (lagging.some((c) => c.upgradeFailed && c.socket.connected && c.refusals.length === 0)) return lagging;
     if (lagging.some((c) => c.upgradeOffered === false)) return lagging;
+    if (stallMs !== undefined && lagging.some((c) => c.upgradeStalled(stallMs))) return lagging;
     if (lagging.some((c) => c.socket.connected && c.greetedAt !== c.connections && Date.now() - c.connectedAt > HELLO_MS)) return lagging;
     await sleep(25);
   }
@@ -328,10 +347,20 @@ export default defineCheck({
      * A new client n, connected, greeted and upgraded (or not, when it gives up). A failed upgrade
      * probe (no refusal) gets a new client, twice; one refused session per run gets a new client.
      */
+    /** When a greeted session's upgrade counts as lost: UPGRADE_STALL_MS, or 8 times the run's slowest upgrade so far. */
+    const stallMs = (): number => Math.max(UPGRADE_STALL_MS, 8 * Math.max(0, ...[...clients, ...spent].map((c) => c.upgradeMs ?? 0)));
     const connect = async (n: number): Promise<Client> => {
       let client = new Client(n, app.port);
+      let stallCut = true; // one new client for a lost upgrade; the next one waits for its own
       for (let probes = 0; ; ) {
-        await allReady([client], app, CLIENT_MS);
+        await allReady([client], app, CLIENT_MS, stallCut ? stallMs() : undefined);
+        if (stallCut && !client.ready && client.upgradeStalled(stallMs())) {
+          stallCut = false;
+          client.socket.close();
+          spent.push(client);
+          client = new Client(n, app.port);
+          continue;
+        }
         const retryProbe = !client.ready && client.upgradeFailed !== undefined && client.refusals.length === 0 && probes++ < 2;
         const forgive = client.refusals.length > 0 && forgiven.length === 0;
         if (!retryProbe && !forgive) return client;
@@ -462,8 +491,8 @@ export default defineCheck({
           if (lagging.length === 0 || Date.now() >= deadline) break;
           // An orphan whose connection closed while its reconnection was off: it would not try again.
           for (const c of orphans) if (clients.includes(c) && !c.socket.connected && c.socket.io._readyState === 'closed' && !c.socket.io._reconnecting) c.socket.connect();
-          // A client whose upgrade probe failed, or the one forgiven refusal: a new client instead.
-          const stuck = lagging.find((c) => (c.socket.connected && c.upgradeFailed !== undefined && c.refusals.length === 0) || (c.refusals.length > 0 && forgiven.length === 0));
+          // A client whose upgrade probe failed or stalled, or the one forgiven refusal: a new client instead.
+          const stuck = lagging.find((c) => (c.socket.connected && c.upgradeFailed !== undefined && c.refusals.length === 0) || c.upgradeStalled(stallMs()) || (c.refusals.length > 0 && forgiven.length === 0));
           if (stuck) {
             const i = clients.indexOf(stuck);
             clients[i] = await connect(stuck.n);
