@@ -109,7 +109,7 @@ class Client {
   greetedAt = -1;
   /** When the last connection was made: a hello comes right after it, or never. */
   connectedAt = 0;
-  /** When the last session opened (over polling), and how long after it the upgrade came. */
+  /** When the last session opened (over polling), and how long after its opening an upgrade came. */
   openedAt = 0;
   upgradeMs: number | undefined;
 
@@ -147,7 +147,6 @@ class Client {
     // upgradeTimeout can pass first. The check replaces such a client with a new one.
     this.socket.io.on('open', () => {
       this.openedAt = Date.now();
-      this.upgradeMs = undefined;
       this.socket.io.engine.on('upgrade', () => (this.upgradeMs = Date.now() - this.openedAt));
       this.socket.io.engine.on('upgradeError', (err: Error) => {
         if (/websocket error/.test(err.message)) this.refusals.push(`the upgrade to WebSocket was refused (${err.message})`);
@@ -343,27 +342,23 @@ export default defineCheck({
      */
     const forgiven: string[] = [];
 
-    /**
-     * A new client n, connected, greeted and upgraded (or not, when it gives up). A failed upgrade
-     * probe (no refusal) gets a new client, twice; one refused session per run gets a new client.
-     */
     /** When a greeted session's upgrade counts as lost: UPGRADE_STALL_MS, or 8 times the run's slowest upgrade so far. */
     const stallMs = (): number => Math.max(UPGRADE_STALL_MS, 8 * Math.max(0, ...[...clients, ...spent].map((c) => c.upgradeMs ?? 0)));
+    /**
+     * A new client n, connected, greeted and upgraded (or not, when it gives up). A failed upgrade
+     * probe (no refusal) gets a new client, twice; a stalled upgrade, once; one refused session per
+     * run gets a new client.
+     */
     const connect = async (n: number): Promise<Client> => {
       let client = new Client(n, app.port);
       let stallCut = true; // one new client for a lost upgrade; the next one waits for its own
       for (let probes = 0; ; ) {
         await allReady([client], app, CLIENT_MS, stallCut ? stallMs() : undefined);
-        if (stallCut && !client.ready && client.upgradeStalled(stallMs())) {
-          stallCut = false;
-          client.socket.close();
-          spent.push(client);
-          client = new Client(n, app.port);
-          continue;
-        }
-        const retryProbe = !client.ready && client.upgradeFailed !== undefined && client.refusals.length === 0 && probes++ < 2;
-        const forgive = client.refusals.length > 0 && forgiven.length === 0;
-        if (!retryProbe && !forgive) return client;
+        const stalled = stallCut && !client.ready && client.upgradeStalled(stallMs());
+        const retryProbe = !stalled && !client.ready && client.upgradeFailed !== undefined && client.refusals.length === 0 && probes++ < 2;
+        const forgive = !stalled && client.refusals.length > 0 && forgiven.length === 0;
+        if (stalled) stallCut = false;
+        else if (!retryProbe && !forgive) return client;
         if (forgive) forgiven.push(...client.refusals);
         client.socket.close();
         spent.push(client);
