@@ -14,7 +14,9 @@
 // - its server pauses bench.ts (SIGSTOP) for 1.3 s early in one run, as a busy machine would
 //   (done by the server at a load request: proof that the run is going on). The run's
 //   duration then includes the pause, while autocannon's `requests.average` (a mean of one-second
-//   samples) does not: only completed ÷ duration matches what the server saw.
+//   samples) does not: only completed ÷ duration matches what the server saw;
+// - after the pause it resets RESETS connections and answers no more 503s, so `errors` must count
+//   failed connections too, and the 503s the bench read are known exactly.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +48,9 @@ const SLOW_MS = 250;
 // performance.timeOrigin (the same clock) with a little slack for rounding.
 const STOP_MS = 200;
 const CLOCK_SLACK_MS = 20;
+// Connections the paused run's server resets: each one autocannon counts in result.errors. Two, so
+// that a bench reporting non2xx alone is short by two where the log knows its 503s to within one.
+const RESETS = 2;
 /**
  * How many of the largest of n recorded latencies must be late for the p-th percentile to be one of
  * them: hdr-histogram (autocannon's) takes the value at rank ceil(p % of n).
@@ -114,6 +119,12 @@ interface Server {
   answered: number;
   non2xx: number;
   connections: Connection[];
+  /** Load connections it reset (a TCP RST at a request it never answered), and when. */
+  resetAt: number[];
+  /** Connections whose first request came after a reset, at most one per reset: replacements autocannon opened once it had counted the error. */
+  replaced: number;
+  /** Connections whose last answer was a 503: the bench may or may not have read it. */
+  unsure503: number;
   /**
    * Late 200 answers (LATE_MS) that the bench surely read: another request came on their connection
    * after them (autocannon sends the next one when it has taken in an answer, latency recorded).
@@ -159,7 +170,7 @@ function readServers(dir: string): Server[] {
     } catch {
       // Killed (SIGKILL), or still running: no exit time.
     }
-    const server: Server = { primary, workers: info.workers, stillRunning: info.stillRunning, spawnedAt: info.spawnedAt, exitedAt, workerPids: [], answered: 0, non2xx: 0, connections: [], lateRead: 0, lateAll: 0, read: 0, okRead: 0, veryLateRead: 0, maySlow: 0 };
+    const server: Server = { primary, workers: info.workers, stillRunning: info.stillRunning, spawnedAt: info.spawnedAt, exitedAt, workerPids: [], answered: 0, non2xx: 0, connections: [], resetAt: [], replaced: 0, unsure503: 0, lateRead: 0, lateAll: 0, read: 0, okRead: 0, veryLateRead: 0, maySlow: 0 };
     for (const g of files) {
       const m = new RegExp(`^served-${primary}-(\\d+)\\.log$`).exec(g);
       if (!m) continue;
@@ -177,7 +188,11 @@ function readServers(dir: string): Server[] {
         const conn = own.get(id);
         if (what === 'c') own.set(id, { firstAt: t, answers: [] });
         else if (what === 'x' && conn) conn.closedAt = t;
-        else if (what === '.' || what === '!' || what === 'l' || what === 'v') {
+        else if (what === 'r') {
+          // Never answered: its arrival still proves the answer before it was read.
+          server.resetAt.push(t);
+          conn?.answers.push([t, NaN, what]);
+        } else if (what === '.' || what === '!' || what === 'l' || what === 'v') {
           server.answered++;
           if (what === '!') server.non2xx++;
           conn?.answers.push([t, Number(answering), what]);
@@ -187,7 +202,7 @@ function readServers(dir: string): Server[] {
       const isLate = (what: string): boolean => what === 'l' || what === 'v';
       for (const { answers } of own.values()) {
         const lastArrived = Math.max(...answers.map(([arrived]) => arrived));
-        const read = answers.filter(([arrived]) => arrived < lastArrived);
+        const read = answers.filter(([arrived, , what]) => arrived < lastArrived && what !== 'r');
         server.lateAll += answers.filter(([, , what]) => isLate(what)).length;
         server.lateRead += read.filter(([, , what]) => isLate(what)).length;
         server.veryLateRead += read.filter(([, , what]) => what === 'v').length;
@@ -198,7 +213,9 @@ function readServers(dir: string): Server[] {
         // One connection's requests come one after the other (no pipelining): in the order they arrived.
         const ordered = answers.sort((a, b) => a[0] - b[0]);
         server.connections.push({ requests: ordered.length, firstAt, lastAt: ordered.at(-2)?.[1] ?? firstAt });
-        server.maySlow += ordered.filter((_, i) => {
+        if (ordered.at(-1)?.[2] === '!') server.unsure503++;
+        server.maySlow += ordered.filter(([, , what], i) => {
+          if (what === 'r') return false; // no answer, no latency
           const before = ordered[i - 1];
           // The last answer, if the bench took it in, came before it closed the connection.
           const next = ordered[i + 1]?.[0] ?? closedAt;
@@ -206,6 +223,8 @@ function readServers(dir: string): Server[] {
         }).length;
       }
     }
+    const firstReset = Math.min(...server.resetAt);
+    server.replaced = Math.min(server.resetAt.length, server.connections.filter((c) => c.firstAt > firstReset).length);
     out.push(server);
   }
   return out;
@@ -263,6 +282,7 @@ export default defineCheck({
       COUNT_LATE_MS: String(LATE_MS),
       COUNT_VERY_LATE_MS: String(VERY_LATE_MS),
       COUNT_STOP_MS: String(STOP_MS),
+      COUNT_RESETS: String(RESETS),
     };
     // The bench starts at once; the type check and server.ts's start run beside it (nothing here
     // measures a speed, so sharing the cores changes no verdict).
@@ -358,7 +378,7 @@ export default defineCheck({
     /** The bench loaded /work?n=BENCH_N at all: without it the server has no load to pause or delay. */
     const loadedN = runs.some((run) => serverOf(run).some((s) => s.answered > 0));
     /** What to say when the check's server could not create its condition: a busy machine, or a bench loading another route. */
-    const couldNot = (seen: string, verb: 'pause' | 'delay'): [string, string] =>
+    const couldNot = (seen: string, verb: 'pause' | 'delay' | 'reset'): [string, string] =>
       loadedN
         ? [`${seen} (a very busy machine?)`, 'Run the check again; if it says this again, tell us: the check itself could not do its part.']
         : [`the server saw no load on /work?n=${N}, so there was none to ${verb}`, `Load /work?n=\${N} with N from BENCH_N (the request counts' ✗ above): the check's server pauses and delays only that route's load.`];
@@ -393,8 +413,13 @@ export default defineCheck({
         const problems: string[] = [];
         for (const run of runs) {
           const opened = total(run, (s) => s.connections.length);
-          // One more is a probe of the bench's own on the load route.
-          if (opened < CONNECTIONS || opened > CONNECTIONS + 1) problems.push(`${run.workers} workers: ${opened} connections sent GET /work?n=${N}${opened >= 2 * CONNECTIONS ? ' (a second autocannon run per server, a warm-up, doubles them)' : ''}`);
+          // One more is a probe of the bench's own on the load route; autocannon replaces a
+          // connection the server reset (in the paused run), and the check counts the replacements it saw.
+          const resets = total(run, (s) => s.resetAt.length);
+          const least = CONNECTIONS + total(run, (s) => s.replaced);
+          const most = CONNECTIONS + 1 + resets;
+          const reconnects = resets > 0 ? `, ${resets} of them reset by the server and reopened by autocannon` : '';
+          if (opened < least || opened > most) problems.push(`${run.workers} workers: ${opened} connections sent GET /work?n=${N}${reconnects}${opened >= 2 * CONNECTIONS ? ' (a second autocannon run per server, a warm-up, doubles them)' : ''}`);
         }
         if (problems.length > 0) unmet(`${CONNECTIONS} connections per worker count`, problems.join('\n'));
       },
@@ -458,18 +483,33 @@ export default defineCheck({
     );
 
     await t.expect(
-      'errors counts failed connections and non-2xx answers (the check\'s server answers every 3rd request with 503)',
+      `errors counts failed connections and non-2xx answers (the check's server answers every 3rd request with 503, and resets ${RESETS} connections in the paused run)`,
       'errors = result.errors + result.non2xx: a 503 is an answer, not a failed connection, so result.errors alone leaves it out.',
       async () => {
         const problems: string[] = [];
+        let judged = 0;
+        let resetsLeftOut = false;
         for (const run of runs) {
           const non2xx = total(run, (s) => s.non2xx);
-          // A 503 still in flight when autocannon stopped was sent but never received: sent − completed bounds those.
-          // (At most one per connection, whatever the bench reports as sent.)
-          const inFlight = Math.max(0, run.sent - run.completed, CONNECTIONS);
-          if (run.errors < non2xx - inFlight - 1 || run.errors > non2xx + 2) problems.push(`${run.workers} workers: errors ${run.errors}; the server answered ${non2xx} times with 503`);
+          const resets = total(run, (s) => s.resetAt.length);
+          // The bench read every 503 but a connection's last answer (another request came after
+          // it), and counted a reset once it reopened that connection (autocannon reconnects from
+          // its error handler, after counting). 1 of slack below, 2 above, as for the counts.
+          const least = non2xx - total(run, (s) => s.unsure503) + total(run, (s) => s.replaced) - 1;
+          const most = non2xx + resets + 2;
+          // Told apart from result.non2xx alone (at most non2xx) where the resets seen outnumber the unsure 503s.
+          if (least > non2xx) judged++;
+          if (run.errors < least || run.errors > most) {
+            const short = least > non2xx && run.errors <= non2xx ? ` (no more than the 503s: the ${resets} reset connection${resets === 1 ? '' : 's'} left out)` : '';
+            if (short !== '') resetsLeftOut = true;
+            problems.push(`${run.workers} workers: errors ${run.errors}; the server answered ${non2xx} times with 503${resets > 0 ? ` and reset ${resets} connections` : ''}, so ${least + 1 === most - 2 ? least + 1 : `${least + 1} to ${most - 2}`}${short}`);
+          }
         }
-        if (problems.length > 0) unmet('errors = the 503 answers received (plus failed connections: none here)', problems.join('\n'));
+        if (problems.length > 0) {
+          const hint = resetsLeftOut ? 'errors = result.errors + result.non2xx: a connection that failed (reset, refused, timed out) is no answer, so result.non2xx alone leaves it out; autocannon counts those in result.errors.' : undefined;
+          unmet('errors = the 503 answers received + the connections that failed', problems.join('\n'), hint);
+        }
+        if (judged === 0) unmet(`a run where the server reset ${RESETS} connections and autocannon reopened them`, ...couldNot('no reset connection was reopened before its run ended', 'reset'));
       },
     );
 
@@ -491,36 +531,42 @@ export default defineCheck({
           // (Markov). Judged where reqPerSec gives the duration (the line above), with the 200s the
           // bench surely received (one per connection may be in flight), fewer than it recorded.
           // (Not where the server answered more than this run sent: another load, a warm-up, the counts line's.)
+          // A connection the server reset leaves autocannon's client measuring from one request
+          // earlier (the reset one stays in its queue): that client's latencies add up to twice the
+          // duration, one more connection's worth per reset.
+          const resets = total(run, (s) => s.resetAt.length);
           const duration = run.completed / run.reqPerSec;
           const answered = total(run, (s) => s.answered);
           const ok = total(run, (s) => s.answered - s.non2xx);
           const received = ok - CONNECTIONS - 1;
           const { least, most } = durationBounds(run);
           if (received > 0 && answered <= 1.05 * run.sent + 3 && duration >= least && duration <= most) {
-            const meanMs = (1000 * CONNECTIONS * duration) / received;
+            const meanMs = (1000 * (CONNECTIONS + resets) * duration) / received;
             if (run.p50 > 2 * meanMs + 2) {
-              problems.push(`${run.workers} workers: p50 ${run.p50} ms, but ${CONNECTIONS} connections, one request out on each at a time, for ${duration.toFixed(2)} s, give its ${received} answers of 200 a mean latency of at most ${meanMs.toFixed(1)} ms, so half of them took at most ${(2 * meanMs).toFixed(1)} ms`);
+              problems.push(`${run.workers} workers: p50 ${run.p50} ms, but ${CONNECTIONS} connections${resets > 0 ? ` (${resets} of them reset and counted twice)` : ''}, one request out on each at a time, for ${duration.toFixed(2)} s, give its ${received} answers of 200 a mean latency of at most ${meanMs.toFixed(1)} ms, so half of them took at most ${(2 * meanMs).toFixed(1)} ms`);
               continue;
             }
           }
           // The max in p99's place: judged where a very late answer was read and the log leaves fewer
           // latencies of SLOW_MS or more than the top 1 % of the 200s surely read (the fewest the
           // bench recorded, with excludeErrorStats or without). hdr-histogram rounds up by 0.1 % at most.
+          // Not in a run with resets, whose latencies after them span two requests.
           const okRead = total(run, (s) => s.okRead);
           const maySlow = total(run, (s) => s.maySlow);
           const veryLate = total(run, (s) => s.veryLateRead);
-          if (veryLate > 0 && maySlow < topNeeded(okRead, 99) && run.p99 > SLOW_MS + 1) {
+          if (resets === 0 && veryLate > 0 && maySlow < topNeeded(okRead, 99) && run.p99 > SLOW_MS + 1) {
             maxes.push(`${run.workers} workers: p99 ${run.p99} ms, but at most ${maySlow} of its ${okRead} answers of 200 could have taken ${SLOW_MS} ms or more (1 % is ${Math.ceil(okRead / 100)}); ${veryLate === 1 ? 'one' : veryLate} took ${VERY_LATE_MS} ms: the slowest, not the 99th percentile`);
           }
           // Each late one took at least LATE_MS (2 ms for timer and histogram rounding). autocannon
           // records every answer's latency, or only the 200s' with excludeErrorStats: judged where the
           // late answers the bench surely read are enough for p99 to be one of them even among every
           // answer the server sent; counted as telling p99 from p97.5 where all the late ones, read
-          // or not, are too few for p97.5 to be one among the answers surely read.
+          // or not, are too few for p97.5 to be one among the answers surely read, in a run without
+          // resets (after one, a late answer also lengthens the next latency on that client).
           const late = total(run, (s) => s.lateRead);
           if (answered === 0 || late < topNeeded(answered, 99)) continue; // nothing on the load route: the counts' line says so
           const read = total(run, (s) => s.read);
-          if (total(run, (s) => s.lateAll) < topNeeded(read, 97.5)) judged++;
+          if (resets === 0 && total(run, (s) => s.lateAll) < topNeeded(read, 97.5)) judged++;
           if (run.p99 < LATE_MS - 2) problems.push(`${run.workers} workers: p99 ${run.p99} ms, but ${late} of its ${answered} answers (${((100 * late) / answered).toFixed(1)} %) took ${LATE_MS} ms or more`);
         }
         if (problems.length > 0) unmet(`0 ≤ p50 ≤ p99, p50 no more than twice the mean latency, and p99 ≥ ${LATE_MS} ms where more than 1 % of the answers took ${LATE_MS} ms`, problems.join('\n'));
