@@ -1,5 +1,6 @@
 // The lesson a command is about: the one named (`3`, `03`, `03-cpu-count`), else the current one
 // (the first not passed; undefined when every lesson has passed).
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Lesson } from '../course.ts';
 import { UsageError } from './errors.ts';
@@ -41,5 +42,7 @@ export function pickTarget(ws: Workshop, positionals: readonly string[], values:
   const picked = pickLesson(ws, positionals);
   if (!picked) return undefined;
   const dir = values.dir ? resolve(values.dir) : values.solution ? ws.solutionDir(picked.lesson) : ws.learnerDir(picked.lesson);
+  // A mistyped --dir under test/variants/ would otherwise be built as the solution with nothing changed, and pass.
+  if (values.dir && !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--dir ${values.dir}: no such folder`);
   return { ...picked, dir, ownFolder: !values.dir && !values.solution };
 }

@@ -198,6 +198,13 @@ describe('npm run check', () => {
     expect(named.out).toContain('Checking 01-single-thread: its solution…');
   });
 
+  it('--dir with no folder there is a usage error, not the solution built from a variant of nothing', () => {
+    // A mistyped variant name under test/variants/ was built as the solution unchanged, and passed.
+    const r = npm('check', ['1', '--dir', 'test/variants/01-single-thread/no-such-variant']);
+    expect(r.code, r.out + r.err).toBe(2);
+    expect(r.err).toContain('--dir test/variants/01-single-thread/no-such-variant: no such folder');
+  });
+
   it('--json to a pipe is whole, however long: a program whose last output is 80 KB', () => {
     // More than a pipe holds (64 KB), whatever the machine's speed: the ✗ quotes the program's last
     // ten lines, 8 KB each (a timeline's length varies with the load: lesson 07's was 62-97 KB).
