@@ -58,7 +58,7 @@ async function unlessCostly(app: App, path: string, cpuCap?: number): Promise<Re
   while (!settled) {
     const burned = Math.round(cpuNow(app.pid) - before);
     if (burned > cpuCap) return { burned };
-    await sleep(50);
+    await Promise.race([pending.catch(() => undefined), sleep(50)]); // on at once when it is answered
   }
   return pending;
 }
