@@ -32,6 +32,7 @@ const HELD_MS = 800; // the request a worker holds when it gets SIGTERM
 const SOLO_GET_MS = 6000; // a connection lost on its way to a dead worker hangs: this long (a bounced one can take seconds at load 100+)
 const SIGTERM_BIT = 1n << 14n; // signal 15 in /proc/PID/status's pending masks
 const KILL_MS = 3000; // the contract's kill timer
+const OVERTAKEN_MS = 1000; // a request still out this long after one sent later was answered, where one worker serves: lost
 const UNANSWERED_WAIT_MS = 1000; // once a request of the rolling restart has failed, for the ones still out (a right answer takes 0.3 s)
 const UNANSWERED = 'still unanswered when the check stopped waiting';
 const KILLED_BY_MS = KILL_MS + 1500; // after SIGTERM: gone by then, or nothing killed it in time (a 5 s timer is not 3 s)
@@ -167,14 +168,30 @@ interface OneRoll {
  * one serves them, and the mistake does not show.
  */
 /**
+ * Where one worker serves, every request still out was overtaken: a request sent after it was
+ * answered OVERTAKEN_MS ago. One worker answers in turn, so such a request was lost on its way to
+ * the worker that left.
+ */
+function overtakenByOne(load: Load): boolean {
+  const out = load.inFlight;
+  const since = performance.now() - OVERTAKEN_MS;
+  return out.length > 0 && out.every((sent) => load.done.some((s) => s.ok && s.startedAt > sent && s.endedAt < since));
+}
+
+/**
  * Stop a restart's load. A request that failed already decides 'no request fails'; one hung on its
  * way to a dead worker would hold the verdict up to its 10 s (a wrong program's verdict took
  * 14–24 s, two such waits): then no more than UNANSWERED_WAIT_MS, and what is still out counts as
- * failed (hung, for the hints).
+ * failed (hung, for the hints). With `oneWorker` (one worker serves now, the old one gone), also
+ * once every request still out has been overtaken (overtakenByOne).
  */
-async function stopLoad(load: Load): Promise<LoadReport> {
+async function stopLoad(load: Load, oneWorker = false): Promise<LoadReport> {
   const failedAlready = load.done.some((sample) => !sample.ok);
-  const ended = await load.stop(failedAlready ? UNANSWERED_WAIT_MS : undefined);
+  const stopping = load.stop(failedAlready ? UNANSWERED_WAIT_MS : undefined);
+  let stopped = false;
+  void stopping.then(() => (stopped = true));
+  if (oneWorker) while (!stopped && !overtakenByOne(load)) await sleep(50);
+  const ended = !oneWorker || stopped ? await stopping : await load.stop(0);
   const hung = ended.unfinished.length;
   return hung === 0 ? ended : { ...ended, sent: ended.sent + hung, failed: ended.failed + hung, byReason: { ...ended.byReason, [UNANSWERED]: hung } };
 }
@@ -210,7 +227,7 @@ async function rollOne(app: App, old: number): Promise<OneRoll> {
     await sleep(25);
   }
   await sleep(100); // the new worker serves for a moment before the load stops
-  const report = await stopLoad(load);
+  const report = await stopLoad(load, rolled !== undefined);
   return { report, ms: Math.round(performance.now() - hupAt), ...(rolled === undefined ? {} : { rolled }), ...(why === undefined ? {} : { why }) };
 }
 

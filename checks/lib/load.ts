@@ -102,6 +102,11 @@ export class Load {
     }
   }
 
+  /** When each request now in flight started (`performance.now()` marks). */
+  get inFlight(): readonly number[] {
+    return [...this.pending];
+  }
+
   /** Requests that ended so far (a live view: it grows while the loop runs). */
   get done(): readonly LoadSample[] {
     return this.samples;
