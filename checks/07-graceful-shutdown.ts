@@ -162,40 +162,26 @@ interface OneRoll {
 }
 
 /**
+ * Stop a restart's load. A request that failed already decides 'no request fails'; one hung on its
+ * way to a dead worker would hold the verdict up to its 10 s (a wrong program's verdict took
+ * 14–24 s, two such waits): then no more than UNANSWERED_WAIT_MS. With `oneWorker` (one worker
+ * serves now, the old one gone), also no longer than until every request still out has been
+ * overtaken by OVERTAKEN_MS: one worker answers in turn, so such a request was lost on its way to
+ * the worker that left. What is still out counts as failed (hung, for the hints).
+ */
+async function stopLoad(load: Load, oneWorker = false): Promise<LoadReport> {
+  const failedAlready = load.done.some((sample) => !sample.ok);
+  const ended = await load.stop(failedAlready ? UNANSWERED_WAIT_MS : undefined, oneWorker ? () => load.overtaken(OVERTAKEN_MS) : undefined);
+  const hung = ended.unfinished.length;
+  return hung === 0 ? ended : { ...ended, sent: ended.sent + hung, failed: ended.failed + hung, byReason: { ...ended.byReason, [UNANSWERED]: hung } };
+}
+
+/**
  * SIGHUP to a copy with one worker, under a steady load of fresh connections (2 at a time): a
  * primary that stops the old worker before the new one listens (stop first, or on 'online', which
  * comes before the worker's listen()) refuses connections meanwhile. With two workers the other
  * one serves them, and the mistake does not show.
  */
-/**
- * Where one worker serves, every request still out was overtaken: a request sent after it was
- * answered OVERTAKEN_MS ago. One worker answers in turn, so such a request was lost on its way to
- * the worker that left.
- */
-function overtakenByOne(load: Load): boolean {
-  const out = load.inFlight;
-  const since = performance.now() - OVERTAKEN_MS;
-  return out.length > 0 && out.every((sent) => load.done.some((s) => s.ok && s.startedAt > sent && s.endedAt < since));
-}
-
-/**
- * Stop a restart's load. A request that failed already decides 'no request fails'; one hung on its
- * way to a dead worker would hold the verdict up to its 10 s (a wrong program's verdict took
- * 14–24 s, two such waits): then no more than UNANSWERED_WAIT_MS, and what is still out counts as
- * failed (hung, for the hints). With `oneWorker` (one worker serves now, the old one gone), also
- * once every request still out has been overtaken (overtakenByOne).
- */
-async function stopLoad(load: Load, oneWorker = false): Promise<LoadReport> {
-  const failedAlready = load.done.some((sample) => !sample.ok);
-  const stopping = load.stop(failedAlready ? UNANSWERED_WAIT_MS : undefined);
-  let stopped = false;
-  void stopping.then(() => (stopped = true));
-  if (oneWorker) while (!stopped && !overtakenByOne(load)) await sleep(50);
-  const ended = !oneWorker || stopped ? await stopping : await load.stop(0);
-  const hung = ended.unfinished.length;
-  return hung === 0 ? ended : { ...ended, sent: ended.sent + hung, failed: ended.failed + hung, byReason: { ...ended.byReason, [UNANSWERED]: hung } };
-}
-
 async function rollOne(app: App, old: number): Promise<OneRoll> {
   const load = startLoad(app.port, { concurrency: 2, timeoutMs: 10_000 });
   await sleep(50);

@@ -102,9 +102,10 @@ export class Load {
     }
   }
 
-  /** When each request now in flight started (`performance.now()` marks). */
-  get inFlight(): readonly number[] {
-    return [...this.pending];
+  /** Every request still out was overtaken: a request sent after it was answered at least `ms` ago. */
+  overtaken(ms: number): boolean {
+    const since = performance.now() - ms;
+    return this.pending.size > 0 && [...this.pending].every((sent) => this.samples.some((s) => s.ok && s.startedAt > sent && s.endedAt < since));
   }
 
   /** Requests that ended so far (a live view: it grows while the loop runs). */
@@ -129,13 +130,18 @@ export class Load {
 
   /**
    * Stop sending; requests in flight finish (at most `timeoutMs` more). With `waitMs`, wait no
-   * longer than that: the requests still in flight then (a connection lost on its way to a killed
-   * worker hangs until its timeout) are left out of the report and listed in `unfinished`.
+   * longer than that, and with `lost`, no longer than until it says the requests still out are lost:
+   * those (a connection lost on its way to a killed worker hangs until its timeout) are left out of
+   * the report and listed in `unfinished`.
    */
-  async stop(waitMs?: number): Promise<LoadReport & { readonly unfinished: readonly number[] }> {
+  async stop(waitMs?: number, lost?: () => boolean): Promise<LoadReport & { readonly unfinished: readonly number[] }> {
     this.stopping = true;
-    if (waitMs === undefined) await Promise.all(this.lanes);
-    else await Promise.race([Promise.all(this.lanes), sleep(waitMs)]);
+    const all = Promise.all(this.lanes);
+    let finished = false;
+    void all.then(() => (finished = true));
+    const deadline = performance.now() + (waitMs ?? Infinity);
+    if (lost === undefined) await Promise.race([all, ...(waitMs === undefined ? [] : [sleep(waitMs)])]);
+    else while (!finished && performance.now() < deadline && !lost()) await Promise.race([all, sleep(50)]);
     return { ...summarize([...this.samples], performance.now() - this.startedAt), unfinished: [...this.pending] };
   }
 }
