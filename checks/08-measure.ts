@@ -494,15 +494,16 @@ export default defineCheck({
           const resets = total(run, (s) => s.resetAt.length);
           // The bench read every 503 but a connection's last answer (another request came after
           // it), and counted a reset once it reopened that connection (autocannon reconnects from
-          // its error handler, after counting). 1 of slack below, 2 above, as for the counts.
-          const least = non2xx - total(run, (s) => s.unsure503) + total(run, (s) => s.replaced) - 1;
-          const most = non2xx + resets + 2;
+          // its error handler, after counting).
+          const least = non2xx - total(run, (s) => s.unsure503) + total(run, (s) => s.replaced);
+          const most = non2xx + resets;
           // Told apart from result.non2xx alone (at most non2xx) where the resets seen outnumber the unsure 503s.
-          if (least > non2xx) judged++;
-          if (run.errors < least || run.errors > most) {
-            const short = least > non2xx && run.errors <= non2xx ? ` (no more than the 503s: the ${resets} reset connection${resets === 1 ? '' : 's'} left out)` : '';
+          if (least - 1 > non2xx) judged++;
+          // 1 of slack below, 2 above, as for the counts.
+          if (run.errors < least - 1 || run.errors > most + 2) {
+            const short = least - 1 > non2xx && run.errors <= non2xx ? ` (no more than the 503s: the ${resets} reset connection${resets === 1 ? '' : 's'} left out)` : '';
             if (short !== '') resetsLeftOut = true;
-            problems.push(`${run.workers} workers: errors ${run.errors}; the server answered ${non2xx} times with 503${resets > 0 ? ` and reset ${resets} connections` : ''}, so ${least + 1 === most - 2 ? least + 1 : `${least + 1} to ${most - 2}`}${short}`);
+            problems.push(`${run.workers} workers: errors ${run.errors}; the server answered ${non2xx} times with 503${resets > 0 ? ` and reset ${resets} connections` : ''}, so ${least === most ? least : `${least} to ${most}`}${short}`);
           }
         }
         if (problems.length > 0) {
