@@ -12,7 +12,7 @@ import { solutionOf } from './helpers.ts';
 describe('App', () => {
   it('counts the workers that answer, tells new workers apart, and words its exit', async () => {
     const port = await freePort();
-    const app = new App(new Program({ cwd: solutionOf('02'), entry: 'server.ts', env: { ...process.env, NODE_OPTIONS: undefined, PORT: String(port) } }), port);
+    const app = new App(new Program({ dir: solutionOf('02'), entry: 'server.ts', env: { ...process.env, NODE_OPTIONS: undefined, PORT: String(port) } }), port);
     try {
       expect(await app.answering(20_000)).toBe(true);
       const census = await app.census({ want: 2, deadlineMs: 20_000 });
@@ -53,7 +53,7 @@ if (cluster.isPrimary) {
     );
     const start = async (count: number): Promise<App> => {
       const port = await freePort();
-      return new App(new Program({ cwd: dir, entry: 'server.mjs', env: { ...process.env, NODE_OPTIONS: undefined, PORT: String(port), COUNT: String(count) } }), port);
+      return new App(new Program({ dir, entry: 'server.mjs', env: { ...process.env, NODE_OPTIONS: undefined, PORT: String(port), COUNT: String(count) } }), port);
     };
     const [three, two] = await Promise.all([start(3), start(2)]);
     try {

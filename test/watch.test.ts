@@ -190,7 +190,7 @@ describe('the watch loop with the real check', () => {
     writeFileSync(server(), readFileSync(join(solutionOf('01'), 'server.ts')));
     const { loop, events, bus } = makeLoop(checkLesson, { runAtStart: true });
     await loop.start();
-    // The learner's server is up (its cwd is the copy): the check is in the middle of its work.
+    // The learner's server is up (its command line names the folder): the check is in the middle of its work.
     await waitFor('the learner\'s server to run', () => processesAbout(temp.lesson01).some((p) => p.what.includes('server.ts') && !p.what.includes('tsc')), 20_000);
     const firstRun = processesAbout(temp.lesson01).map((p) => p.pid);
     let aliveWhenSecondStarted: number[] | undefined;

@@ -1,7 +1,7 @@
 // The check runner: a check is a list of named expectations run against the learner's folder.
 // It owns the time bound and the clean-up, so every check gets them on every path.
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { App } from './app.ts';
 import { Fatal, Unmet } from './errors.ts';
 import { freePort, request, RequestFailed, sleep } from './http.ts';
@@ -199,7 +199,7 @@ export async function runCheck(
       for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
       // A branch still running beside a verdict that ended the run starts nothing the clean-up would miss.
       if (timedOut || reached !== undefined) throw new Stop();
-      const program = new Program({ cwd: dir, entry, env });
+      const program = new Program({ dir, entry, env });
       programs.push(program);
       return program;
     },
@@ -318,6 +318,16 @@ export async function runCheck(
 /** Without /proc: how long a program may listen on other ports only before that is its verdict. */
 const OTHER_PORT_GRACE_MS = 5000;
 
+/**
+ * A module looked for directly in the workshop's folder, the working directory the check starts
+ * programs from (as the READMEs do): a path the program took as relative to it.
+ */
+function fromWorkingDirFix(output: string): string | undefined {
+  const missing = /Cannot find module '([^']+)'/.exec(output)?.[1];
+  if (missing === undefined || relative(root, missing) !== basename(missing)) return undefined;
+  return `${basename(missing)} was looked for in the folder the program was started from (the check starts it from the workshop's folder, as the README's "Run it by hand" does). Name the file from its own folder: fileURLToPath(new URL('./${basename(missing)}', import.meta.url)).`;
+}
+
 async function waitUntilAnswering(app: App, entry: string, byHand: string, readyMs: number, opts: StartOptions = {}): Promise<void> {
   const hungAfter = opts.hungAfter ?? 3;
   const { program, port } = app;
@@ -329,7 +339,7 @@ async function waitUntilAnswering(app: App, entry: string, byHand: string, ready
   let closed = 0; // in a row
   for (;;) {
     if (program.exit) {
-      const fix = nativeStartFix(program.output);
+      const fix = nativeStartFix(program.output) ?? fromWorkingDirFix(program.output);
       throw new Fatal(`${entry} ${describeExit(program.exit)} before it answered`, `Its last output:\n${program.tail()}`, fix ?? `Run it yourself to see the whole error: ${byHand}`);
     }
     try {

@@ -1,14 +1,17 @@
 // The learner's program as a child process: a Group (group.ts: its own process group, output
 // kept, TERM then KILL of the whole group, tracked by the reaper) that runs node on the entry file.
+import { resolve } from 'node:path';
 import { Group } from './group.ts';
+import { root } from './paths.ts';
 import { nodeArgs } from './runtime.ts';
 import { currentTimeline } from './timeline.ts';
 
 export { describeExit, killAllNow, type ExitInfo } from './group.ts';
 
 export interface SpawnOptions {
-  readonly cwd: string;
-  /** The file to run, relative to cwd. */
+  /** The lesson folder: its files decide how Node runs them (runtime.ts). */
+  readonly dir: string;
+  /** The file to run, in that folder. */
   readonly entry: string;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
@@ -28,8 +31,12 @@ export class Program extends Group {
     // `node server.ts` (or `node --import tsx server.ts`, see runtime.ts) directly, never through
     // npx or the tsx binary: then the pid we hold is the learner's primary, and its workers inherit
     // process.execArgv.
-    super(process.execPath, [...nodeArgs(opts.cwd), ...V8_FLAGS, opts.entry], {
-      cwd: opts.cwd,
+    // From the workshop's folder, as each lesson's README runs it by hand (`node
+    // lessons/02-cluster-fork/server.ts`): a path the program resolves against its working directory
+    // (setupPrimary({ exec: 'worker.ts' })) fails here as it does there. The file by its full path,
+    // which names the folder on the command line (whoever looks for leftovers looks for it there).
+    super(process.execPath, [...nodeArgs(opts.dir), ...V8_FLAGS, resolve(opts.dir, opts.entry)], {
+      cwd: root,
       env: opts.env,
     });
     // On the timeline of the check run that started it: its spawn, exit, children and signals.

@@ -45,7 +45,7 @@ interface Server {
 
 async function startServer(server: string, workers: number): Promise<Server> {
   const port = await freePort();
-  const program = new Program({ cwd: process.cwd(), entry: server, env: { ...process.env, PORT: String(port), WORKERS: String(workers) } });
+  const program = new Program({ dir: process.cwd(), entry: server, env: { ...process.env, PORT: String(port), WORKERS: String(workers) } });
   try {
     const seen = new Set<number>();
     const deadline = Date.now() + 60_000; // a machine busy with other work can take that long
