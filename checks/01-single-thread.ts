@@ -43,6 +43,11 @@ const FIRST_SLACK_MS = 500;
 const SYNC_HINT = 'Write fib as a plain synchronous function: an async fib blocks the server just the same, and pays for a promise on every call (about 20 times the work).';
 
 /** The server's CPU time so far, kernel-counted: per thread with ns precision where /proc has it, else in ticks. */
+/** The "result" of a /work answer, whatever its type; undefined without one. */
+const resultOf = (reply: Reply): unknown => {
+  const json = reply.json;
+  return typeof json === 'object' && json !== null && 'result' in json ? (json as { result: unknown }).result : undefined;
+};
 const cpuNow = (pid: number): number => processRunMs(pid) ?? cpuTimeMs(pid) ?? 0;
 
 /** The answer to a /work, or how much CPU time it had burned unanswered once that passed `cpuCap` (if given). */
@@ -69,7 +74,7 @@ async function unlessCostly(app: App, path: string, cpuCap?: number, timeoutMs =
  * once the request has burned that much CPU time unanswered (`unanswered`): a fib that costs many
  * times what it should needs no more than that to show it.
  */
-async function measure(app: App, n: number, cpuCap?: number): Promise<{ cpu: number; wall: number; runnable?: number; unanswered?: true }> {
+async function measure(app: App, n: number, cpuCap?: number): Promise<{ cpu: number; wall: number; runnable?: number; unanswered?: true; result?: unknown }> {
   const before = cpuNow(app.pid);
   const statBefore = cpuTimeMs(app.pid);
   const runnableBefore = runnableMs(app.pid);
@@ -83,7 +88,7 @@ async function measure(app: App, n: number, cpuCap?: number): Promise<{ cpu: num
   const cpu = Math.round(summed < 0 && statBefore !== undefined && statAfter !== undefined ? statAfter - statBefore : summed);
   const runnableAfter = runnableMs(app.pid);
   if (reply.status !== 200) unmet(`GET /work?n=${n} answers 200`, `it answered ${describeReply(reply)}`);
-  return { cpu, wall: reply.ms, ...(runnableBefore !== undefined && runnableAfter !== undefined ? { runnable: runnableAfter - runnableBefore } : {}) };
+  return { cpu, wall: reply.ms, result: resultOf(reply), ...(runnableBefore !== undefined && runnableAfter !== undefined ? { runnable: runnableAfter - runnableBefore } : {}) };
 }
 
 export default defineCheck({
@@ -136,6 +141,15 @@ export default defineCheck({
         if (seen.cpu >= BUSY_SHARE * bigReference) return seen;
       }
       const said = `the server burned ${seen.cpu} ms of CPU during a ${Math.round(seen.wall)} ms request; fib(${big}) costs about ${Math.round(bigReference)} ms of CPU on this machine`;
+      // The same result as n=FIRST_N's: /work computed, but not the n it was asked for.
+      const first = work === undefined ? undefined : resultOf(work);
+      if (first !== undefined && JSON.stringify(seen.result) === JSON.stringify(first)) {
+        throw new Fatal(
+          `${said}, and it answered "result": ${JSON.stringify(first)}, the same as for n=${FIRST_N}`,
+          `expected: "result": ${fib(big)}, which is fib(${big})`,
+          `/work ignores the n it is asked for: read it from the query string, Number(req.query.n) for /work?n=${big}.`,
+        );
+      }
       // A nudge, not the answer (issue 14): the learner's task is to write fib itself.
       throw new Fatal(
         said,
@@ -244,10 +258,6 @@ export default defineCheck({
     // After them, so that a program with no work at all (a timer, a memo) fails there first.
     if (work) {
       await t.expect(`GET /work?n=${FIRST_N} answers "result": ${fib(FIRST_N)}, which is fib(${FIRST_N}); n=0 and n=1 answer 0 and 1`, 'fib(0) = 0 and fib(1) = 1; every other fib(n) = fib(n - 1) + fib(n - 2).', async () => {
-        const resultOf = (reply: Reply): unknown => {
-          const json = reply.json;
-          return typeof json === 'object' && json !== null && 'result' in json ? (json as { result: unknown }).result : undefined;
-        };
         // FIRST_N's is the answer already in hand; the two base cases cost nothing.
         for (const [n, reply] of [[FIRST_N, work], [0, await app.getComputed('/work?n=0', 10_000)], [1, await app.getComputed('/work?n=1', 10_000)]] as const) {
           const want = fib(n);

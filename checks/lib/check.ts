@@ -371,7 +371,12 @@ async function waitUntilAnswering(app: App, entry: string, byHand: string, ready
       const known = states.length > 0 && states.every((i) => i !== undefined);
       settledLooks = other && known && states.every((i) => i === true) ? settledLooks + 1 : 0;
       if (otherSince !== undefined && (settledLooks >= 3 || (!known && Date.now() - otherSince >= OTHER_PORT_GRACE_MS))) {
-        throw new Fatal(`it listens on port ${ports.join(', ')}, but the check gave it PORT=${port}, and nothing listens there`, '', 'Read the port from the environment: app.listen(Number(process.env.PORT), …).');
+        // A few above or below PORT: the program read PORT and did arithmetic on it (PORT + worker id).
+        const near = ports.every((p) => Math.abs(p - port) <= 16);
+        const hint = near
+          ? `Listen on PORT itself, with nothing added: app.listen(Number(process.env.PORT), …).${ports.length > 1 ? " In a cluster every worker listens on that same port: the primary holds it and shares out the connections." : ''}`
+          : 'Read the port from the environment: app.listen(Number(process.env.PORT), …).';
+        throw new Fatal(`it listens on port ${ports.join(', ')}, but the check gave it PORT=${port}, and nothing listens there`, '', hint);
       }
     }
     if (Date.now() >= deadline) {

@@ -62,7 +62,7 @@ export function exposedAddresses(pids: readonly number[], port: number): string[
 }
 
 /** The hint for it, the same in every lesson. */
-export const LOOPBACK_HINT = "Pass the host to listen(): app.listen(port, '127.0.0.1', …). Without it Node listens on every network interface, and other machines can reach your server.";
+export const LOOPBACK_HINT = "Pass '127.0.0.1' as listen()'s host: app.listen(port, '127.0.0.1', …). With no host, '0.0.0.0' or '::', Node listens on every network interface, and other machines can reach your server.";
 
 /**
  * The expectation itself, the same in every lesson whose contract says 127.0.0.1: none of `app`'s
@@ -71,7 +71,8 @@ export const LOOPBACK_HINT = "Pass the host to listen(): app.listen(port, '127.0
 export function expectLoopbackOnly(t: Pick<CheckContext, 'expect'>, app: App, name = 'PORT is bound to 127.0.0.1 only, not to every network interface'): Promise<void> {
   return t.expect(name, LOOPBACK_HINT, async () => {
     const exposed = exposedAddresses(app.program.members(), app.port);
-    if (exposed.length > 0) unmet(`port ${app.port} bound to 127.0.0.1`, `port ${app.port} is bound to ${exposed.map((h) => `"${h}"`).join(' and ')}: every network interface`);
+    const every = exposed.every((h) => ['0.0.0.0', '::', '*'].includes(h));
+    if (exposed.length > 0) unmet(`port ${app.port} bound to 127.0.0.1`, `port ${app.port} is bound to ${exposed.map((h) => `"${h}"`).join(' and ')}: ${every ? 'every network interface' : 'an address other machines can reach'}`);
   });
 }
 
