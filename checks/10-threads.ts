@@ -4,7 +4,7 @@
 // which were runnable at the same moment. A timer, a busy-wait or a main-thread fib cannot pass.
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, fib, freePort, listeningPorts, ownCpuForFib, pidOf, Progress, request, sleep, threadSchedTimes, unlessIdle, unmet, type Program, type Reply } from './lib/index.ts';
+import { ClusterLog, expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, fib, freePort, listeningPorts, ownCpuForFib, pidOf, Progress, request, sleep, threadSchedTimes, unlessIdle, unmet, type Program, type Reply } from './lib/index.ts';
 
 const REFUSE_WITHIN_MS = 15_000;
 const BAD_VALUES = ['0', '-2', '1.5', 'abc', '3abc']; // 3abc: parseInt and parseFloat read it as 3
@@ -217,6 +217,8 @@ async function untilOrCalm(pid: number, cond: () => boolean, within: number, cal
 interface Refusal {
   readonly value: string;
   readonly program: Program;
+  /** Says whether the program called listen() (cluster-log.cjs), however briefly it listened. */
+  readonly log: ClusterLog;
   answeredWith?: string;
   done?: Promise<void>;
 }
@@ -237,7 +239,9 @@ export default defineCheck({
     });
     for (const value of BAD_VALUES) {
       const port = await freePort();
-      const refusal: Refusal = { value, program: await t.spawn({ env: { THREADS: value }, port }) };
+      const log = new ClusterLog();
+      t.defer(() => log.remove());
+      const refusal: Refusal = { value, log, program: await t.spawn({ env: { THREADS: value, ...log.env }, port }) };
       refusal.done = (async () => {
         while (watching && !refusal.program.exit) {
           try {
@@ -317,6 +321,7 @@ export default defineCheck({
       'Compute fib in worker.ts, on a thread: the main thread only posts n to a thread and awaits the answer.',
       async () => {
         let said = '';
+        let nowhere = false;
         for (let attempt = 0; attempt < 2; attempt++) {
           const b = keep(await burst(pid, app.port, [`/work?n=${n}`]));
           const bad = badReplies(b, pid, n);
@@ -328,9 +333,17 @@ export default defineCheck({
           const onThread = [...b.busyMs].some(([tid, m]) => tid !== pid && m >= busy);
           if (onThread && main < busy) return;
           said = `${describeBurst(b, pid)}; fib(${n}) costs about ${ms(reference)} of CPU here`;
+          // No thread at all, the main one included, burned what fib costs: nothing computed it.
+          nowhere = [...b.cpu.values()].reduce((sum, v) => sum + v, 0) < busy;
         }
         // Everything after this is about threads: without one computing, stop here.
-        throw new Fatal(said, `expected: a thread other than the main one (tid ${pid}) busy for at least ${ms(busy)} (fib(${n}) is about ${ms(reference)} of CPU), the main thread burning less than ${ms(busy)}`, 'Compute fib in worker.ts, on a thread: the main thread only posts n to a thread and awaits the answer.');
+        throw new Fatal(
+          said,
+          `expected: a thread other than the main one (tid ${pid}) busy for at least ${ms(busy)} (fib(${n}) is about ${ms(reference)} of CPU), the main thread burning less than ${ms(busy)}`,
+          nowhere
+            ? 'No thread computed it, the main one included: compute it on every request with the naive recursive fib (two calls per call, no cache, no timer), in worker.ts.'
+            : 'Compute fib in worker.ts, on a thread: the main thread only posts n to a thread and awaits the answer.',
+        );
       },
     );
 
@@ -586,13 +599,18 @@ export default defineCheck({
       // The contract's crash answer is {"error"}: a pid beside it must be the server's, none is fine
       // (a fresh learner's {"error": "boom"} was refused at the pid line).
       if (pidOf(reply) !== undefined || /"pid"/.test(reply.body)) seen.push(reply);
-      let message: unknown;
+      let json: unknown;
       try {
-        message = (JSON.parse(reply.body) as { error?: unknown }).error;
+        json = JSON.parse(reply.body);
       } catch {
-        message = undefined;
+        json = undefined;
       }
-      if (reply.status !== 500 || typeof message !== 'string' || message === '') unmet('status 500, JSON {"error": "<a message>"}', describeReply(reply));
+      const message = typeof json === 'object' && json !== null ? (json as { error?: unknown }).error : undefined;
+      if (reply.status !== 500 || typeof message !== 'string' || message === '') {
+        // A 500 whose JSON lacks "error": the crash was handled, only the answer's field is wrong.
+        const field = reply.status === 500 && typeof json === 'object' && json !== null && !('error' in json);
+        unmet('status 500, JSON {"error": "<a message>"}', describeReply(reply), field ? 'The crash was handled; only the field is missing: answer res.status(500).json({ error: <the message> }), with "error" as its name.' : undefined);
+      }
       await sleep(200);
       const after = await app.get('/', 10_000).catch(() => undefined);
       if (!after || pidOf(after) !== pid) throw new Fatal(`after /crash, GET / ${after ? `answered ${describeReply(after, 100)}` : 'got no answer'}${app.program.exit ? `; the process ended. Its last output:\n${app.program.tail()}` : ''}`, `expected: {"pid": ${pid}}, the same process still serving`, 'A thread\'s crash must end only that thread: handle the Worker\'s \'error\' event.');
@@ -658,11 +676,16 @@ export default defineCheck({
         async () => {
           const { program } = refusal;
           await Promise.race([refusal.done, sleep(Math.max(0, refusedBy - Date.now()))]);
-          const expected = 'the program prints a message naming THREADS and exits with a non-zero code, without answering any request';
+          const expected = 'the program prints a message naming THREADS and exits with a non-zero code, without listening or answering any request';
           if (refusal.answeredWith) unmet(expected, `it answered GET / (${refusal.answeredWith})`);
           if (!program.exit) unmet(expected, `it was still running at the end of the check, ${REFUSE_WITHIN_MS / 1000} s after the other expectations. Its last output:\n${program.tail()}`);
           if (program.exit.code === 0) unmet(expected, `it exited with code 0. Its last output:\n${program.tail()}`);
           if (!program.output.includes('THREADS')) unmet(expected, `its output does not mention THREADS:\n${program.tail()}`);
+          // Listening and then refusing (in listen()'s callback, say) answers nothing, but PORT was
+          // open meanwhile: a client could connect to a server that was never going to serve.
+          if (refusal.log.ownListen() !== undefined) {
+            unmet(expected, `it listened on a port first (it called listen()), then refused THREADS and exited`, 'Check THREADS first, before the pool and before app.listen(): a bad value means the server never opens its port.');
+          }
         },
       );
     }

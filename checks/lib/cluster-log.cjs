@@ -1,7 +1,8 @@
 // Preloaded into a learner's primary (NODE_OPTIONS=--require, see cluster-log.ts) when
 // WORKSHOP_CLUSTER_LOG names a file; pause-online.cjs loads it too. Each time the primary forks a
 // worker, takes in a worker's 'listening' or a child's exit, a line `f <pid> <Date.now()>`,
-// `l <pid> <Date.now()>` or `x <pid> <Date.now()>` is appended. The listeners are registered
+// `l <pid> <Date.now()>` or `x <pid> <Date.now()>` is appended (and `p`, once, when its own code
+// first calls listen()). The listeners are registered
 // before the learner's code runs, so they run in the same turn as theirs: the check knows what a
 // crash-loop guard's clock says about a worker's life, and whether the primary saw every worker
 // exit before it exited itself.
@@ -18,6 +19,17 @@ if (log) {
   const { appendFileSync } = require('node:fs');
   if (cluster.isPrimary) {
     process.env.WORKSHOP_CLUSTER_LOG_WORKER = log;
+    // The first listen() on a server of its own, `p <pid> <Date.now()>`: a program that must refuse
+    // its settings before it serves (lesson 10, no cluster) and listened first, however briefly.
+    // (In a cluster primary, cluster's own round-robin handle listens too: read it there with care.)
+    const { Server } = require('node:net');
+    const listen = Server.prototype.listen;
+    let listened = false;
+    Server.prototype.listen = function listenNoted(...args) {
+      if (!listened) appendFileSync(log, `p ${process.pid} ${Date.now()}\n`);
+      listened = true;
+      return listen.apply(this, args);
+    };
     cluster.on('listening', (worker) => appendFileSync(log, `l ${worker.process.pid} ${Date.now()}\n`));
     // 'fork' comes on the next tick after cluster.fork(), so before any I/O that follows: the
     // lines keep the order of forks and exits as the primary met them.

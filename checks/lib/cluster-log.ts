@@ -46,6 +46,11 @@ export class ClusterLog {
     return this.lines('c');
   }
 
+  /** The Date.now() at which the program itself (not a worker) first called listen(), if it did. */
+  ownListen(): number | undefined {
+    return this.lines('p')[0]?.at;
+  }
+
   private find(kind: string, pid: number): number | undefined {
     return this.lines(kind).find((l) => l.pid === pid)?.at;
   }
