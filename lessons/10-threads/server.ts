@@ -1,7 +1,7 @@
 // Lesson 10 — threads or processes? One process, one port, one pid: the main thread answers HTTP,
 // a fixed pool of worker threads computes fib(n).
-// Run it:  PORT=3000 node server.ts                 (Node 22.18+, 24, 26)
-//          PORT=3000 node --import tsx server.ts    (Node 20)
+// Run it:  PORT=3000 node lessons/10-threads/server.ts              (Node 22.18+, 24, 26)
+//          PORT=3000 node --import tsx lessons/10-threads/server.ts  (Node 20)
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import express from 'express';
