@@ -109,9 +109,19 @@ export default defineCheck({
       `with WORKERS unset it runs one worker per core (${cores}: the check makes this copy see ${cores} cores), and all of them answer`,
       'Fork os.availableParallelism() workers when WORKERS is unset, each listening on PORT; the primary listens on nothing. A number written into the code shows here.',
       async () => {
-        const wrong = verdict(app, cores, await app.census({ want: cores, deadlineMs: 10_000 }));
+        const census = await app.census({ want: cores, deadlineMs: 10_000 });
+        const wrong = verdict(app, cores, census);
         unsetWrong = wrong !== undefined;
-        if (wrong) unmet(`${cores} live workers (os.availableParallelism() in this copy), each answering GET / with its own pid`, wrong);
+        // The right count, but not one answer carried a worker's pid: the count is fine, the field is not.
+        const strangers = [...census.answered].filter((pid) => !census.workers.includes(pid) && pid !== app.pid);
+        const wrongPid = census.workers.length === cores && strangers.length > 0 && strangers.length === census.answered.size;
+        if (wrong) {
+          unmet(
+            `${cores} live workers (os.availableParallelism() in this copy), each answering GET / with its own pid`,
+            wrong,
+            wrongPid ? `The count is right, but no answer carried a worker's pid (${strangers.join(', ')} are none of theirs): answer GET / with res.json({ pid: process.pid }), the worker's process id (cluster.worker.id is its number in the cluster).` : undefined,
+          );
+        }
       },
     );
 
