@@ -214,6 +214,25 @@ async function untilOrCalm(pid: number, cond: () => boolean, within: number, cal
   return true;
 }
 
+/**
+ * Why a /work?n=`n` answer that is not 200 with fib(n) went wrong, where the answer shows it: another
+ * job's result (results handed out in the order they come, not to the job each thread ran), or a
+ * failed job (its thread ended under it).
+ */
+function wrongAnswerHint(reply: Reply, n: number): string | undefined {
+  const json = reply.json as { result?: unknown; error?: unknown } | undefined;
+  if (reply.status === 200 && typeof json?.result === 'number' && json.result !== fib(n)) {
+    return `That is another job's result: give each result to the request whose job that thread ran (keep the task beside its thread, as the starter's running map does), not to the oldest request waiting.`;
+  }
+  if (reply.status === 500) {
+    return 'A job of fib failed: its thread ended under it. A pool thread stays alive between jobs (no process.exit() after a result), and only a thread that is idle and alive gets the next one.';
+  }
+  return undefined;
+}
+
+/** wrongAnswerHint for the first answer of a burst that has one. */
+const answersHint = (b: Burst, n: number): string | undefined => b.replies.map((r) => wrongAnswerHint(r, n)).find((h) => h !== undefined);
+
 interface Refusal {
   readonly value: string;
   readonly program: Program;
@@ -325,7 +344,7 @@ export default defineCheck({
         for (let attempt = 0; attempt < 2; attempt++) {
           const b = keep(await burst(pid, app.port, [`/work?n=${n}`]));
           const bad = badReplies(b, pid, n);
-          if (bad) unmet(`a 200 answer with the pid and fib(${n})`, bad);
+          if (bad) unmet(`a 200 answer with the pid and fib(${n})`, bad, answersHint(b, n));
           // Where the work runs, not how much it costs (the next expectation): a thread counts when
           // it was running or waiting for a core that long. A busy-wait on a crowded machine gets
           // little CPU for its wall time, but stays runnable; a timer or a main-thread fib does not.
@@ -367,7 +386,7 @@ export default defineCheck({
         const small = keep(await burst(pid, app.port, [`/work?n=${n}`]));
         const big = keep(await burst(pid, app.port, [`/work?n=${n + 3}`]));
         const bad = badReplies(small, pid, n) ?? badReplies(big, pid, n + 3);
-        if (bad) unmet('200 answers with the right fib', bad);
+        if (bad) unmet('200 answers with the right fib', bad, answersHint(small, n) ?? answersHint(big, n + 3));
         const [a, z] = [threadCpu(small), threadCpu(big)];
         const ratio = z / Math.max(a, 1);
         // fib(n+3) ≈ 4.2 fib(n): the ratio, or, when each request got a new thread, the difference
@@ -401,7 +420,11 @@ export default defineCheck({
       for (let attempt = 0; attempt < 3; attempt++) {
         const b = keep(await burst(where.pid, where.port, Array.from({ length: k }, () => `/work?n=${n}`)));
         const bad = badReplies(b, where.pid, n);
-        if (bad) return { ok: false, said: bad, threads };
+        if (bad) {
+          const hint = answersHint(b, n);
+          if (hint) unmet(`200 answers with the pid and fib(${n})`, bad, hint);
+          return { ok: false, said: bad, threads };
+        }
         threads = computing(b, where.pid, busy);
         const together = mostAtOnce(b, threads);
         const main = b.cpu.get(where.pid) ?? 0;
@@ -514,7 +537,7 @@ export default defineCheck({
           continue;
         }
         const result = (r.reply.json as { result?: unknown } | undefined)?.result;
-        if (r.reply.status !== 200 || result !== fib(SMALL_N)) unmet(`200 with "result": ${fib(SMALL_N)}`, describeReply(r.reply, 100));
+        if (r.reply.status !== 200 || result !== fib(SMALL_N)) unmet(`200 with "result": ${fib(SMALL_N)}`, describeReply(r.reply, 100), wrongAnswerHint(r.reply, SMALL_N));
         // Queued, it comes after the first /work is done; computed at once, long before.
         if (r.answered - r.asked >= 0.5 * r.untilFirst) return;
         unmet(
@@ -551,6 +574,8 @@ export default defineCheck({
             const at = performance.now();
             const reply = await request(app.port, `/work?n=${SMALL_N}`, { timeoutMs: 60_000 });
             seen.push(reply);
+            const hint = wrongAnswerHint(reply, SMALL_N);
+            if (hint !== undefined) unmet(`200 with "result": ${fib(SMALL_N)} for each small /work`, describeReply(reply, 100), hint);
             if (longAt !== undefined) late.push(`small /work ${asked + 1} of ${cores} came back after ${ms(performance.now() - at)}, with the long one (at ${ms(longAt - sent)})`);
           }
           seen.push(await long);
@@ -629,7 +654,7 @@ export default defineCheck({
           unmet(
             'the thread that ran /crash to end (its uncaught exception ends it)',
             `all ${beforeCrash.size} threads of the process are still there after /crash, and none of them is running`,
-            "Let the thread end: in worker.ts the exception must go uncaught (no try/catch around the job, no 'uncaughtException' listener), or call process.exit() there.",
+            sizeFirst("Let the thread end: in worker.ts the exception must go uncaught (no try/catch around the job, no 'uncaughtException' listener), or call process.exit() there."),
           );
         }
         // Give the new thread a moment to appear; the proof of the pool's size is the burst below
