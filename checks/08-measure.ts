@@ -59,6 +59,22 @@ const topNeeded = (n: number, p: number): number => n - Math.max(1, Math.ceil((p
 // A server start is well under 1 s here, plus 1 s of load each; a machine busy with other work may
 // take ten times as long, and a bound only matters for a bench that hangs.
 const BENCH_BOUND_MS = 30_000 + counts.length * 40_000; // 98 s were seen at load average 100
+// A bench whose BENCH_OUT holds every run is done: if it still runs this much later, something keeps
+// it alive (a server never stopped, an interval never cleared). A bench that writes after each run
+// rewrites the file; writing, the table and the exit take milliseconds.
+const DONE_GRACE_MS = 5000;
+
+/** BENCH_OUT's text once it parses and holds at least `runs` runs; otherwise undefined. */
+function allRunsWritten(file: string, runs: number): string | undefined {
+  try {
+    const text = readFileSync(file, 'utf8');
+    const parsed: unknown = JSON.parse(text);
+    const written = typeof parsed === 'object' && parsed !== null ? (parsed as { runs?: unknown }).runs : undefined;
+    return Array.isArray(written) && written.length >= runs ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
 const countingServer = fileURLToPath(new URL('./fixtures/counting-server.ts', import.meta.url));
 
 interface Run {
@@ -307,6 +323,9 @@ export default defineCheck({
       // The counting server's pause lasts 1.3 s and its worker lets the bench go even on its way
       // out; should that ever fail, a bench stopped 3 s in a row is let go here.
       let stoppedSince: number | undefined;
+      // Done, but still running: BENCH_OUT holds every run and has not changed for DONE_GRACE_MS.
+      let doneSince: { at: number; text: string } | undefined;
+      let lingering: (() => void) | undefined;
       const unstick = setInterval(() => {
         const stopped = procState(bench.pid) === 'T';
         stoppedSince = stopped ? (stoppedSince ?? performance.now()) : undefined;
@@ -314,10 +333,28 @@ export default defineCheck({
           bench.signal('SIGCONT');
           stoppedSince = undefined;
         }
+        const text = allRunsWritten(out, counts.length);
+        doneSince = text === undefined ? undefined : doneSince?.text === text ? doneSince : { at: performance.now(), text };
+        if (doneSince !== undefined && performance.now() - doneSince.at > DONE_GRACE_MS) lingering?.();
       }, 200);
-      const exit = await Promise.race([bench.exited, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), BENCH_BOUND_MS)))]);
+      const exit = await Promise.race([
+        bench.exited,
+        new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), BENCH_BOUND_MS))),
+        new Promise<'lingers'>((r) => (lingering = () => r('lingers'))),
+      ]);
       clearTimeout(timer);
       clearInterval(unstick);
+      if (exit === 'lingers') {
+        // Something keeps its event loop alive: a server it never stopped, or a timer never cleared.
+        const running = readServers(work).filter((s) => isAlive(s.primary));
+        throw new Fatal(
+          `it wrote every run to BENCH_OUT, and ${DONE_GRACE_MS / 1000} s later it still ran${running.length > 0 ? `, with the server${running.length === 1 ? '' : 's'} of ${running.map((s) => `${s.workers} worker${s.workers === 1 ? '' : 's'} (${s.primary})`).join(' and ')} still running` : ''}. Its last output:`,
+          bench.tail(),
+          running.length > 0
+            ? 'Stop every server, the last one too (await stopServer(server.child) in a finally): a child process still running keeps the bench alive.'
+            : 'Something keeps its event loop alive once the work is done: clear every setInterval (a progress dot, a spinner) and close what you opened.',
+        );
+      }
       if (!exit) throw new Fatal(`still running after ${BENCH_BOUND_MS / 1000} s. Its last output:`, bench.tail());
       if (exit.code !== 0) throw new Fatal(`it ${describeExit(exit)}. Its last output:`, bench.tail(12));
     });
