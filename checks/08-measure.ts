@@ -526,6 +526,10 @@ export default defineCheck({
         const problems: string[] = [];
         let judged = 0;
         let resetsLeftOut = false;
+        // A run with fewer errors than the 503s it surely read left the 503s out (result.errors
+        // alone): then that is what the hint names, though the paused run, with as many 503s as
+        // resets, cannot tell the two mistakes apart.
+        const left503 = runs.some((run) => run.errors < total(run, (s) => s.non2xx) - total(run, (s) => s.unsure503) - 1);
         for (const run of runs) {
           const non2xx = total(run, (s) => s.non2xx);
           const resets = total(run, (s) => s.resetAt.length);
@@ -538,7 +542,8 @@ export default defineCheck({
           if (least - 1 > non2xx) judged++;
           // 1 of slack below, 2 above, as for the counts.
           if (run.errors < least - 1 || run.errors > most + 2) {
-            const short = least - 1 > non2xx && run.errors <= non2xx ? ` (no more than the 503s: the ${resets} reset connection${resets === 1 ? '' : 's'} left out)` : '';
+            // The 503s counted and no more: the resets left out.
+            const short = least - 1 > non2xx && run.errors <= non2xx && !left503 ? ` (no more than the 503s: the ${resets} reset connection${resets === 1 ? '' : 's'} left out)` : '';
             if (short !== '') resetsLeftOut = true;
             problems.push(`${run.workers} workers: errors ${run.errors}; the server answered ${non2xx} times with 503${resets > 0 ? ` and reset ${resets} connections` : ''}, so ${least === most ? least : `${least} to ${most}`}${short}`);
           }
