@@ -116,3 +116,13 @@ for (const l of lessons) {
     });
   });
 }
+
+// A hint keyed on what an answer says must not fire on the starter, whose TODO answers the same for
+// everything: 01's fib returns 0 for every n, which once read as "/work ignores n".
+describe('01-single-thread: the untouched starter is told what it lacks', () => {
+  it('its fib, still to write, is told to make every call, not that /work ignores n', async () => {
+    const r = await check('01-single-thread', starterOf('01-single-thread'), { stopWhen: (e) => !e.ok });
+    expect(r.text).toContain('How many calls does fib(');
+    expect(r.text).not.toContain('ignores the n');
+  });
+});
