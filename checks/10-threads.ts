@@ -221,14 +221,17 @@ async function untilOrCalm(pid: number, cond: () => boolean, within: number, cal
  */
 function wrongAnswerHint(reply: Reply, n: number): string | undefined {
   const json = reply.json as { result?: unknown; error?: unknown } | undefined;
-  if (reply.status === 200 && typeof json?.result === 'number' && json.result !== fib(n)) {
-    return `That is another job's result: give each result to the request whose job that thread ran (keep the task beside its thread, as the starter's running map does), not to the oldest request waiting.`;
+  if (reply.status === 200 && typeof json?.result === 'number' && json.result !== fib(n) && FIB_VALUES.has(json.result)) {
+    return `That is another job's result (a fib of another n): give each result to the request whose job that thread ran (keep the task beside its thread, as the starter's running map does), not to the oldest request waiting.`;
   }
   if (reply.status === 500) {
-    return 'A job of fib failed: its thread ended under it. A pool thread stays alive between jobs (no process.exit() after a result), and only a thread that is idle and alive gets the next one.';
+    return "The job failed. If its thread ended under it: a pool thread stays alive between jobs (no process.exit() after a result), and only a thread that is idle and alive gets the next one.";
   }
   return undefined;
 }
+
+/** fib(0) … fib(45), the results a /work may give (iteratively: the check's own fib is the naive one). */
+const FIB_VALUES = new Set(Array.from({ length: 45 }).reduce<number[]>((all) => [...all, (all.at(-1) ?? 0) + (all.at(-2) ?? 0)], [0, 1]));
 
 /** wrongAnswerHint for the first answer of a burst that has one. */
 const answersHint = (b: Burst, n: number): string | undefined => b.replies.map((r) => wrongAnswerHint(r, n)).find((h) => h !== undefined);
