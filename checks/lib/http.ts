@@ -250,4 +250,5 @@ async function kernelPort(): Promise<number> {
   return port;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits `ms`; none when `ms` is 0 or less (Node 24 warns of a negative timeout on stderr). */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
