@@ -499,6 +499,8 @@ export default defineCheck({
       'reqPerSec = result.requests.total / result.duration (requests.average is a mean of one-second samples: it leaves out time the bench stood still).',
       async () => {
         const problems: string[] = [];
+        let units = false; // off by a factor of 1000 or more: milliseconds for seconds
+        let asked = false; // divided by BENCH_SECONDS, the time asked for, not the time the run took
         for (const run of runs) {
           const duration = run.completed / run.reqPerSec; // what the bench divided by, if it divided
           const window = pausedWindow(run);
@@ -506,9 +508,21 @@ export default defineCheck({
           if (!(run.reqPerSec > 0) || duration < least || duration > most) {
             const why = window > 0 ? `; this run was paused ${PAUSE_MS / 1000} s` : '';
             problems.push(`${run.workers} workers: ${twoPlaces(run.reqPerSec)} req/s for ${run.completed} completed is ${Number.isFinite(duration) ? duration.toFixed(2) : '∞'} s; the run lasted at least ${least.toFixed(2)} s${why}`);
+            units ||= duration < least / 100 || duration > most * 100;
+            asked ||= Math.abs(duration - SECONDS) < 0.02;
           }
         }
-        if (problems.length > 0) unmet('completed ÷ reqPerSec = the run\'s duration in seconds', problems.join('\n'));
+        if (problems.length > 0) {
+          unmet(
+            'completed ÷ reqPerSec = the run\'s duration in seconds',
+            problems.join('\n'),
+            units
+              ? 'result.duration is in seconds already: reqPerSec = result.requests.total / result.duration, with no factor of 1000.'
+              : asked
+                ? "reqPerSec = result.requests.total / result.duration: BENCH_SECONDS is the time asked for, and a run lasts longer (it ends at autocannon's next one-second sample, and a busy machine stretches it)."
+                : undefined,
+          );
+        }
         // Without the pause, requests.average and completed ÷ duration agree within the bounds above.
         if (paused === undefined) {
           unmet(
