@@ -576,7 +576,10 @@ async function watchReset(t: CheckContext): Promise<Reset> {
     const deadline = performance.now() + 15_000;
     let idleSince: number | undefined;
     for (;;) {
-      const fresh = app.workers().filter((pid) => !known.has(pid));
+      // Only what the primary forked, by its own 'fork' event: a child of the primary caught in
+      // the middle of its exec still reads as node, and tsx's esbuild service killed for a worker
+      // took the primary down with it ("The service was stopped: write EPIPE", once on Node 20).
+      const fresh = app.workers().filter((pid) => !known.has(pid) && log.forked(pid));
       if (fresh[0] !== undefined) {
         for (const pid of fresh) known.add(pid);
         return fresh[0];

@@ -46,6 +46,14 @@ export class ClusterLog {
     return this.lines('c');
   }
 
+  /**
+   * Whether the primary forked `pid` with cluster.fork() (its 'fork' event). Exact where the process
+   * table is not: tsx's esbuild service, caught in the middle of its exec, still reads as `node`.
+   */
+  forked(pid: number): boolean {
+    return this.find('f', pid) !== undefined;
+  }
+
   /** The Date.now() at which the program itself (not a worker) first called listen(), if it did. */
   ownListen(): number | undefined {
     return this.lines('p')[0]?.at;
