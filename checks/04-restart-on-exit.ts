@@ -84,7 +84,7 @@ const MAX_FAILED = 2 * LANES;
 const primaryDied = (app: App): Fatal =>
   new Fatal(`the primary ${app.exitText()} after a worker died. Its last output:`, app.program.tail(), "The primary must outlive its workers: don't exit (or throw) in cluster.on('exit'); fork a replacement there instead.");
 
-const untilMark = (mark: number): Promise<void> => sleep(Math.max(0, mark - performance.now()));
+const untilMark = (mark: number): Promise<void> => sleep(mark - performance.now());
 
 /**
  * Wait until one new worker (a pid not in `before`) runs beside the survivors and answers GET /.
@@ -616,7 +616,7 @@ async function watchReset(t: CheckContext): Promise<Reset> {
     let at: number | undefined;
     for (const until = performance.now() + REPLACE_MS; at === undefined && performance.now() < until && !app.exit && isAlive(pid); await sleep(5)) at = log.listening(pid);
     if (at === undefined) return `worker ${pid} never listened`;
-    await sleep(Math.max(0, at + SHORT_MS - Date.now()));
+    await sleep(at + SHORT_MS - Date.now());
     kill(pid);
     // How long it lived by the primary's clock: from its 'listening' to its 'exit', as the
     // primary took them in (the learner's listeners run in those same turns).

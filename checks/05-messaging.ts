@@ -103,7 +103,7 @@ async function streamStaleness(app: App, from: number): Promise<Stream> {
       } catch {
         lastSent = undefined; // a lost one is not this line's to judge (the count lines are), but it is a gap
       }
-      await sleep(Math.max(0, sent + STREAM_EVERY_MS - Date.now()));
+      await sleep(sent + STREAM_EVERY_MS - Date.now());
     }
   })();
   let worst = { lag: 0, total: from, answered: 0 };

@@ -268,7 +268,7 @@ function watchKillTimer(t: CheckContext): { armed: Promise<void>; result: Promis
       await sleep(20);
     }
     // The 8 s bound itself is judged on the first copy; here the exit only has to come.
-    if (goneMs !== undefined) await Promise.race([app.program.exited, sleep(Math.max(0, termAt + 2 * DRAIN_BOUND_MS - performance.now()))]);
+    if (goneMs !== undefined) await Promise.race([app.program.exited, sleep(termAt + 2 * DRAIN_BOUND_MS - performance.now())]);
     const exitMs = app.exit ? Math.round(performance.now() - termAt) : undefined;
     if (!app.exit) await app.program.stop(200);
     // Its worker is gone: the request was cut off, unless it was answered long before its 10 s

@@ -370,7 +370,7 @@ export default defineCheck({
         const killedAt = performance.now();
         b.program.signalGroup('SIGKILL');
         await load.waitFor((s) => s.filter((x) => x.startedAt > killedAt).length >= 40, 8000);
-        await sleep(Math.max(0, killedAt + 500 - performance.now()));
+        await sleep(killedAt + 500 - performance.now());
         const report = await load.stop();
         const after = report.samples.filter((s) => s.startedAt > killedAt);
         const fromB = after.filter((s) => s.ok && s.pid !== undefined && bPids.has(s.pid)).length;
