@@ -1,6 +1,6 @@
 // Lesson 01: GET / answers {"pid"}; GET /work?n=N computes the naive fib(N) — a fixed amount of CPU
 // work — and the check shows the price of one thread: requests wait for each other.
-import { cpuTimeMs, defineCheck, processRunMs, runnableMs, schedTimes, describeReply, expectLoopbackOnly, Fatal, fib, ownCpuForFib, pidOf, RequestFailed, sleep, unmet, type App, type Reply } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, processRunMs, runnableMs, schedTimes, describeReply, expectLoopbackOnly, Fatal, fib, fibValue, ownCpuForFib, pidOf, RequestFailed, sleep, unmet, type App, type Reply } from './lib/index.ts';
 
 /** About what one /work?n=… should cost in CPU time: the check picks n for it. */
 const TARGET_MS = 50;
@@ -178,10 +178,10 @@ export default defineCheck({
       // n=FIRST_N's right result again: /work computes fib, but not of the n it was asked for. (A
       // fib still to write, as the starter's, answers the same wrong number for every n.)
       const first = work === undefined ? undefined : resultOf(work);
-      if (first === fib(FIRST_N) && seen.result === first) {
+      if (first === fibValue(FIRST_N) && seen.result === first) {
         throw new Fatal(
           `${said}, and it answered "result": ${JSON.stringify(first)}, the same as for n=${FIRST_N}`,
-          `expected: "result": ${fib(big)}, which is fib(${big})`,
+          `expected: "result": ${fibValue(big)}, which is fib(${big})`,
           `/work ignores the n it is asked for: read it from the query string, Number(req.query.n) for /work?n=${big}.`,
         );
       }

@@ -4,7 +4,7 @@
 // which were runnable at the same moment. A timer, a busy-wait or a main-thread fib cannot pass.
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { ClusterLog, expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, fib, freePort, listeningPorts, ownCpuForFib, pidOf, Progress, request, sleep, threadSchedTimes, unlessIdle, unmet, type Program, type Reply } from './lib/index.ts';
+import { ClusterLog, expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, fib, fibValue, freePort, isFibValue, listeningPorts, ownCpuForFib, pidOf, Progress, request, sleep, threadSchedTimes, unlessIdle, unmet, type Program, type Reply } from './lib/index.ts';
 
 const REFUSE_WITHIN_MS = 15_000;
 const BAD_VALUES = ['0', '-2', '1.5', 'abc', '3abc']; // 3abc: parseInt and parseFloat read it as 3
@@ -221,7 +221,7 @@ async function untilOrCalm(pid: number, cond: () => boolean, within: number, cal
  */
 function wrongAnswerHint(reply: Reply, n: number): string | undefined {
   const json = reply.json as { result?: unknown; error?: unknown } | undefined;
-  if (reply.status === 200 && typeof json?.result === 'number' && json.result !== fib(n) && FIB_VALUES.has(json.result)) {
+  if (reply.status === 200 && typeof json?.result === 'number' && json.result !== fibValue(n) && isFibValue(json.result)) {
     return `That is another job's result (a fib of another n): give each result to the request whose job that thread ran (keep the task beside its thread, as the starter's running map does), not to the oldest request waiting.`;
   }
   if (reply.status === 500) {
@@ -229,9 +229,6 @@ function wrongAnswerHint(reply: Reply, n: number): string | undefined {
   }
   return undefined;
 }
-
-/** fib(0) … fib(45), the results a /work may give (iteratively: the check's own fib is the naive one). */
-const FIB_VALUES = new Set(Array.from({ length: 45 }).reduce<number[]>((all) => [...all, (all.at(-1) ?? 0) + (all.at(-2) ?? 0)], [0, 1]));
 
 /** wrongAnswerHint for the first answer of a burst that has one. */
 const answersHint = (b: Burst, n: number): string | undefined => b.replies.map((r) => wrongAnswerHint(r, n)).find((h) => h !== undefined);
@@ -703,7 +700,7 @@ export default defineCheck({
         'Check THREADS before starting anything: if Number(THREADS) is not a whole number of at least 1, console.error a message that names THREADS and process.exit(1).',
         async () => {
           const { program } = refusal;
-          await Promise.race([refusal.done, sleep(Math.max(0, refusedBy - Date.now()))]);
+          await Promise.race([refusal.done, sleep(refusedBy - Date.now())]);
           const expected = 'the program prints a message naming THREADS and exits with a non-zero code, without listening or answering any request';
           if (refusal.answeredWith) unmet(expected, `it answered GET / (${refusal.answeredWith})`);
           if (!program.exit) unmet(expected, `it was still running at the end of the check, ${REFUSE_WITHIN_MS / 1000} s after the other expectations. Its last output:\n${program.tail()}`);

@@ -4,6 +4,15 @@
 
 export const fib = (k: number): number => (k < 2 ? k : fib(k - 1) + fib(k - 2));
 
+/** fib(0) … fib(46) by addition, for comparing answers: fib() above costs seconds for large k. */
+const FIB_VALUES: readonly number[] = Array.from({ length: 45 }).reduce<number[]>((all) => [...all, (all.at(-1) ?? 0) + (all.at(-2) ?? 0)], [0, 1]);
+
+/** fib(k), exact and at no cost, for k from 0 to 46 (what a /work may be asked). */
+export const fibValue = (k: number): number | undefined => FIB_VALUES[k];
+
+/** Whether x is fib(k) for some k from 0 to 46: the result of some /work, maybe not this one's. */
+export const isFibValue = (x: number): boolean => FIB_VALUES.includes(x);
+
 /** The CPU time this process spends on fib(k), in ms. */
 export function ownCpuForFib(k: number): number {
   const before = process.cpuUsage();

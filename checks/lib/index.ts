@@ -8,7 +8,7 @@ export { cpuTimeMs, childrenOf, childrenWithZombies, groupMembers, isAlive, list
 export { idle, loopState, procState, type LoopState } from './event-loop.ts';
 export { processRunMs, runnableMs, schedTimes, threadSchedTimes, type SchedTimes } from './schedstat.ts';
 export { Progress, unlessIdle } from './progress.ts';
-export { fib, ownCpuForFib } from './fib.ts';
+export { fib, fibValue, isFibValue, ownCpuForFib } from './fib.ts';
 export { isToolchainHelper } from './command-name.ts';
 export { SpawnLog, type SpawnRecord } from './spawn-log.ts';
 export { ClusterLog } from './cluster-log.ts';
