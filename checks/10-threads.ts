@@ -663,7 +663,12 @@ export default defineCheck({
         const got = await spread({ pid, port: app.port }, cores + 1, cores);
         const fresh = got.threads.filter((tid) => !beforeCrash.has(tid));
         if (!got.ok || fresh.length === 0) {
-          unmet(`${cores} of them computing side by side, one of them new`, `the process has ${threadsOf(pid).size} threads in all (Node's own among them); ${got.said}`, sizeFirst("In the Worker's 'exit' listener, start a new thread in the pool in its place."));
+          // The right size before the crash, more after it: replaced twice, in 'error' and in 'exit'.
+          const grew = sized && fresh.length > 0 && got.threads.length > cores;
+          const hint = grew
+            ? `The pool grew past ${cores} threads after the crash: a crashed Worker emits 'error' and then 'exit', so start its replacement in 'exit' only, not in both.`
+            : sizeFirst("In the Worker's 'exit' listener, start a new thread in the pool in its place.");
+          unmet(`${cores} of them computing side by side, one of them new`, `the process has ${threadsOf(pid).size} threads in all (Node's own among them); ${got.said}`, hint);
         }
       },
     );
