@@ -1034,6 +1034,10 @@ export default defineCheck({
           unmet(
             `a growing wait: at least ${GROWTH_MS} ms more before try ${pair.at + 1} than two tries before, before try ${pair.at - 1}`,
             `waits seen between a death and the next try: ${shown(r.waits)}`,
+            // Growing, by too little: the example the default hint gives is what they already do.
+            pair.later - pair.first >= 10
+              ? `The waits grow, but by too little: make each one at least ${GROWTH_MS} ms longer than the one two tries before, e.g. 100 * unstableInARow (100, 200, 300 ms) or steps of 100, 100, 200, 200.`
+              : undefined,
           );
         }
       },
