@@ -362,9 +362,9 @@ export default defineCheck({
                 : short && common === answered - 1
                   ? 'Every worker says the same total, one short: the primary sends the total from before it adds the new GET / (total++ as an expression is the old value; add first, then send).'
                   : short
-                ? 'Every worker says the same total, so it is shared, but some GET / never reached the primary: report each at once, or on a timer of 0.2 s or less. A batch sent only when it is full leaves the last ones out.'
+                ? 'Every worker says the same total, so it is shared, but it is short: some GET / never reached the primary, or the primary never sent its latest total. Report each at once, or on a timer of 0.2 s or less (a batch sent only when it is full leaves the last ones out), and let the primary send every new total (a throttle that drops the last one leaves the workers behind).'
                 : oneRight
-                  ? 'One worker has the whole total and the others are behind: the primary must send each new total to every worker (Object.values(cluster.workers)), not only to the one that reported.'
+                  ? 'The workers disagree, one of them with the whole total: the primary must send each new total to every worker (Object.values(cluster.workers)), the one that reported included, and each worker answers /stats with the last total it received, not a count of its own.'
                   : 'A counter in a worker counts what that worker served. Send each GET / to the primary with process.send and keep the total there; every worker answers /stats with that one total.',
             );
           }
@@ -436,6 +436,10 @@ export default defineCheck({
             unmet(
               `every GET / in /stats within ${STREAM_LATE_MS} ms of its answer while the stream runs`,
               `in two streams, one waited ${late.lag} ms: /stats said ${late.total} when ${late.answered} GET / had been answered`,
+              // A debounce waits out the whole stream; a fixed timer that is too slow, only its period.
+              late.lag < STREAM_MS - 300
+                ? `The total catches up while the stream runs, but late: send the batch at least every 0.2 s (a GET / waits up to a whole period of your timer), or each GET / at once.`
+                : undefined,
             );
           }
         },
