@@ -29,6 +29,9 @@ const SLOW_WRITE_MS = 300; // they connect, then send their request this long af
 /** A worker runnable longer than this during a 300 ms /slow is not waiting on a timer (asleep, it is runnable a few ms). */
 const BUSY_MS = 150;
 const HELD_MS = 800; // the request a worker holds when it gets SIGTERM
+/** A rolling restart that ends with the right count and an old worker among them (a learner probe's took workers by position). */
+const RETIRED_NEW_HINT =
+  'The restart left an old worker and retired a new one: take the list of workers to replace once, before the first fork ([...alive], or Object.values(cluster.workers) then), not by position as you go (the list changes as workers come and leave).';
 const SOLO_GET_MS = 6000; // a connection lost on its way to a dead worker hangs: this long (a bounced one can take seconds at load 100+)
 const SIGTERM_BIT = 1n << 14n; // signal 15 in /proc/PID/status's pending masks
 const KILL_MS = 3000; // the contract's kill timer
@@ -401,7 +404,10 @@ export default defineCheck({
       if (!finished) {
         const now = app.workers();
         const when = stalledMs === undefined ? `after ${ROLL_MS / 1000} s` : `${(rollMs / 1000).toFixed(1)} s after SIGHUP, and no worker forked or ended for the last ${(stalledMs / 1000).toFixed(1)} s`;
-        unmet(`${WORKERS} or more live workers, none of them from before SIGHUP`, `${when}: ${now.length} live workers (${now.join(', ') || 'none'}), ${now.filter((p) => before.has(p)).length} of them from before`);
+        const stayed = now.filter((p) => before.has(p)).length;
+        // Stalled with the right count, some old, some new: it retired a new worker in an old one's place.
+        const shifted = stalledMs !== undefined && now.length === WORKERS && stayed > 0 && stayed < WORKERS;
+        unmet(`${WORKERS} or more live workers, none of them from before SIGHUP`, `${when}: ${now.length} live workers (${now.join(', ') || 'none'}), ${stayed} of them from before`, shifted ? RETIRED_NEW_HINT : undefined);
       }
     });
 
@@ -439,7 +445,8 @@ export default defineCheck({
       if (later.max !== WORKERS || later.min !== WORKERS || now.length !== WORKERS) {
         unmet(`exactly ${WORKERS} live workers`, `between ${later.min} and ${later.max} live workers over 1 s (now ${now.length}: ${now.join(', ')})`);
       }
-      if (old.length > 0) unmet('answers from new pids only', `old pid(s) still answer: ${old.join(', ')}`);
+      // The right count, and an old one left: the restart retired a new worker in its place.
+      if (old.length > 0) unmet('answers from new pids only', `old pid(s) still answer: ${old.join(', ')}`, later.max === WORKERS && later.min === WORKERS ? RETIRED_NEW_HINT : undefined);
       const churned = [...later.seen].filter((p) => !now.includes(p));
       if (churned.length > 0) unmet('the same workers over 1 s', `workers came and went: ${[...later.seen].join(', ')}`);
       return [...now];
