@@ -731,7 +731,9 @@ export default defineCheck({
         const r = await watchTries(t);
         all.push(r);
         // A pair with the cut-short wait in it is judged only when no copy gives a better one in time.
-        const settled = r.ended === 'too many forks' || r.ended === 'never waits' || r.deaths < TERM_AFTER || (r.term !== undefined && (growthPair(r.waits)?.trust ?? 0) >= 4);
+        // Exited by itself by the fourth death: it gave up early, and no copy will give the SIGTERM
+        // moment after the fourth (a learner probe's took six copies, 44 to 109 s, to say so).
+        const settled = r.ended === 'too many forks' || r.ended === 'never waits' || r.deaths < TERM_AFTER || (r.ended === 'exited' && r.deaths <= TERM_AFTER) || (r.term !== undefined && (growthPair(r.waits)?.trust ?? 0) >= 4);
         // At least two copies: at a load of 100 one copy alone (tsx, Node 20) took 40 s. Past
         // TRIES_MS, more only while no copy gave the SIGTERM moment or a pair of waits: at a load
         // of 40 on Node 20 two copies missed the moment in 3 runs of 32 (a right program's ✗).
@@ -1050,16 +1052,19 @@ export default defineCheck({
         const hit = tries.find((r) => r.term !== undefined);
         if (!hit?.term) {
           const longest = Math.max(0, ...tries.flatMap((r) => r.waits.map((w) => waitOf(w) ?? 0)));
+          const early = tries.every((r) => r.deaths < TERM_AFTER || (r.ended === 'exited' && r.deaths <= TERM_AFTER));
           unmet(
             'a moment with no worker alive and a try still to come, to send SIGTERM in',
             last?.ended === 'too many forks'
               ? 'it never stopped forking'
-              : !tries.some((r) => r.deaths >= TERM_AFTER)
+              : early
                 ? `it gave up after ${last?.deaths ?? 0} worker deaths, before the check's SIGTERM after the ${ordinal(TERM_AFTER)}; the contract says ${MAX_UNSTABLE} in a row, not fewer`
                 : tries.some((r) => neverWaits(r.waits))
                 ? `there was none: after each death it forked again within a few ms (${tries.length} cop${tries.length === 1 ? 'y' : 'ies'} watched)`
                 : `the check could not catch one in ${tries.length} copies (the machine may be very busy): the longest wait seen was ${longest} ms`,
-            'Wait before each new try (setTimeout), longer each time; on SIGTERM exit at once when no worker is alive.',
+            early
+              ? `Give up at the ${ordinal(MAX_UNSTABLE)} unstable death in a row, not sooner: after the ${ordinal(TERM_AFTER)} the primary still waits and tries again.`
+              : 'Wait before each new try (setTimeout), longer each time; on SIGTERM exit at once when no worker is alive.',
           );
         }
         const { program, term } = hit;
