@@ -11,6 +11,8 @@ const STABLE_MS = 1200;
 /** A replacement starts a new process (node + tsx): about 0.5 s on an idle machine, 16 s seen on a very busy one. */
 const REPLACE_MS = 30_000;
 const WORKERS = 2;
+/** A death logged with its cause and without the pid. */
+const NO_PID_HINT = "Your log names the cause but not the worker's pid: log worker.process.pid (worker.id is cluster's own count, 1, 2, 3…, not a pid).";
 /** The contract: after 5 unstable deaths in a row the primary forks no more. */
 const MAX_UNSTABLE = 5;
 /**
@@ -799,10 +801,18 @@ export default defineCheck({
           const said = app.program.output.slice(crash.logFrom);
           // A log that names the pid with code 0: the log is right, the crash is not.
           const zero = new RegExp(`\\b${crash.pid}\\b.*(?:code|exit\\w*|status)\\W*0\\b`).test(said);
+          // A log that names the pid and a signal: the log is right, but /crash ended by a signal (process.abort(), process.kill).
+          const bySignal = new RegExp(`\\b${crash.pid}\\b.*\\bSIG[A-Z]+`).test(said);
           unmet(
             `a line naming pid ${crash.pid} and its exit code, like "worker ${crash.pid} died (code 1)"`,
             `the output since the crash:\n${said.trim().split('\n').slice(-8).join('\n') || '(nothing)'}`,
-            zero ? 'Your log is right: the worker exited with code 0. GET /crash must exit with a non-zero code (process.exit(1)): 0 says "all went well", and a crash is not.' : undefined,
+            zero
+              ? 'Your log is right: the worker exited with code 0. GET /crash must exit with a non-zero code (process.exit(1)): 0 says "all went well", and a crash is not.'
+              : /(?:code|exit\w*|status)\W*[1-9]/.test(said) && !new RegExp(`\\b${crash.pid}\\b`).test(said)
+                ? NO_PID_HINT
+                : bySignal
+                ? 'Your log is right: the worker was ended by a signal. GET /crash must exit with a non-zero code (process.exit(1), or an uncaught exception), not by a signal (process.abort(), process.kill()).'
+                : undefined,
           );
         }
       });
@@ -851,7 +861,15 @@ export default defineCheck({
 
       await judge('the primary logs which worker died and why: its pid and SIGKILL', "The signal is the 'exit' listener's third argument: cluster.on('exit', (worker, code, signal) => …).", async () => {
         const line = await app.program.waitForOutput(logLine(victim, 'SIGKILL'), 3000, logFrom);
-        if (!line) unmet(`a line naming pid ${victim} and SIGKILL, like "worker ${victim} died (signal SIGKILL)"`, `the output since the kill:\n${app.program.output.slice(logFrom).trim().split('\n').slice(-8).join('\n') || '(nothing)'}`);
+        if (!line) {
+          const said = app.program.output.slice(logFrom);
+          unmet(
+            `a line naming pid ${victim} and SIGKILL, like "worker ${victim} died (signal SIGKILL)"`,
+            `the output since the kill:\n${said.trim().split('\n').slice(-8).join('\n') || '(nothing)'}`,
+            // The signal is there, the pid is not: a worker's id (1, 2, 3…) in its place.
+            /SIGKILL/.test(said) && !new RegExp(`\\b${victim}\\b`).test(said) ? NO_PID_HINT : undefined,
+          );
+        }
       });
 
       // SIGTERM: every worker is let go on purpose, none replaced, and the primary exits 0. One
