@@ -967,7 +967,7 @@ export default defineCheck({
     if (!reset.failed) {
       await t.expect(
         `then a ${ordinal(MAX_UNSTABLE)} unstable death in a row and it forks no more (the first four killed by SIGKILL before they listened, the fifth ${SHORT_MS} ms after it listened)`,
-        `Every death counts: a worker killed by a signal (code null) as much as one that exits with a code, and one that had listened for less than 1 s is unstable. Time it from the primary's 'listening' for that worker (a stable worker has listened 1 s, not 100 or 500 ms), and reset the count on a stable death, not on 'listening'.`,
+        `Every death counts: a worker killed by a signal (code null) as much as one that exits with a code, and one that had listened for less than 1 s is unstable. Time it from the primary's 'listening' for that worker (a stable worker has listened 1 s, not 100 or 500 ms), and reset the count on a stable death, not on 'listening'. And stop at the ${ordinal(MAX_UNSTABLE)} in a row (unstable >= ${MAX_UNSTABLE}), not after it.`,
         async () => {
           if (reset.forkedOn) unmet(`no new worker after the ${ordinal(MAX_UNSTABLE)} unstable death in a row`, reset.forkedOn);
         },
