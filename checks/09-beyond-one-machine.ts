@@ -168,8 +168,7 @@ export default defineCheck({
       );
     }
 
-    /** GET /stats's total through nginx; anything else is unmet, shown. */
-    /** GET /stats's total, through nginx or (`port`) from one host directly. */
+    /** GET /stats's total, through nginx or (`port`) from one host directly; anything else is unmet, shown. */
     const total = async (port?: number): Promise<number> => {
       const reply = port === undefined ? await viaNginx('/stats') : await request(port, '/stats', { timeoutMs: 8000 });
       const value = (reply.json as { total?: unknown } | undefined)?.total;
@@ -251,9 +250,9 @@ export default defineCheck({
             ? 'Short: some GET / were not counted where every worker reads. Count in Redis, in one key that every host uses (not one made from HOST_ID): await INCR in the GET / handler, before it answers.'
             : seen.every((v) => v > want + 3)
               ? `More than the GET / the check sent: some were counted twice. nginx sends a request on to the other host when the first one times out (a proxy_read_timeout shorter than a host's answer: keep the starter's), and a GET / counts once, in its handler.`
-              : seen.every((v) => v > want && v <= want + 3)
-              ? 'Count GET / only: in app.get(\'/\') (or where req.method is GET and the path is /), not in a middleware for every request, nor in app.all, and not for /message or /favicon.ico.'
-              : undefined,
+              : seen.every((v) => v > want)
+                ? 'Count GET / only: in app.get(\'/\') (or where req.method is GET and the path is /), not in a middleware for every request, nor in app.all, and not for /message or /favicon.ico.'
+                : undefined,
         );
       },
     );
@@ -375,10 +374,10 @@ export default defineCheck({
               altered !== undefined
                 ? `A worker answered ${JSON.stringify(altered)}: keep the message as it was sent, with no trimming or escaping (JSON carries <, & and quotes as they are).`
                 : previous > 0
-                ? 'A worker still answers the first message: keep the last one received, lastMessage = message on every one (??= keeps the first).'
-                : oneHostOnly
-                  ? 'It reached every worker of one host and none of the other: the hosts share nothing but Redis (a primary relaying over IPC reaches its own host only). Publish on a Redis channel, and subscribe in every worker of every host to that same name (not one made from HOST_ID).'
-                  : undefined,
+                  ? 'A worker still answers the first message: keep the last one received, lastMessage = message on every one (??= keeps the first).'
+                  : oneHostOnly
+                    ? 'It reached every worker of one host and none of the other: the hosts share nothing but Redis (a primary relaying over IPC reaches its own host only). Publish on a Redis channel, and subscribe in every worker of every host to that same name (not one made from HOST_ID).'
+                    : undefined,
             );
           }
         }
