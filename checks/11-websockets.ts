@@ -91,8 +91,8 @@ function deliveryHint(clients: readonly Client[], sender: Client, text: string):
   if (heard.length > 0 && heard.every((c) => c.pid === sender.pid) && heard.length === local.length) return HINT_ADAPTER;
   if (heard.length > 0 && !heard.includes(sender)) return HINT_EMIT;
   if (clients.some((c) => c.saidTimes(text).length > 1)) return 'Each said must arrive once: broadcast through one path only (the adapter already relays to the other workers).';
-  // Some heard it, some did not, with no pattern by worker: dropped on the way out (io.volatile
-  // drops a message while the connection is still writing the one before).
+  // Some heard it, some did not, and none of the cases above: dropped on the way out (io.volatile
+  // drops a message while the connection is still writing the one before), or a worker left out.
   if (heard.length > 0) return "Some clients never heard it: emit with io.emit, not io.volatile.emit, which drops a message while a connection is still writing the one before (as when a client says two things at once); and every worker needs the adapter to get the others' messages.";
   return undefined;
 }
