@@ -168,9 +168,9 @@ export default defineCheck({
       );
     }
 
-    /** GET /stats's total, through nginx or (`port`) from one host directly; anything else is unmet, shown. */
-    const total = async (port?: number): Promise<number> => {
-      const reply = port === undefined ? await viaNginx('/stats') : await request(port, '/stats', { timeoutMs: 8000 });
+    /** GET /stats's total, through nginx or from one host directly; anything else is unmet, shown. */
+    const total = async (host?: App): Promise<number> => {
+      const reply = host ? await host.get('/stats', 8000) : await viaNginx('/stats');
       const value = (reply.json as { total?: unknown } | undefined)?.total;
       if (reply.status !== 200 || typeof value !== 'number') {
         unmet(
@@ -228,7 +228,7 @@ export default defineCheck({
           // connections, which each primary hands out in turn), one GET /, every worker again.
           // A total a worker keeps for a while, a cache, misses that one (a learner probe's 1 s
           // cache passed the reads above, which wait up to 3 s).
-          const everyWorker = async (): Promise<number[]> => (await Promise.all([a.port, b.port].map((port) => inParallel(6, 3, () => total(port))))).flat();
+          const everyWorker = async (): Promise<number[]> => (await Promise.all([a, b].map((host) => inParallel(6, 3, () => total(host))))).flat();
           const primed = await everyWorker();
           const one = await viaNginx('/');
           if (one.status !== 200) unmet('one more GET / to answer 200', show(one));
