@@ -363,6 +363,10 @@ async function termNow(program: Program, present: () => number[], stillInTime: (
 
 /** A line of the program's output that names `pid` and matches `why`. */
 const logLine = (pid: number, why: string): RegExp => new RegExp(`^(?=.*\\b${pid}\\b)(?=.*(?:${why})).*$`, 'mi');
+/** How a log line names an exit code ("code 1", "exit code: 1", "exited 1", "status 1"), the number left to follow. */
+const CODE_WORD = '(?:code|exit\\w*|status)\\W*';
+/** Whether `text` names `pid` as a whole number. */
+const namesPid = (text: string, pid: number): boolean => new RegExp(`\\b${pid}\\b`).test(text);
 
 interface CrashLoop {
   readonly forks: number;
@@ -428,6 +432,13 @@ const bestPair = (pairs: readonly GrowthPair[]): GrowthPair | undefined => pairs
 /** SIGTERM in the wait after `deaths` deaths leaves the growth judgeable: a pair measured already, or a wait two tries before that one. */
 const judgeable = (waits: readonly Wait[], deaths: number): boolean =>
   growthPair(waits) !== undefined || waitOf(waits[deaths - 3]) !== undefined;
+
+/**
+ * Gave up before the check's SIGTERM after the TERM_AFTER-th death could come: fewer deaths, or it
+ * exited by itself by then. No other copy will give that moment (a learner probe's took six copies,
+ * 44 to 109 s, to say so).
+ */
+const gaveUpEarly = (r: Tries): boolean => r.deaths < TERM_AFTER || (r.ended === 'exited' && r.deaths <= TERM_AFTER);
 
 const ordinal = (n: number): string => ['first', 'second', 'third', 'fourth', 'fifth'][n - 1] ?? `${n}th`;
 
@@ -733,9 +744,7 @@ export default defineCheck({
         const r = await watchTries(t);
         all.push(r);
         // A pair with the cut-short wait in it is judged only when no copy gives a better one in time.
-        // Exited by itself by the fourth death: it gave up early, and no copy will give the SIGTERM
-        // moment after the fourth (a learner probe's took six copies, 44 to 109 s, to say so).
-        const settled = r.ended === 'too many forks' || r.ended === 'never waits' || r.deaths < TERM_AFTER || (r.ended === 'exited' && r.deaths <= TERM_AFTER) || (r.term !== undefined && (growthPair(r.waits)?.trust ?? 0) >= 4);
+        const settled = r.ended === 'too many forks' || r.ended === 'never waits' || gaveUpEarly(r) || (r.term !== undefined && (growthPair(r.waits)?.trust ?? 0) >= 4);
         // At least two copies: at a load of 100 one copy alone (tsx, Node 20) took 40 s. Past
         // TRIES_MS, more only while no copy gave the SIGTERM moment or a pair of waits: at a load
         // of 40 on Node 20 two copies missed the moment in 3 runs of 32 (a right program's ✗).
@@ -796,11 +805,11 @@ export default defineCheck({
       );
 
       await judge('the primary logs which worker died and why: its pid and exit code', "In cluster.on('exit', (worker, code, signal) => …) log worker.process.pid and the code (or the signal).", async () => {
-        const line = await app.program.waitForOutput(logLine(crash.pid, '(?:code|exit\\w*|status)\\W*[1-9]'), 3000, crash.logFrom);
+        const line = await app.program.waitForOutput(logLine(crash.pid, `${CODE_WORD}[1-9]`), 3000, crash.logFrom);
         if (!line) {
           const said = app.program.output.slice(crash.logFrom);
           // A log that names the pid with code 0: the log is right, the crash is not.
-          const zero = new RegExp(`\\b${crash.pid}\\b.*(?:code|exit\\w*|status)\\W*0\\b`).test(said);
+          const zero = new RegExp(`\\b${crash.pid}\\b.*${CODE_WORD}0\\b`).test(said);
           // A log that names the pid and a signal: the log is right, but /crash ended by a signal (process.abort(), process.kill).
           const bySignal = new RegExp(`\\b${crash.pid}\\b.*\\bSIG[A-Z]+`).test(said);
           unmet(
@@ -808,11 +817,11 @@ export default defineCheck({
             `the output since the crash:\n${said.trim().split('\n').slice(-8).join('\n') || '(nothing)'}`,
             zero
               ? 'Your log is right: the worker exited with code 0. GET /crash must exit with a non-zero code (process.exit(1)): 0 says "all went well", and a crash is not.'
-              : /(?:code|exit\w*|status)\W*[1-9]/.test(said) && !new RegExp(`\\b${crash.pid}\\b`).test(said)
+              : new RegExp(`${CODE_WORD}[1-9]`).test(said) && !namesPid(said, crash.pid)
                 ? NO_PID_HINT
                 : bySignal
-                ? 'Your log is right: the worker was ended by a signal. GET /crash must exit with a non-zero code (process.exit(1), or an uncaught exception), not by a signal (process.abort(), process.kill()).'
-                : undefined,
+                  ? 'Your log is right: the worker was ended by a signal. GET /crash must exit with a non-zero code (process.exit(1), or an uncaught exception), not by a signal (process.abort(), process.kill()).'
+                  : undefined,
           );
         }
       });
@@ -867,7 +876,7 @@ export default defineCheck({
             `a line naming pid ${victim} and SIGKILL, like "worker ${victim} died (signal SIGKILL)"`,
             `the output since the kill:\n${said.trim().split('\n').slice(-8).join('\n') || '(nothing)'}`,
             // The signal is there, the pid is not: a worker's id (1, 2, 3…) in its place.
-            /SIGKILL/.test(said) && !new RegExp(`\\b${victim}\\b`).test(said) ? NO_PID_HINT : undefined,
+            /SIGKILL/.test(said) && !namesPid(said, victim) ? NO_PID_HINT : undefined,
           );
         }
       });
@@ -1070,7 +1079,7 @@ export default defineCheck({
         const hit = tries.find((r) => r.term !== undefined);
         if (!hit?.term) {
           const longest = Math.max(0, ...tries.flatMap((r) => r.waits.map((w) => waitOf(w) ?? 0)));
-          const early = tries.every((r) => r.deaths < TERM_AFTER || (r.ended === 'exited' && r.deaths <= TERM_AFTER));
+          const early = tries.every(gaveUpEarly);
           unmet(
             'a moment with no worker alive and a try still to come, to send SIGTERM in',
             last?.ended === 'too many forks'
