@@ -209,8 +209,8 @@ export default defineCheck({
     // the starter), and every pm2 line would judge that file (a learner probe's got reload hints
     // about a server.ts it had written right).
     const port = await freePort();
-    const pm2 = startPm2(t, { env: { PORT: String(port), ...fakeCoresEnv(FAKE_CORES) } });
-    const starting = scriptOk ? pm2.run(['start', ecosystem], 30_000) : undefined;
+    const pm2 = scriptOk ? startPm2(t, { env: { PORT: String(port), ...fakeCoresEnv(FAKE_CORES) } }) : undefined;
+    const starting = pm2?.run(['start', ecosystem], 30_000);
 
     // pm2, its daemon, its instances and tsc all start on the same cores meanwhile: a wider window.
     // Held open as pm2 holds an instance (its IPC channel): a stop that waits for the event loop to
@@ -288,7 +288,7 @@ export default defineCheck({
       },
     );
 
-    if (!starting) return; // the script line says why pm2 was not started
+    if (!pm2 || !starting) return; // the script line says why pm2 was not started
     const started = await starting;
     const apps = await t.expect(
       `pm2 start ${ECOSYSTEM} runs ${cores} instances in cluster mode (one per core), all online: the check makes pm2 see ${cores} cores`,
