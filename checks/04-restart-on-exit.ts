@@ -4,13 +4,15 @@
 // gives up after 5, and a SIGTERM between two tries ends it. The bad-deploy and refusal programs
 // run beside the serving one: they mostly wait, and a learner waits for the verdict.
 import { existsSync, readFileSync } from 'node:fs';
-import { expectLoopbackOnly, defineCheck, describeReply, idle, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, ClusterLog, HeldRequest, pauseOnlineEnv, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { cappedHint, expectLoopbackOnly, defineCheck, fakeCoresEnv, describeReply, idle, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, ClusterLog, HeldRequest, pauseOnlineEnv, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** The worker the check kills has been answering at least this long: a stable one (the contract's 1 s, plus room). */
 const STABLE_MS = 1200;
 /** A replacement starts a new process (node + tsx): about 0.5 s on an idle machine, 16 s seen on a very busy one. */
 const REPLACE_MS = 30_000;
 const WORKERS = 2;
+/** The cores the main copy sees: fewer than WORKERS. */
+const SEEN_CORES = 1;
 /** A death logged with its cause and without the pid. */
 const NO_PID_HINT = "Your log names the cause but not the worker's pid: log worker.process.pid (worker.id is cluster's own count, 1, 2, 3…, not a pid).";
 /** The contract: after 5 unstable deaths in a row the primary forks no more. */
@@ -728,7 +730,8 @@ export default defineCheck({
     const loopDone = t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1', ...pauseOnlineEnv(PAUSE_ONLINE_MS, loopLog, HOLD_ONLINE) } }).then((p) => watchCrashLoop(p, loopLog));
     // A serving program that fails to start ends the run first.
     for (const beside of [resetDone, loopDone]) beside.catch(() => undefined);
-    const app = await t.start({ env: { WORKERS: String(WORKERS), CRASH_ON_START: undefined }, readyMs: 30_000 });
+    // It sees one core (fake-cores.cjs): WORKERS=2 is above it, and a count capped at the cores shows.
+    const app = await t.start({ env: { WORKERS: String(WORKERS), CRASH_ON_START: undefined, ...fakeCoresEnv(SEEN_CORES) }, readyMs: 30_000 });
     const startMs = performance.now() - launched;
     // The copies that measure the back-off start once it answers and run beside it: they mostly
     // wait. (Started with it, they measured the back-off during the busiest second of the check; at
@@ -763,14 +766,15 @@ export default defineCheck({
       // Copies of the program run beside this one: a chart under one of these ✗ draws this copy alone.
       const judge = <T>(name: string, hint: string, body: () => Promise<T>): Promise<T | undefined> => t.expect(name, hint, body, { about: [app] });
       const originals = await judge(`with WORKERS=${WORKERS}, ${WORKERS} workers answer GET /`, 'Keep lesson 03: fork Number(process.env.WORKERS) workers, each answering {"pid": process.pid}.', async () => {
-        const seen = await app.waitForPids(WORKERS, 30_000);
-        const workers = app.workers();
+        // Fewer live workers, all answering for 0.6 s with no new one forked, are the verdict: a
+        // count capped at the cores waited out the whole 30 s for a worker that was never forked.
+        const { answered: seen, workers } = await app.census({ want: WORKERS, deadlineMs: 30_000 });
         if (seen.size === 0) {
           const reply = await app.get('/', 3000);
           unmet('GET / answers JSON {"pid": <pid of the worker>}', `${describeReply(reply)} — no "pid"`, 'Answer GET / with res.json({ pid: process.pid }): the check tells the workers apart by "pid".');
         }
         if (seen.size < WORKERS || workers.length !== WORKERS) {
-          unmet(`${WORKERS} workers, each answering with its own pid`, `pids that answered: ${[...seen].join(', ') || 'none'}; the primary's workers: ${workers.join(', ') || 'none'}`);
+          unmet(`${WORKERS} workers, each answering with its own pid`, `pids that answered: ${[...seen].join(', ') || 'none'}; the primary's workers: ${workers.join(', ') || 'none'}`, cappedHint(SEEN_CORES, workers.length, WORKERS));
         }
         return workers;
       });

@@ -5,3 +5,13 @@ import { preloadEnv } from './preload.ts';
 export function fakeCoresEnv(cores: number): Readonly<Record<string, string>> {
   return preloadEnv('fake-cores.cjs', { WORKSHOP_FAKE_CORES: String(cores) });
 }
+
+/**
+ * The hint for a count capped at the cores the program sees (Math.min(WORKERS, cores)): `live`
+ * workers, as many as those cores, where WORKERS asked for more. Otherwise undefined.
+ */
+export function cappedHint(cores: number, live: number, workers: number): string | undefined {
+  return live === cores && workers > cores
+    ? `WORKERS is the count, also above the cores (this program sees ${cores}): fork Number(process.env.WORKERS) workers, with no Math.min(WORKERS, cores).`
+    : undefined;
+}
