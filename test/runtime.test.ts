@@ -73,7 +73,7 @@ describe(`starting a program on Node ${process.versions.node}`, () => {
   it('puts the note in the verdict of a passing check', async () => {
     const r = await check('01', variant('ok-js-extension-import'));
     expect(r.ok, r.text).toBe(true);
-    if (nativeTypeScript) expect(r.text).toMatch(/Checked through tsx: `node server\.ts` on Node .* would stop at/);
+    if (nativeTypeScript) expect(r.text).toMatch(/⚠ Checked through tsx: `node server\.ts` on Node .* would stop at/);
     else expect(r.text).not.toMatch(/Checked through tsx/);
     expect(r.leftovers, 'processes left running').toEqual([]);
   });

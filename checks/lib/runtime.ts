@@ -132,8 +132,9 @@ export function runtimeNote(dir: string, entry = 'server.ts'): string | undefine
   const plan = planRun(dir);
   if (plan.native || plan.findings.length === 0) return undefined;
   return [
-    `Checked through tsx: \`node ${entry}\` on Node ${process.versions.node} would stop at:`,
+    `⚠ Checked through tsx: \`node ${entry}\` on Node ${process.versions.node} would stop at:`,
     ...plan.findings.map((f) => `  · ${f}`),
+    `The check judged what your program does; run by hand as the README says, it does not start until you change ${plan.findings.length === 1 ? 'that line' : 'these lines'}.`,
   ].join('\n');
 }
 

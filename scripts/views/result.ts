@@ -65,7 +65,9 @@ export function formatResult(r: CheckResult, view: ResultView = resultView(r), o
     if (parts.length === 0) lines.push(pc.dim('  (no timeline was recorded for this run)'), '');
   }
   if (view.stopped) lines.push(pc.dim(`  ${view.stopped}`));
-  for (const note of r.notes ?? []) lines.push(pc.yellow(note.replace(/^/gm, '  ')));
   lines.push(r.ok ? pc.green(`  ${view.summary}`) : pc.red(`  ${view.summary}`));
+  // After the verdict, where a green line cannot hide it: a program that passed through tsx but
+  // that `node server.ts` refuses does not start when run by hand (a learner missed it above).
+  for (const note of r.notes ?? []) lines.push(pc.yellow(note.replace(/^/gm, '  ')));
   return lines.join('\n');
 }

@@ -49,6 +49,8 @@ function renderResult(r, view, when) {
   const parts = [head, el('p', 'dir', r.dir), list];
   if (view.stopped) parts.push(el('p', 'stopped', view.stopped));
   parts.push(el('p', `summary ${r.ok ? 'ok' : 'fail'}`, view.summary));
+  // The terminal's notes too (a program run through tsx that `node server.ts` refuses), as text.
+  for (const note of r.notes ?? []) parts.push(el('pre', 'runtime-note', note));
   resultEl.replaceChildren(...parts);
   resultEl.dataset.ok = String(r.ok);
   showTimeline(view.timeline, false);
