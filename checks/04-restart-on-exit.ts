@@ -925,7 +925,14 @@ export default defineCheck({
       });
       await judge('on SIGTERM the primary exits with code 0 once its workers are gone, leaving nothing running', "process.on('SIGTERM', …): disconnect every worker, then process.exit(0) when the last one has exited.", async () => {
         const exit = app.exit;
-        if (!exit) unmet('the primary to exit within 20 s of SIGTERM', `it is still running, with workers ${app.workers().join(', ') || 'none'}. Its last output:\n${app.program.tail(5)}`);
+        if (!exit) {
+          unmet(
+            'the primary to exit within 20 s of SIGTERM',
+            `it is still running, with workers ${app.workers().join(', ') || 'none'}. Its last output:\n${app.program.tail(5)}`,
+            // Its exit may be right, and wait for the workers it forked after SIGTERM (the ✗ above).
+            forked.size > 0 ? `It forked ${forked.size === 1 ? 'a worker' : 'workers'} after SIGTERM (the ✗ above), and your exit waits for ${forked.size === 1 ? 'it' : 'them'} too: fix that first. Fork nothing once you are stopping; the last exit of the ones you let go then ends the primary.` : undefined,
+          );
+        }
         if (exit.code !== 0) unmet('exit code 0', `it ${exit.signal ? `was killed by ${exit.signal} (no SIGTERM handler?)` : `exited with code ${exit.code}`}`);
         if (outlived.length > 0) {
           const busy = held.worker !== undefined && outlived.includes(held.worker) ? `; worker ${held.worker} was still reading a request` : '';

@@ -313,7 +313,7 @@ export default defineCheck({
       }
       return new Set(workers);
     });
-    if (!before) return;
+    if (!before) return t.stopHere();
     await expectLoopbackOnly(t, app);
 
     await t.expect('GET /slow?ms=300 answers after about 300 ms, from a timer (not a busy loop)', 'Answer /slow from a timer: setTimeout(() => res.json({ pid: process.pid, ms }), ms).', async () => {
@@ -436,7 +436,7 @@ export default defineCheck({
       if (during.max > WORKERS + 1) unmet(`at most ${WORKERS + 1} live workers`, `${during.max} live workers at once`);
     });
 
-    const after = await t.expect(`${WORKERS} workers afterwards, all new, and they stay`, 'A worker you disconnect on purpose is not a crash: in cluster.on(\'exit\'), skip the fork when worker.exitedAfterDisconnect is true.', async () => {
+    const after = await t.expect(`${WORKERS} workers afterwards, all new, and they stay`, "A worker you stop on purpose is not a crash: in cluster.on('exit'), skip the fork when worker.exitedAfterDisconnect is true. It is true only for a worker that left through disconnect(): worker.kill() only sends SIGTERM, and unless the worker's SIGTERM handler calls cluster.worker.disconnect() it stays false: the killed worker is replaced as a crash.", async () => {
       await sleep(300);
       const settled = sampleWorkers(app);
       const answered = await app.waitForPids(WORKERS, 3000);
@@ -453,7 +453,7 @@ export default defineCheck({
       if (churned.length > 0) unmet('the same workers over 1 s', `workers came and went: ${[...later.seen].join(', ')}`);
       return [...now];
     });
-    if (!after) return;
+    if (!after) return t.stopHere();
 
     // SIGTERM to one worker from outside, with a request in flight on it. The primary's round-robin
     // hands a connection to the first worker in its free list, and a worker goes to the back of it
