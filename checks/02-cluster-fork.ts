@@ -115,7 +115,7 @@ export default defineCheck({
         return [...distinct];
       },
     );
-    if (workers === undefined) return; // without two workers the rest has nothing to measure
+    if (workers === undefined) return t.stopHere(); // without two workers the rest has nothing to measure
     // From here the primary is watched whole: once its workers run, all it does is hand out
     // connections, which cost the solution under 10 ms in this check (CPU is counted in ticks of 10).
     const watched = { from: performance.now(), cpu: cpuTimeMs(app.pid) };
@@ -204,7 +204,7 @@ export default defineCheck({
       const steps = Math.round(Math.log(80 / Math.max(cost, 0.5)) / Math.log(1.618));
       return Math.min(38, Math.max(30, 30 + steps));
     });
-    if (n === undefined) return;
+    if (n === undefined) return t.stopHere();
 
     // The sizing above believes whatever /work burns: a timer or a cache burns almost nothing, and
     // is sized up to fib(38). The check's own fib(n) says what computing it costs on this machine.

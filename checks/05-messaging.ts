@@ -264,7 +264,7 @@ export default defineCheck({
       }
       return seen;
     });
-    if (pids === undefined) return;
+    if (pids === undefined) return t.stopHere();
     await expectLoopbackOnly(t, app);
     await expectPrimaryPortOnly(t, app, 'The primary keeps the total and relays messages over IPC; every server (and /stats too) belongs in the workers.');
 

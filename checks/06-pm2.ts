@@ -355,7 +355,7 @@ export default defineCheck({
         return list;
       },
     );
-    if (!apps) return;
+    if (!apps) return t.stopHere();
     const listed = new Set(apps.map((p) => p.pid));
 
     const first = await t.expect(`${apps.length} distinct pids answer on PORT, and they are the pids pm2 lists`, 'Each instance answers GET / with its own process.pid, on Number(process.env.PORT).', async () => {
@@ -392,7 +392,7 @@ export default defineCheck({
       }
       return seen;
     });
-    if (!first) return;
+    if (!first) return t.stopHere();
 
     /** One `pm2 reload all` under the steady loop; it ends once the replacements of `before` answer. */
     const reloadUnderLoad = async (before: ReadonlySet<number>): Promise<{ report: LoadReport; reload: Pm2Run; reloaded: number }> => {

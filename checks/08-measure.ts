@@ -406,7 +406,7 @@ export default defineCheck({
       if (seen.join(',') !== counts.join(',')) unmet(`runs for ${counts.join(', ')} workers`, `runs for ${seen.join(', ') || 'none'}`);
       return { parsed, head: JSON.parse(text) as Record<string, unknown> };
     });
-    if (!written) return;
+    if (!written) return t.stopHere();
     const runs = written.parsed;
 
     const serverOf = (run: Run): Server[] => started.filter((s) => s.workers === run.workers);

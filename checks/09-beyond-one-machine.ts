@@ -65,7 +65,7 @@ export default defineCheck({
     });
 
     const redis = await t.expect('redis-server starts (the check runs its own, on a free port)', 'This is the check\'s own Redis: if it fails, the output above says why.', () => startRedis(t));
-    if (!redis) return;
+    if (!redis) return t.stopHere();
 
     // Two hosts: the same program twice, each a cluster of WORKERS[host] workers on its own port. Each of
     // their processes loads the redis client (hundreds of modules through tsx), so host b is
@@ -95,7 +95,7 @@ export default defineCheck({
       const httpConf = fillTemplate(readFileSync(confFile, 'utf8'), { LISTEN_PORT: String(port), HOST_A: `127.0.0.1:${a.port}`, HOST_B: `127.0.0.1:${b.port}` }, shownConf);
       return startNginx(t, { httpConf, port, shownPath: shownConf });
     });
-    if (!lb) return;
+    if (!lb) return t.stopHere();
     // nginx answers on 127.0.0.1 either way: only its sockets tell `listen PORT;` (every interface) apart.
     await t.expect("nginx listens on 127.0.0.1 only, not on every network interface", "Keep the lesson's line as it is: listen 127.0.0.1:{{LISTEN_PORT}}; (listen {{LISTEN_PORT}}; alone listens on every interface, and other machines can reach it).", async () => {
       const exposed = exposedAddresses(lb.members(), lb.port);
@@ -145,7 +145,7 @@ export default defineCheck({
         return true;
       },
     );
-    if (!spread) return;
+    if (!spread) return t.stopHere();
 
     // Every worker is listening by now. A worker's subscription is passed on to Redis before its
     // listen() call, if it waited for it: the i-th listen() needs i subscriptions passed on before
@@ -426,7 +426,7 @@ export default defineCheck({
         return { after: after.length, seconds: (performance.now() - killedAt) / 1000 };
       },
     );
-    if (!killed) return;
+    if (!killed) return t.stopHere();
 
     await t.expect(
       'nginx stops trying the dead host (passive health check: max_fails / fail_timeout)',

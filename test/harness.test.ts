@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runCheck } from '../checks/lib/check.ts';
 import { defineCheck, sleep, unmet } from '../checks/lib/index.ts';
 import { root } from '../checks/lib/runner.ts';
+import { resultView } from '../scripts/views/result.ts';
 import { check, leftovers, solutionOf, variantsDir } from './helpers.ts';
 
 
@@ -118,5 +119,30 @@ describe('a run that stops at a verdict (stopWhen: the suite on wrong programs)'
     await sleep(2000); // the branch beside it wakes up after the clean-up: it must start nothing
     expect(lateStart).not.toBe('started');
     expect(leftovers(dir)).toEqual([]);
+  });
+});
+
+describe('t.stopHere(): a check that ends after a ✗ the rest depends on', () => {
+  const def = (fail: boolean) =>
+    defineCheck({
+      timeoutMs: 10_000,
+      async run(t) {
+        const got = await t.expect('the one the rest needs', 'h', async () => (fail ? unmet('something', 'something else') : true));
+        if (!got) return t.stopHere();
+        await t.expect('a later one', 'h', async () => undefined);
+      },
+    });
+
+  it('says that the later expectations were not tried', async () => {
+    const r = await runCheck({ id: 'stop-here', title: 'stop here' }, def(true), solutionOf('02'));
+    expect(r.expectations.map((e) => e.name)).toEqual(['the one the rest needs']);
+    expect(r.stoppedEarly).toBe('the rest needs the ✗ above');
+    expect(resultView(r).stopped).toBe('The check stopped early (the rest needs the ✗ above); later expectations were not tried.');
+  });
+
+  it('is not reached when the line holds', async () => {
+    const r = await runCheck({ id: 'stop-here', title: 'stop here' }, def(false), solutionOf('02'));
+    expect(r.ok).toBe(true);
+    expect(r.stoppedEarly).toBeUndefined();
   });
 });

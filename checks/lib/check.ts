@@ -63,6 +63,11 @@ export interface CheckContext {
   spawnApp(opts?: StartOptions): Promise<App>;
   /** Run on every exit path, before the programs are killed (e.g. stop a pm2 daemon). */
   defer(fn: () => Promise<void> | void): void;
+  /**
+   * End the check here, after a ✗ that leaves the later expectations nothing to judge: the verdict
+   * then says they were not tried (a plain return listed fewer lines and said nothing).
+   */
+  stopHere(): never;
 }
 
 export interface CheckDefinition {
@@ -233,6 +238,11 @@ export async function runCheck(
 
     defer(fn) {
       deferred.push(fn);
+    },
+
+    stopHere() {
+      if (expectations.some((e) => !e.ok)) stoppedEarly ??= 'the rest needs the ✗ above';
+      throw new Stop();
     },
   };
 
