@@ -9,6 +9,7 @@ import { root } from './paths.ts';
 import { runnable } from './runnable.ts';
 import { isToolchainHelper } from './command-name.ts';
 import { idle } from './event-loop.ts';
+import { listenAddresses } from './listen-address.ts';
 import { listeningPorts } from './proc.ts';
 import { describeExit, Program } from './program.ts';
 import { nativeStartFix, runtimeNote, startCommand } from './runtime.ts';
@@ -375,12 +376,22 @@ async function waitUntilAnswering(app: App, entry: string, byHand: string, ready
       // of its own (a mistake its own expectation names) while its workers still start, which can
       // take seconds on a loaded machine. Settled: every process idle (idle()) at three looks in a
       // row; without /proc (macOS), OTHER_PORT_GRACE_MS after the port was first seen.
-      const other = ports.length > 0 && !ports.includes(port);
+      // PORT itself, but on an address a connection to 127.0.0.1 does not reach (::1, a LAN address).
+      const hosts = ports.includes(port) ? listenAddresses(members).filter((a) => a.port === port).map((a) => a.host) : [];
+      const elsewhere = hosts.length > 0 && !hosts.some((h) => /^127\./.test(h) || h === '0.0.0.0' || h === '::' || h === '*');
+      const other = (ports.length > 0 && !ports.includes(port)) || elsewhere;
       otherSince = other ? (otherSince ?? Date.now()) : undefined;
       const states = members.filter((pid) => !isToolchainHelper(pid)).map(idle);
       const known = states.length > 0 && states.every((i) => i !== undefined);
       settledLooks = other && known && states.every((i) => i === true) ? settledLooks + 1 : 0;
       if (otherSince !== undefined && (settledLooks >= 3 || (!known && Date.now() - otherSince >= OTHER_PORT_GRACE_MS))) {
+        if (elsewhere) {
+          throw new Fatal(
+            `it listens on port ${port}, but on ${hosts.join(', ')}, where a connection to 127.0.0.1 does not arrive`,
+            '',
+            `Listen on host 127.0.0.1: app.listen(Number(process.env.PORT), '127.0.0.1'). ${hosts.includes('::1') ? "'::1' is IPv6's loopback, another address than IPv4's 127.0.0.1." : 'That address is not the loopback the check (and your curl) connects to.'}`,
+          );
+        }
         // A few above or below PORT: the program read PORT and did arithmetic on it (PORT + worker id).
         const near = ports.every((p) => Math.abs(p - port) <= 16);
         const hint = near
