@@ -4,15 +4,16 @@
 // overlap. "Forked nothing" is judged from SpawnLog (a preload that records each child process the
 // primary starts, synchronously): watching the process table instead races with the orphans, which
 // die on their own a moment after a primary that forked and then refused.
-import { cappedHint, defineCheck, describeReply, expectLoopbackOnly, fakeCoresEnv, pidOf, primaryOwnPorts, sleep, SpawnLog, unmet, type App, type Census } from './lib/index.ts';
+import { coresCountHint, defineCheck, describeReply, expectLoopbackOnly, fakeCoresEnv, pidOf, primaryOwnPorts, sleep, SpawnLog, unmet, type App, type Census } from './lib/index.ts';
 
 /** The cores the copies that use the default see: not the 2 of this course's CI. */
 const FAKE_CORES = 3;
 /**
  * The cores the WORKERS=3 copy sees: fewer than 3 on any machine, so a count capped at the cores
- * (Math.min(WORKERS, cores)) shows wherever the check runs, not only where the cores are fewer.
+ * (Math.min(WORKERS, cores)) shows wherever the check runs, not only where the cores are fewer. One,
+ * not 2: a cap at twice the cores (a learner probe's) passed with 2.
  */
-const CAPPED_CORES = 2;
+const CAPPED_CORES = 1;
 
 /**
  * How long a refusal may take: three times what the default start took to answer, at least 5 s. A
@@ -95,8 +96,9 @@ export default defineCheck({
     const counted = await Promise.all(
       [
         { label: 'empty', env: { WORKERS: '', ...fakeCoresEnv(cores) }, want: cores },
-        { label: '3', env: { WORKERS: '3', ...fakeCoresEnv(CAPPED_CORES) }, want: 3 },
-        { label: '1', env: { WORKERS: '1' }, want: 1 },
+        { label: '3', env: { WORKERS: '3', ...fakeCoresEnv(CAPPED_CORES) }, want: 3, sees: CAPPED_CORES },
+        // More cores than WORKERS: a count raised to the cores (Math.max) shows.
+        { label: '1', env: { WORKERS: '1', ...fakeCoresEnv(cores) }, want: 1, sees: cores },
       ].map(async (run) => ({ ...run, app: await t.spawnApp({ env: run.env }) })),
     );
 
@@ -124,7 +126,11 @@ export default defineCheck({
           unmet(
             `${cores} live workers (os.availableParallelism() in this copy), each answering GET / with its own pid`,
             wrong,
-            wrongPid ? `The count is right, but no answer carried a worker's pid (${strangers.join(', ')} are none of theirs): answer GET / with res.json({ pid: process.pid }), the worker's process id (cluster.worker.id is its number in the cluster).` : undefined,
+            wrongPid
+              ? `The count is right, but no answer carried a worker's pid (${strangers.join(', ')} are none of theirs): answer GET / with res.json({ pid: process.pid }), the worker's process id (cluster.worker.id is its number in the cluster).`
+              : census.workers.length === cores - 1 && !census.primaryAnswered
+                ? `One per core, not cores − 1: the primary needs no core of its own (it only hands out connections), so fork os.availableParallelism() workers, ${cores} in this copy.`
+                : undefined,
           );
         }
       },
@@ -145,7 +151,7 @@ export default defineCheck({
       const name =
         run.label === 'empty'
           ? `with WORKERS empty it runs the default ${cores} workers as well`
-          : `with WORKERS=${run.label} it runs ${run.want} live worker${run.want === 1 ? '' : 's'}, and ${run.want === 1 ? 'it answers' : 'all of them answer'}${run.want > CAPPED_CORES ? ` (this copy sees ${CAPPED_CORES} cores)` : ''}`;
+          : `with WORKERS=${run.label} it runs ${run.want} live worker${run.want === 1 ? '' : 's'}, and ${run.want === 1 ? 'it answers' : 'all of them answer'}${run.sees !== undefined ? ` (this copy sees ${run.sees} core${run.sees === 1 ? '' : 's'})` : ''}`;
       const hint =
         run.label === 'empty'
           ? 'An empty WORKERS means "not set": use the default. Number("") is 0, so test for the empty string first.'
@@ -153,7 +159,9 @@ export default defineCheck({
       await t.expect(name, hint, async () => {
         const census = await run.census;
         const wrong = verdict(run.app, run.want, census);
-        const capped = run.want > CAPPED_CORES ? cappedHint(CAPPED_CORES, census.workers.length, run.want) : undefined;
+        // Only the copy made to see fewer cores than WORKERS: the empty one's count is the cores' (a
+        // learner's cores − 1 there was told about Math.min).
+        const capped = run.sees !== undefined ? coresCountHint(run.sees, census.workers.length, run.want) : undefined;
         // Its own hint names what only this value gets wrong: after a failed unset copy, the fault
         // seen there first (a fresh learner's extra fork, or a listening primary, got "Number('') is 0").
         if (wrong) unmet(`${run.want} live worker${run.want === 1 ? '' : 's'}, each answering GET / with its own pid`, wrong, unsetWrong ? `The copy with WORKERS unset failed too (the ✗ above): fix what it shows first, then look here again. If only this one still fails: ${capped ?? hint}` : capped);

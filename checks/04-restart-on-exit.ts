@@ -4,7 +4,7 @@
 // gives up after 5, and a SIGTERM between two tries ends it. The bad-deploy and refusal programs
 // run beside the serving one: they mostly wait, and a learner waits for the verdict.
 import { existsSync, readFileSync } from 'node:fs';
-import { cappedHint, expectLoopbackOnly, defineCheck, fakeCoresEnv, describeReply, idle, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, ClusterLog, HeldRequest, pauseOnlineEnv, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { coresCountHint, expectLoopbackOnly, defineCheck, fakeCoresEnv, describeReply, idle, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, ClusterLog, HeldRequest, pauseOnlineEnv, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** The worker the check kills has been answering at least this long: a stable one (the contract's 1 s, plus room). */
 const STABLE_MS = 1200;
@@ -766,7 +766,7 @@ export default defineCheck({
       // Copies of the program run beside this one: a chart under one of these ✗ draws this copy alone.
       const judge = <T>(name: string, hint: string, body: () => Promise<T>): Promise<T | undefined> => t.expect(name, hint, body, { about: [app] });
       const originals = await judge(`with WORKERS=${WORKERS}, ${WORKERS} workers answer GET /`, 'Keep lesson 03: fork Number(process.env.WORKERS) workers, each answering {"pid": process.pid}.', async () => {
-        // Fewer live workers, all answering for 0.6 s with no new one forked, are the verdict: a
+        // Fewer live workers, all answering for 1.5 s with no new one forked, are the verdict: a
         // count capped at the cores waited out the whole 30 s for a worker that was never forked.
         const { answered: seen, workers } = await app.census({ want: WORKERS, deadlineMs: 30_000 });
         if (seen.size === 0) {
@@ -774,7 +774,7 @@ export default defineCheck({
           unmet('GET / answers JSON {"pid": <pid of the worker>}', `${describeReply(reply)} — no "pid"`, 'Answer GET / with res.json({ pid: process.pid }): the check tells the workers apart by "pid".');
         }
         if (seen.size < WORKERS || workers.length !== WORKERS) {
-          unmet(`${WORKERS} workers, each answering with its own pid`, `pids that answered: ${[...seen].join(', ') || 'none'}; the primary's workers: ${workers.join(', ') || 'none'}`, cappedHint(SEEN_CORES, workers.length, WORKERS));
+          unmet(`${WORKERS} workers, each answering with its own pid`, `pids that answered: ${[...seen].join(', ') || 'none'}; the primary's workers: ${workers.join(', ') || 'none'}`, coresCountHint(SEEN_CORES, workers.length, WORKERS));
         }
         return workers;
       });

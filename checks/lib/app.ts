@@ -102,7 +102,8 @@ export interface CensusOptions {
   readonly want: number;
   /**
    * With fewer than `want` live workers, stop once the same ones have all answered for this long:
-   * fewer were forked, and waiting longer only delays the verdict. Default 0.6 s.
+   * fewer were forked, and waiting longer only delays the verdict. Default 1.5 s: a primary may
+   * space its forks (a learner's 1 s apart was judged short at 0.6 s, a right program refused).
    */
   readonly settleMs?: number;
   /** Give up after this long; default 10 s (a second worker lags the first by seconds when busy). */
@@ -190,14 +191,15 @@ export class App {
    * Who serves this cluster: ask `GET /` in rounds until every live worker has answered and there
    * are `want` of them; or the same live workers, fewer, have all answered for `settleMs` (fewer
    * were forked: a primary that forks the next one when the last one listens adds it within
-   * milliseconds of that one's first answer); or the primary answered, the program exited, or the
+   * milliseconds of that one's first answer, and one that spaces its forks, within the time it
+   * chose); or the primary answered, the program exited, or the
    * deadline passed. The workers are the primary's children, so a worker that never answers is
    * seen, not just missed. Then one more round, so that a program that also answers from the
    * primary is seen doing so.
    */
   async census(opts: CensusOptions): Promise<Census> {
     const answered = new Set<number>();
-    const settleMs = opts.settleMs ?? 600;
+    const settleMs = opts.settleMs ?? 1500;
     const deadline = performance.now() + (opts.deadlineMs ?? 10_000);
     const round = async (): Promise<void> => {
       for (const pid of (await this.pidRound(Math.max(4, 2 * this.workers().length))).pids) answered.add(pid);

@@ -7,12 +7,12 @@ export function fakeCoresEnv(cores: number): Readonly<Record<string, string>> {
 }
 
 /**
- * The hint for a count of workers made from the cores the program sees (WORKERS ignored, or
- * Math.min(WORKERS, cores)): `live` workers, as many as those cores, where WORKERS asked for more.
- * Otherwise undefined.
+ * The hint for a count of workers made from the cores the program sees where WORKERS is set
+ * (WORKERS ignored, Math.min(WORKERS, cores), Math.max(WORKERS, cores)): `live` workers, as many as
+ * those cores, where WORKERS asked for another number. Otherwise undefined.
  */
-export function cappedHint(cores: number, live: number, workers: number): string | undefined {
-  return live === cores && workers > cores
-    ? `WORKERS is the count, also above the cores (this program sees ${cores}): fork Number(process.env.WORKERS) workers, not one per core when WORKERS is set, and not Math.min(WORKERS, cores).`
-    : undefined;
+export function coresCountHint(cores: number, live: number, workers: number): string | undefined {
+  if (live !== cores || workers === cores) return undefined;
+  const capped = workers > cores ? 'not Math.min(WORKERS, cores)' : 'not Math.max(WORKERS, cores)';
+  return `WORKERS is the count, whatever the cores (this program sees ${cores}): fork Number(process.env.WORKERS) workers, not one per core when WORKERS is set, and ${capped}.`;
 }

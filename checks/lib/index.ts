@@ -15,7 +15,7 @@ export { ClusterLog } from './cluster-log.ts';
 export { pauseOnlineEnv } from './pause-online.ts';
 export { slowIpcEnv } from './slow-ipc.ts';
 export { heldOpenEnv } from './held-open.ts';
-export { cappedHint, fakeCoresEnv } from './fake-cores.ts';
+export { coresCountHint, fakeCoresEnv } from './fake-cores.ts';
 export { withPreloads } from './preload.ts';
 export { exposedAddresses, expectLoopbackOnly, expectPrimaryPortOnly, listenAddresses, LOOPBACK_HINT, primaryOwnPorts, type ListenAddress } from './listen-address.ts';
 export { startLoad, summarize, describeFailures, resetsUnread, Load, type LoadOptions, type LoadSample, type LoadReport } from './load.ts';
