@@ -8,7 +8,7 @@
 // so a cluster that deals out connections in turn sends a session's second request to another
 // worker every time: no luck is needed to see the 400.
 import { io, type Socket } from 'socket.io-client';
-import { coresCountHint, cpuTimeMs, fakeCoresEnv, withPreloads, defineCheck, describeReply, quote, expectLoopbackOnly, expectPrimaryPortOnly, Fatal, loopState, pidOf, procState, sleep, slowIpcEnv, unmet, type App, type Reply } from './lib/index.ts';
+import { coresCountHint, cpuTimeMs, isAlive, fakeCoresEnv, withPreloads, defineCheck, describeReply, quote, expectLoopbackOnly, expectPrimaryPortOnly, Fatal, loopState, pidOf, procState, sleep, slowIpcEnv, unmet, type App, type Reply } from './lib/index.ts';
 
 /** Three on this 2-core machine: a count written in (2) or the cores in its place fails (a fresh learner's program with 2 written in passed every line). */
 const WORKERS = 3;
@@ -220,10 +220,10 @@ class Client {
 }
 
 /** Wait until every client is ready (connected, greeted, upgraded) or `ms` pass; the laggards. A stalled upgrade ends the wait where `stallMs` is given. */
-async function allReady(clients: readonly Client[], app: App, ms: number, stallMs?: number): Promise<Client[]> {
+async function allReady(clients: readonly Client[], app: App, ms: number, stallMs?: number, stop?: () => boolean): Promise<Client[]> {
   const deadline = Date.now() + ms;
   for (;;) {
-    if (app.program.exit) return clients.filter((c) => !c.ready);
+    if (app.program.exit || stop?.()) return clients.filter((c) => !c.ready);
     const lagging = clients.filter((c) => !c.ready);
     if (lagging.length === 0 || Date.now() >= deadline) return lagging;
     // A refused session will not heal, nor a failed upgrade: no need to wait for the deadline.
@@ -366,11 +366,17 @@ export default defineCheck({
      * probe (no refusal) gets a new client, twice; a stalled upgrade, once; one refused session per
      * run gets a new client.
      */
+    // Workers that keep exiting while the clients connect (a worker that still calls listen() dies of
+    // EADDRINUSE, the primary holding PORT for setupMaster, and is replaced, again and again): a
+    // client waited its 30 s, and the ✗ spoke of routing. Two of those alive before the first gone is it.
+    let atStart: number[] = [];
+    const exited = (): number[] => atStart.filter((pid) => !isAlive(pid));
+    const dying = (): boolean => exited().length >= 2;
     const connect = async (n: number): Promise<Client> => {
       let client = new Client(n, app.port);
       let stallCut = true; // one new client for a lost upgrade; the next one waits for its own
       for (let probes = 0; ; ) {
-        await allReady([client], app, CLIENT_MS, stallCut ? stallMs() : undefined);
+        await allReady([client], app, CLIENT_MS, stallCut ? stallMs() : undefined, dying);
         const stalled = stallCut && !client.ready && client.upgradeStalled(stallMs());
         const retryProbe = !stalled && !client.ready && client.upgradeFailed !== undefined && client.refusals.length === 0 && probes++ < 2;
         const forgive = !stalled && client.refusals.length > 0 && forgiven.length === 0;
@@ -384,7 +390,7 @@ export default defineCheck({
     };
 
     await expectLoopbackOnly(t, app);
-    await expectPrimaryPortOnly(t, app, 'The primary routes connections on PORT (sticky\'s setupMaster) and serves nothing else: no health port, no second server.');
+    await expectPrimaryPortOnly(t, app, "The primary routes connections on PORT (sticky's setupMaster) and serves nothing else: no health port, no second server. A worker's listen() counts too: in a cluster the primary binds every port a worker listens on, listen(0) included. In the workers, setupWorker(io) and no listen().");
 
     await t.expect('GET / answers JSON {"pid"} with the pid of one of the workers', "Keep lesson 03's route in the workers: app.get('/', (_req, res) => res.json({ pid: process.pid })).", async () => {
       // A connection lost to a worker still starting times out: ask again, a few times.
@@ -410,6 +416,7 @@ export default defineCheck({
     // too, and one handed to a worker still loading is lost for CONNECT_TIMEOUT_MS (1 run in 15,
     // 10 s more to a verdict): the clients start once every worker has loaded its code.
     await settled(app.workers(), SETTLE_BOUND_MS);
+    atStart = app.workers();
 
     await t.expect(
       'every client connects with the default transports and upgrades to WebSocket, with no request refused (400)',
@@ -426,6 +433,13 @@ export default defineCheck({
             throw new Fatal(`client ${n} refused: ${why}${times}`, '', /Transport unknown/.test(why) ? HINT_TRANSPORTS : HINT_STICKY);
           }
           if (!client.ready) {
+            if (dying()) {
+              throw new Fatal(
+                `workers ${exited().join(', ')} exited while client ${n} connected, and the primary has ${app.workers().length} live now: your workers keep dying. Its last output:`,
+                app.program.tail(),
+                "Read the output above for why. With sticky sessions the primary holds PORT (setupMaster(httpServer, …)): a worker that also calls httpServer.listen() fails with EADDRINUSE. In the workers, setupWorker(io) and no listen().",
+              );
+            }
             if (client.socket.connected && client.greetedAt !== client.connections) {
               const got = client.badHellos.length ? `hello was ${client.badHellos.at(-1)}` : `no hello within ${HELLO_MS / 1000} s`;
               throw new Fatal(`client ${n} connected, but ${got}`, '', "On connection, emit hello with the worker's pid: socket.emit('hello', { pid: process.pid }).");
