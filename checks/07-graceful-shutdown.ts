@@ -13,13 +13,15 @@
 // exited loses it and the client hangs.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { coresCountHint, expectLoopbackOnly, fakeCoresEnv, withPreloads, defineCheck, describeExit, describeReply, procState, procStat, runnableMs, describeFailures, HeldRequest, isAlive, pidOf, RequestFailed, sendSignal, sleep, SpawnLog, startLoad, resetsUnread, unmet, type App, type CheckContext, type Load, type LoadReport, type Reply } from './lib/index.ts';
+import { coresCountHint, expectLoopbackOnly, fakeCoresEnv, pauseOnlineEnv, withPreloads, defineCheck, describeExit, describeReply, procState, procStat, runnableMs, describeFailures, HeldRequest, isAlive, pidOf, RequestFailed, sendSignal, sleep, SpawnLog, startLoad, resetsUnread, unmet, type App, type CheckContext, type Load, type LoadReport, type Reply } from './lib/index.ts';
 
 const WORKERS = 2;
 /** The cores the main copy sees (fake-cores.cjs): fewer than WORKERS, so a count capped at the cores shows. */
 const SEEN_CORES = 1;
 /** … and the WORKERS=1 copy's: more than its WORKERS, so a count raised to the cores (Math.max) shows. */
 const SOLO_SEEN_CORES = 3;
+/** … and its SIGHUP replacement is paused this long once it is 'online' (pause-online.cjs). */
+const SOLO_PAUSE_MS = 600;
 const ROLL_MS = 30_000; // bound for the whole rolling restart (a new worker starts in ≈ 1 s here, much more on a busy machine)
 const HOLD_FIRST_MS = 2000; // held requests are let go this long after the second SIGHUP if nothing forked (3 s kill timer)
 const SECOND_IN_FLIGHT_MS = 300; // one more, on a worker the restart is not retiring
@@ -36,6 +38,10 @@ const HELD_MS = 800; // the request a worker holds when it gets SIGTERM
 /** A rolling restart that ends with the right count and an old worker among them (a learner probe's took workers by position). */
 const RETIRED_NEW_HINT =
   'The restart left an old worker and retired a new one: take the list of workers to replace once, before the first fork ([...alive], or Object.values(cluster.workers) then), not by position as you go (the list changes as workers come and leave).';
+const tooFewHint = (forked: number, old: number): string =>
+  `The restart forked ${forked} new worker${forked === 1 ? '' : 's'} for ${old} old ones: replace every worker that runs when SIGHUP comes (a copy of alive taken then), not a count of them (this program sees ${SEEN_CORES} core${SEEN_CORES === 1 ? '' : 's'}).`;
+const LIVE_SET_HINT =
+  'The restart also retired workers it had just forked, and goes on: take the list of workers to replace once, before the first fork ([...alive]). A for…of over the live set visits the workers added while it runs, the new ones too.';
 const SOLO_GET_MS = 6000; // a connection lost on its way to a dead worker hangs: this long (a bounced one can take seconds at load 100+)
 const SIGTERM_BIT = 1n << 14n; // signal 15 in /proc/PID/status's pending masks
 const KILL_MS = 3000; // the contract's kill timer
@@ -250,8 +256,11 @@ function watchKillTimer(t: CheckContext): { armed: Promise<void>; result: Promis
   let arm = (): void => {};
   const armed = new Promise<void>((resolve) => (arm = resolve));
   const run = async (): Promise<KillTimer> => {
-    // It sees more cores than its WORKERS (fake-cores.cjs): a count raised to the cores shows.
-    const app = await t.spawnApp({ env: { WORKERS: '1', ...fakeCoresEnv(SOLO_SEEN_CORES) } });
+    // It sees more cores than its WORKERS (fake-cores.cjs): a count raised to the cores shows. Its
+    // SIGHUP replacement is paused once it is online, as a busy machine would hold it before its
+    // listen(): a restart that retires the old worker on 'online', or some time after it, leaves
+    // nobody listening (200 ms after 'online' passed 1 run in 5 where the new one listened sooner).
+    const app = await t.spawnApp({ env: { WORKERS: '1', ...withPreloads(fakeCoresEnv(SOLO_SEEN_CORES), pauseOnlineEnv(SOLO_PAUSE_MS, undefined, undefined, 2)) } });
     if (!(await app.answering(30_000))) return { app, setup: `a second copy (WORKERS=1) ${app.exit ? app.exitText() : 'never answered GET /'}` };
     const first = app.workers()[0];
     if (first === undefined) return { app, setup: 'a second copy (WORKERS=1) has no worker' };
@@ -410,9 +419,15 @@ export default defineCheck({
         const now = app.workers();
         const when = stalledMs === undefined ? `after ${ROLL_MS / 1000} s` : `${(rollMs / 1000).toFixed(1)} s after SIGHUP, and no worker forked or ended for the last ${(stalledMs / 1000).toFixed(1)} s`;
         const stayed = now.filter((p) => before.has(p)).length;
-        // Stalled with the right count, some old, some new: it retired a new worker in an old one's place.
+        // Stalled with the right count, some old, some new: it forked too few, or retired a new worker
+        // in an old one's place.
         const shifted = stalledMs !== undefined && now.length === WORKERS && stayed > 0 && stayed < WORKERS;
-        unmet(`${WORKERS} or more live workers, none of them from before SIGHUP`, `${when}: ${now.length} live workers (${now.join(', ') || 'none'}), ${stayed} of them from before`, shifted ? RETIRED_NEW_HINT : undefined);
+        const forked = spawns.forksAfter('SIGHUP').length;
+        unmet(
+          `${WORKERS} or more live workers, none of them from before SIGHUP`,
+          `${when}: ${now.length} live workers (${now.join(', ') || 'none'}), ${stayed} of them from before`,
+          shifted ? (forked < before.size ? tooFewHint(forked, before.size) : RETIRED_NEW_HINT) : undefined,
+        );
       }
     });
 
@@ -447,11 +462,24 @@ export default defineCheck({
       const later = settled.stop();
       const now = app.workers();
       const old = [...answered].filter((p) => before.has(p));
+      // What the restart forked, from the program's own record, and which of those are gone again.
+      const forked = spawns.forksAfter('SIGHUP').flatMap((r) => (r.pid === null ? [] : [r.pid]));
+      const newGone = forked.filter((p) => !now.includes(p) && !isAlive(p));
       if (later.max !== WORKERS || later.min !== WORKERS || now.length !== WORKERS) {
-        unmet(`exactly ${WORKERS} live workers`, `between ${later.min} and ${later.max} live workers over 1 s (now ${now.length}: ${now.join(', ')})`);
+        // Too many, and workers it had just forked retired: a loop over the live set, which visits them too.
+        const liveSet = later.max > WORKERS && newGone.length > 0;
+        unmet(`exactly ${WORKERS} live workers`, `between ${later.min} and ${later.max} live workers over 1 s (now ${now.length}: ${now.join(', ')})`, liveSet ? LIVE_SET_HINT : undefined);
       }
-      // The right count, and an old one left: the restart retired a new worker in its place.
-      if (old.length > 0) unmet('answers from new pids only', `old pid(s) still answer: ${old.join(', ')}`, later.max === WORKERS && later.min === WORKERS ? RETIRED_NEW_HINT : undefined);
+      // The right count, and an old one left: the restart forked too few, or retired a new worker in
+      // its place.
+      if (old.length > 0) {
+        const tooFew = forked.length < before.size;
+        unmet(
+          'answers from new pids only',
+          `old pid(s) still answer: ${old.join(', ')}${tooFew ? `; the restart forked ${forked.length} for ${before.size}` : ''}`,
+          tooFew ? tooFewHint(forked.length, before.size) : later.max === WORKERS && later.min === WORKERS ? RETIRED_NEW_HINT : undefined,
+        );
+      }
       const churned = [...later.seen].filter((p) => !now.includes(p));
       if (churned.length > 0) unmet('the same workers over 1 s', `workers came and went: ${[...later.seen].join(', ')}`);
       return [...now];
@@ -522,7 +550,7 @@ export default defineCheck({
       if (leftMs === undefined) unmet(`worker ${leaving} gone once its requests are done`, `it still runs ${Math.round((performance.now() - termAt) / 1000)} s after SIGTERM`);
     });
 
-    await t.expect('no connection is lost while that worker leaves', 'Leave through cluster.worker.disconnect(), not server.close() then process.exit(): disconnect() waits until the primary has taken the worker out of its rotation, and a connection already on its way is sent back and served by another worker.', async () => {
+    await t.expect('no connection is lost while that worker leaves', 'Leave through cluster.worker.disconnect(): not server.close() then process.exit(), and not cluster.worker.kill() or process.kill(), which end the worker without waiting. disconnect() waits until the primary has taken the worker out of its rotation, and a connection already on its way is sent back and served by another worker.', async () => {
       const lost = queuedReplies.filter((r) => r instanceof RequestFailed || r.status !== 200);
       if (lost.length > 0) {
         unmet(
@@ -559,6 +587,7 @@ export default defineCheck({
     await quiet(app, app.workers()); // each old worker has read what it holds
     const secondBoundMs = Math.max(SECOND_HUP_MS, Math.min(ROLL_MS, 5 * (firstChangeMs ?? 0) + 1000));
     const secondHupAt = performance.now();
+    const outputAtSecondHup = app.program.output.length;
     app.program.signal('SIGHUP');
     let secondChange: string | undefined;
     let secondChangeAt = performance.now(); // the retired worker's kill timer starts no sooner than this
@@ -661,6 +690,18 @@ export default defineCheck({
       if (!exit) return;
       if (leftAtExit.length > 0) unmet('no live worker when the primary exits', `worker(s) ${leftAtExit.join(', ')} still ran when the primary exited, ${exitMs} ms after SIGTERM. Its last output:\n${app.program.tail(6)}`);
       if (!(await app.program.waitGroupGone(2000))) unmet('no process left', `still running 2 s after the primary exited: ${app.program.members().join(', ')}`);
+    });
+
+    // The worker the restart drains when SIGTERM comes is stopped by both, unless they share one
+    // record: a second disconnect() makes it throw when it is done (a learner probe's restart that
+    // called old.disconnect() itself passed every line; its worker died of it after its answers).
+    await t.expect('each worker is stopped once: none dies of ERR_IPC_DISCONNECTED while it drains', "Stop a worker only through stopWorker(), in the rolling restart too: it remembers the workers it is stopping (leaving), so SIGTERM's shutdown does not disconnect the one the restart drains a second time.", async () => {
+      const said = app.program.output.slice(outputAtSecondHup);
+      const at = said.indexOf('ERR_IPC_DISCONNECTED');
+      if (at >= 0) {
+        const from = said.lastIndexOf('\n', Math.max(0, at - 200));
+        unmet('no ERR_IPC_DISCONNECTED in the output after the second SIGHUP', `a worker threw it:\n${said.slice(from + 1, at + 300).trim()}`);
+      }
     });
 
     // A restart still running when SIGTERM comes may be waiting for an old worker to leave: when

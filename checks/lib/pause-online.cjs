@@ -17,12 +17,15 @@ const log = process.env.WORKSHOP_CLUSTER_LOG; // read before cluster-log.cjs tak
 require('./cluster-log.cjs'); // one preload per spawn: this one brings the cluster log along (if asked)
 const ms = Number(process.env.WORKSHOP_PAUSE_ONLINE_MS);
 const holdSpec = (process.env.WORKSHOP_PAUSE_HOLD_ONLINE ?? '').split(',').filter(Boolean);
+// WORKSHOP_PAUSE_ONLINE_FROM=<n>: only the n-th worker to come online and those after it are paused.
+const pauseFrom = Number(process.env.WORKSHOP_PAUSE_ONLINE_FROM ?? 1);
 /** Whether the n-th worker to come online (from 1) is held. */
 const held = (n) => log !== undefined && holdSpec.some((o) => (o.endsWith('-') ? n >= Number(o.slice(0, -1)) : n === Number(o)));
 if (ms > 0) {
   // Only the primary pauses: its workers inherit NODE_OPTIONS but not this.
   delete process.env.WORKSHOP_PAUSE_ONLINE_MS;
   delete process.env.WORKSHOP_PAUSE_HOLD_ONLINE;
+  delete process.env.WORKSHOP_PAUSE_ONLINE_FROM;
   const endHeldAt = Number(process.env.WORKSHOP_PAUSE_END_HELD_AT ?? 0);
   delete process.env.WORKSHOP_PAUSE_END_HELD_AT;
   const cluster = require('node:cluster');
@@ -44,6 +47,7 @@ if (ms > 0) {
     cluster.on('online', (worker) => {
       const pid = worker.process.pid;
       const n = ++onlines;
+      if (n < pauseFrom) return;
       try {
         process.kill(pid, 'SIGSTOP');
       } catch {
