@@ -636,7 +636,17 @@ export default defineCheck({
       if (reply.status !== 500 || typeof message !== 'string' || message === '') {
         // A 500 whose JSON lacks "error": the crash was handled, only the answer's field is wrong.
         const field = reply.status === 500 && typeof json === 'object' && json !== null && !('error' in json);
-        unmet('status 500, JSON {"error": "<a message>"}', describeReply(reply), field ? 'The crash was handled; only the field is missing: answer res.status(500).json({ error: <the message> }), with "error" as its name.' : undefined);
+        // The Error object itself: JSON.stringify writes an Error as {} (its message is not enumerable).
+        const object = reply.status === 500 && typeof message === 'object' && message !== null;
+        unmet(
+          'status 500, JSON {"error": "<a message>"}',
+          describeReply(reply),
+          field
+            ? 'The crash was handled; only the field is missing: answer res.status(500).json({ error: <the message> }), with "error" as its name.'
+            : object
+              ? 'The crash was handled; only the answer is off: "error" must be the message, a string (err.message). An Error object is written as {} in JSON, its message left out.'
+              : undefined,
+        );
       }
       await sleep(200);
       const after = await app.get('/', 10_000).catch(() => undefined);
