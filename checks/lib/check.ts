@@ -389,7 +389,7 @@ async function waitUntilAnswering(app: App, entry: string, byHand: string, ready
           throw new Fatal(
             `it listens on port ${port}, but on ${hosts.join(', ')}, where a connection to 127.0.0.1 does not arrive`,
             '',
-            `Listen on host 127.0.0.1: app.listen(Number(process.env.PORT), '127.0.0.1'). ${hosts.includes('::1') ? "'::1' is IPv6's loopback, another address than IPv4's 127.0.0.1." : 'That address is not the loopback the check (and your curl) connects to.'}`,
+            `Listen on host 127.0.0.1: app.listen(Number(process.env.PORT), '127.0.0.1'). ${hosts.includes('::1') ? "'::1' is IPv6's loopback, another address than IPv4's 127.0.0.1." : 'That address is not 127.0.0.1, where the check connects.'}`,
           );
         }
         // A few above or below PORT: the program read PORT and did arithmetic on it (PORT + worker id).
