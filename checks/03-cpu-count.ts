@@ -159,12 +159,12 @@ export default defineCheck({
       await t.expect(name, hint, async () => {
         const census = await run.census;
         const wrong = verdict(run.app, run.want, census);
-        // Only the copy made to see fewer cores than WORKERS: the empty one's count is the cores' (a
-        // learner's cores − 1 there was told about Math.min).
-        const capped = run.sees !== undefined ? coresCountHint(run.sees, census.workers.length, run.want) : undefined;
+        // Only the copies made to see another number of cores than their WORKERS: the empty one's
+        // count is the cores' (a learner's cores − 1 there was told about Math.min).
+        const fromCores = run.sees !== undefined ? coresCountHint(run.sees, census.workers.length, run.want) : undefined;
         // Its own hint names what only this value gets wrong: after a failed unset copy, the fault
         // seen there first (a fresh learner's extra fork, or a listening primary, got "Number('') is 0").
-        if (wrong) unmet(`${run.want} live worker${run.want === 1 ? '' : 's'}, each answering GET / with its own pid`, wrong, unsetWrong ? `The copy with WORKERS unset failed too (the ✗ above): fix what it shows first, then look here again. If only this one still fails: ${capped ?? hint}` : capped);
+        if (wrong) unmet(`${run.want} live worker${run.want === 1 ? '' : 's'}, each answering GET / with its own pid`, wrong, unsetWrong ? `The copy with WORKERS unset failed too (the ✗ above): fix what it shows first, then look here again. If only this one still fails: ${fromCores ?? hint}` : fromCores);
       });
     }
 
