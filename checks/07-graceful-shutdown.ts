@@ -589,7 +589,6 @@ export default defineCheck({
     await quiet(app, app.workers()); // each old worker has read what it holds
     const secondBoundMs = Math.max(SECOND_HUP_MS, Math.min(ROLL_MS, 5 * (firstChangeMs ?? 0) + 1000));
     const secondHupAt = performance.now();
-    const outputAtSecondHup = app.program.output.length;
     app.program.signal('SIGHUP');
     let secondChange: string | undefined;
     let secondChangeAt = performance.now(); // the retired worker's kill timer starts no sooner than this
@@ -698,11 +697,11 @@ export default defineCheck({
     // record: a second disconnect() makes it throw when it is done (a learner probe's restart that
     // called old.disconnect() itself passed every line; its worker died of it after its answers).
     await t.expect('each worker is stopped once: none dies of ERR_IPC_DISCONNECTED while it drains', "Stop a worker only through stopWorker(), in the rolling restart too: it remembers the workers it is stopping (leaving), so SIGTERM's shutdown does not disconnect the one the restart drains a second time.", async () => {
-      const said = app.program.output.slice(outputAtSecondHup);
+      const said = app.program.output; // (the last 256 KiB: this program says little)
       const at = said.indexOf('ERR_IPC_DISCONNECTED');
       if (at >= 0) {
         const from = said.lastIndexOf('\n', Math.max(0, at - 200));
-        unmet('no ERR_IPC_DISCONNECTED in the output after the second SIGHUP', `a worker threw it:\n${said.slice(from + 1, at + 300).trim()}`);
+        unmet('no ERR_IPC_DISCONNECTED in the output', `a worker threw it:\n${said.slice(from + 1, at + 300).trim()}`);
       }
     });
 
