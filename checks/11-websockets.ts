@@ -366,11 +366,15 @@ export default defineCheck({
      * probe (no refusal) gets a new client, twice; a stalled upgrade, once; one refused session per
      * run gets a new client.
      */
-    // Workers that keep exiting while the clients connect (a worker that still calls listen() dies of
-    // EADDRINUSE, the primary holding PORT for setupMaster, and is replaced, again and again): a
-    // client waited its 30 s, and the ✗ spoke of routing. Two of those alive before the first gone is it.
-    let atStart: number[] = [];
-    const exited = (): number[] => atStart.filter((pid) => !isAlive(pid));
+    // Workers that keep exiting before anything kills them (a worker that still calls listen() dies
+    // of EADDRINUSE, the primary holding PORT for setupMaster, and is replaced, again and again): a
+    // client waited its 30 s, and the ✗ spoke of routing. Two workers seen since the start gone is
+    // it, judged at the connect line (the GET / line before it stops asking then, and leaves it there).
+    const everSeen = new Set(app.workers());
+    const exited = (): number[] => {
+      for (const pid of app.workers()) everSeen.add(pid);
+      return [...everSeen].filter((pid) => !isAlive(pid));
+    };
     const dying = (): boolean => exited().length >= 2;
     const connect = async (n: number): Promise<Client> => {
       let client = new Client(n, app.port);
@@ -396,10 +400,12 @@ export default defineCheck({
       // A connection lost to a worker still starting times out: ask again, a few times.
       let seen = '';
       for (let attempt = 0; attempt < 4; attempt++) {
+        if (dying()) return; // workers that keep dying: the connect line says so, with their output
         let reply: Reply;
         try {
           reply = await app.get('/', 5000);
         } catch (err) {
+          if (dying()) return;
           seen = err instanceof Error ? err.message : String(err);
           continue;
         }
@@ -416,7 +422,6 @@ export default defineCheck({
     // too, and one handed to a worker still loading is lost for CONNECT_TIMEOUT_MS (1 run in 15,
     // 10 s more to a verdict): the clients start once every worker has loaded its code.
     await settled(app.workers(), SETTLE_BOUND_MS);
-    atStart = app.workers();
 
     await t.expect(
       'every client connects with the default transports and upgrades to WebSocket, with no request refused (400)',
