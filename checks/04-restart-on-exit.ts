@@ -727,7 +727,7 @@ export default defineCheck({
     // So does the bad deploy's (its count of forks and its exit, whatever the machine's speed).
     const loopLog = new ClusterLog();
     t.defer(() => loopLog.remove());
-    const loopDone = t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1', ...pauseOnlineEnv(PAUSE_ONLINE_MS, loopLog, HOLD_ONLINE) } }).then((p) => watchCrashLoop(p, loopLog));
+    const loopDone = t.spawn({ env: { WORKERS: String(CRASH_WORKERS), CRASH_ON_START: '1', ...pauseOnlineEnv(PAUSE_ONLINE_MS, { log: loopLog, hold: HOLD_ONLINE }) } }).then((p) => watchCrashLoop(p, loopLog));
     // A serving program that fails to start ends the run first.
     for (const beside of [resetDone, loopDone]) beside.catch(() => undefined);
     // It sees one core (fake-cores.cjs): WORKERS=2 is above it, and a count capped at the cores shows.

@@ -260,7 +260,7 @@ function watchKillTimer(t: CheckContext): { armed: Promise<void>; result: Promis
     // SIGHUP replacement is paused once it is online, as a busy machine would hold it before its
     // listen(): a restart that retires the old worker on 'online', or some time after it, leaves
     // nobody listening (200 ms after 'online' passed 1 run in 5 where the new one listened sooner).
-    const app = await t.spawnApp({ env: { WORKERS: '1', ...withPreloads(fakeCoresEnv(SOLO_SEEN_CORES), pauseOnlineEnv(SOLO_PAUSE_MS, undefined, undefined, 2)) } });
+    const app = await t.spawnApp({ env: { WORKERS: '1', ...withPreloads(fakeCoresEnv(SOLO_SEEN_CORES), pauseOnlineEnv(SOLO_PAUSE_MS, { pauseFrom: 2 })) } });
     if (!(await app.answering(30_000))) return { app, setup: `a second copy (WORKERS=1) ${app.exit ? app.exitText() : 'never answered GET /'}` };
     const first = app.workers()[0];
     if (first === undefined) return { app, setup: 'a second copy (WORKERS=1) has no worker' };

@@ -11,7 +11,10 @@ import { preloadEnv } from './preload.ts';
  * `endAtExit`-th worker exit. `pauseFrom`: pause only the workers from that one on (by the order
  * they come online, from 1), not the first ones.
  */
-export function pauseOnlineEnv(ms: number, log?: ClusterLog, hold?: { readonly online: readonly number[]; readonly from?: number; readonly endAtExit?: number }, pauseFrom?: number): Readonly<Record<string, string>> {
+export function pauseOnlineEnv(
+  ms: number,
+  { log, hold, pauseFrom }: { readonly log?: ClusterLog; readonly hold?: { readonly online: readonly number[]; readonly from?: number; readonly endAtExit?: number }; readonly pauseFrom?: number } = {},
+): Readonly<Record<string, string>> {
   if (hold && !log) throw new Error('pauseOnlineEnv: held workers are named in a cluster log; pass one');
   const spec = hold ? [...hold.online.map(String), ...(hold.from !== undefined ? [`${hold.from}-`] : [])].join(',') : '';
   return preloadEnv('pause-online.cjs', {
