@@ -240,6 +240,44 @@ describe('what the recording gives beyond the basics', () => {
     expect(timelineModel(events).lanes.find((l) => l.label === 'no answer')?.failed).toBe(1);
   });
 
+  it('draws no chart under a ✗ that judges only what it asked itself (ownTime), though the line before it signalled', () => {
+    const events: TimelineEvent[] = [
+      { atMs: 0, kind: 'spawn', pid: 10, tree: 10, role: 'program' },
+      { atMs: 300, kind: 'expectation', name: 'paused' },
+      { atMs: 400, kind: 'signal', pid: 10, signal: 'SIGSTOP', expectation: 'paused' },
+      { atMs: 500, kind: 'signal', pid: 10, signal: 'SIGCONT', expectation: 'paused' },
+      { atMs: 900, kind: 'expectation', name: 'paused', ok: true },
+      { atMs: 900, kind: 'expectation', name: 'the result is fib(n)', ownTime: true },
+      { atMs: 910, kind: 'request', path: '/work?n=0', pid: 10, status: 200, durationMs: 1, expectation: 'the result is fib(n)' },
+      { atMs: 920, kind: 'expectation', name: 'the result is fib(n)', ok: false },
+    ];
+    expect(failureWindow(events, 'the result is fib(n)')).toBeUndefined();
+    // Without ownTime the short ✗ looks back, and draws the pause line's story.
+    const looking = events.map((e) => (e.kind === 'expectation' && e.ownTime ? { atMs: e.atMs, kind: e.kind, name: e.name } : e));
+    expect(failureWindow(looking, 'the result is fib(n)')).toEqual({ fromMs: 300, toMs: 920 });
+  });
+
+  it('prints a window two ✗ share once, and points the second to it', () => {
+    const events: TimelineEvent[] = [
+      { atMs: 0, kind: 'spawn', pid: 10, tree: 10, role: 'program' },
+      { atMs: 100, kind: 'spawn', pid: 11, ppid: 10, tree: 10, role: 'child' },
+      { atMs: 250, kind: 'expectation', name: 'logs the death' },
+      { atMs: 260, kind: 'expectation', name: 'logs the death', ok: true },
+      { atMs: 300, kind: 'signal', pid: 10, signal: 'SIGTERM' },
+      { atMs: 350, kind: 'spawn', pid: 12, ppid: 10, tree: 10, role: 'child' },
+      { atMs: 400, kind: 'expectation', name: 'replaces none' },
+      { atMs: 401, kind: 'expectation', name: 'replaces none', ok: false },
+      { atMs: 401, kind: 'expectation', name: 'exits 0' },
+      { atMs: 402, kind: 'expectation', name: 'exits 0', ok: false },
+    ];
+    const r = resultWith('04', events);
+    const failed = { ...r, ok: false, expectations: r.expectations.map((e) => (e.name === 'logs the death' ? e : { ...e, ok: false, seen: 'it did not' })) };
+    const text = plain(formatResult(failed));
+    expect(text.match(/timeline of this expectation/g)).toHaveLength(1);
+    expect(text).toContain('(its timeline is the one above)');
+    expect(text.indexOf('(its timeline is the one above)')).toBeGreaterThan(text.indexOf('✗ exits 0'));
+  });
+
   it('counts a thinned answer as the answers it stands for', () => {
     const events = [
       { atMs: 0, kind: 'spawn', pid: 10, tree: 10, role: 'program' },

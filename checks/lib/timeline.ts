@@ -92,12 +92,15 @@ export class Timeline {
     }
   }
 
-  expectationStarted(name: string, about?: readonly number[]): void {
+  expectationStarted(name: string, about?: readonly number[], ownTime?: true): void {
     this.running.push(name);
-    this.add({ kind: 'expectation', name, ...(about ? { about } : {}) });
+    this.add({ kind: 'expectation', name, ...(about ? { about } : {}), ...(ownTime ? { ownTime } : {}) });
   }
 
   expectationEnded(name: string, ok: boolean): void {
+    // A ✗ may name a process the check has just seen (lesson 04's worker forked after SIGTERM) that
+    // the next poll, up to POLL_MS later, would record after this end: its chart would miss it.
+    if (!ok && !this.stopped && (this.programs.size > 0 || this.pm2Homes.size > 0)) this.poll();
     this.add({ kind: 'expectation', name, ok });
     this.leave(name);
   }

@@ -96,6 +96,8 @@ export type TimelineEvent = TimelineBase &
         readonly ok?: boolean;
         /** On the start only: the programs (their pids) it is about, when others run beside them; a chart under its ✗ draws theirs alone. */
         readonly about?: readonly number[];
+        /** On the start only: its ✗'s chart covers its own time alone, never the lines before it (see ExpectOptions.ownTime). */
+        readonly ownTime?: true;
       }
   );
 

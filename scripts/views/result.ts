@@ -2,6 +2,7 @@
 // note, the summary line); the terminal (`formatResult`) and the web page (app.js, which gets the view
 // in the event) only paint it, so the two faces can never disagree about the same run.
 import type { CheckResult } from '../../checks/lib/runner.ts';
+import type { TimelineEvent } from '../../checks/lib/types.ts';
 import { pc } from './colors.ts';
 import { failureWindow, formatTimeline, timelineModel, timelineParts } from './timeline.ts';
 
@@ -41,11 +42,21 @@ export interface FormatOptions {
   readonly columns?: number;
 }
 
+type Window = NonNullable<ReturnType<typeof failureWindow>>;
+
+/** Two windows draw one picture: the same start and programs, and nothing but expectations between their ends. */
+function sameStory(events: readonly TimelineEvent[], a: Window, b: Window): boolean {
+  if (a.fromMs !== b.fromMs || JSON.stringify(a.about) !== JSON.stringify(b.about)) return false;
+  const [lo, hi] = [Math.min(a.toMs, b.toMs), Math.max(a.toMs, b.toMs)];
+  return !events.some((e) => e.kind !== 'expectation' && e.atMs > lo && e.atMs <= hi);
+}
+
 /** The terminal face: ✓/✗ per expectation, and for each ✗ expected / seen / hint. */
 export function formatResult(r: CheckResult, view: ResultView = resultView(r), opts: FormatOptions = {}): string {
   const timeline = opts.timeline ?? 'failures';
   const width = Math.min(80, opts.columns ?? process.stdout.columns ?? 80);
   const lines = [`${pc.bold(`${r.lesson.id} · ${r.lesson.title}`)}  ${pc.dim(`(${r.dir})`)}`, ''];
+  let last: ReturnType<typeof failureWindow>;
   for (const e of r.expectations) {
     if (e.ok) {
       lines.push(`  ${pc.green('✓')} ${e.name}`);
@@ -56,7 +67,10 @@ export function formatResult(r: CheckResult, view: ResultView = resultView(r), o
     if (e.seen) lines.push(block('seen', e.seen, pc.yellow));
     if (e.hint) lines.push(block('hint', e.hint, pc.cyan));
     const window = timeline === 'failures' && r.timeline ? failureWindow(r.timeline, e.name) : undefined;
-    if (window && r.timeline) lines.push('', formatTimeline(timelineModel(r.timeline, window), { width, title: 'timeline of this expectation' }), '');
+    // Two ✗ judged on one moment (lesson 04's lines after SIGTERM) would print one chart twice.
+    if (window && r.timeline && last && sameStory(r.timeline, last, window)) lines.push(pc.dim('      (its timeline is the one above)'), '');
+    else if (window && r.timeline) lines.push('', formatTimeline(timelineModel(r.timeline, window), { width, title: 'timeline of this expectation' }), '');
+    if (window) last = window;
   }
   lines.push('');
   if (timeline === 'all') {

@@ -356,10 +356,10 @@ export function resultTimeline(r: CheckResult): TimelineModel | undefined {
  */
 export function failureWindow(events: readonly TimelineEvent[], name: string): { fromMs: number; toMs: number; about?: readonly number[] } | undefined {
   // Each expectation's time: from its start event to its end event.
-  const spans: { name: string; fromMs: number; toMs: number | undefined; about?: readonly number[] }[] = [];
+  const spans: { name: string; fromMs: number; toMs: number | undefined; about?: readonly number[]; ownTime?: true }[] = [];
   for (const e of events) {
     if (e.kind !== 'expectation') continue;
-    if (e.ok === undefined) spans.push({ name: e.name, fromMs: e.atMs, toMs: undefined, ...(e.about ? { about: e.about } : {}) });
+    if (e.ok === undefined) spans.push({ name: e.name, fromMs: e.atMs, toMs: undefined, ...(e.about ? { about: e.about } : {}), ...(e.ownTime ? { ownTime: e.ownTime } : {}) });
     else {
       const open = spans.findLast((sp) => sp.name === e.name && sp.toMs === undefined);
       if (open) open.toMs = e.atMs;
@@ -393,7 +393,7 @@ export function failureWindow(events: readonly TimelineEvent[], name: string): {
   // over a few expectations and the time between them.
   const scope = about ? { about } : {};
   if (involved(own.fromMs, end)) return { fromMs: own.fromMs, toMs: end, ...scope };
-  if (end - own.fromMs > 100) return undefined; // it looked at processes itself, and saw nothing of them
+  if (end - own.fromMs > 100 || own.ownTime) return undefined; // it looked at processes itself, and saw nothing of them; or it judges only what it asked
   // Going back, the smallest window first: the time before an expectation, then that expectation.
   for (let j = i - 1; j >= Math.max(0, i - 4); j--) {
     const sp = spans[j];
