@@ -4,6 +4,7 @@ import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeFailures, startLoad } from '../checks/lib/load.ts';
 import { freePort } from '../checks/lib/http.ts';
+import { Timeline, withTimeline } from '../checks/lib/timeline.ts';
 
 const servers: http.Server[] = [];
 afterEach(async () => {
@@ -13,10 +14,11 @@ afterEach(async () => {
   }
 });
 
-/** Answers {"pid"} at once, or with `reset`, resets every connection once its request has arrived. */
-async function server(reset: boolean): Promise<number> {
+/** Answers {"pid"} at once; with `reset`, resets every connection once its request has arrived; with 'hang', never answers. */
+async function server(reset: boolean | 'hang'): Promise<number> {
   const port = await freePort();
   const s = http.createServer((req, res) => {
+    if (reset === 'hang') return;
     if (reset) req.socket.resetAndDestroy();
     else res.end(JSON.stringify({ pid: process.pid }));
   });
@@ -41,6 +43,19 @@ describe('Load', () => {
     expect(report.byReason).toEqual({ ECONNRESET: report.failed });
     expect(describeFailures(report)).toBe(`${report.failed} ECONNRESET (${report.slowFailed} of them slow clients)`);
   }, 60_000);
+
+  it('counts a request it stopped waiting for as failed in the timeline then, as in its report, and not again when it ends', async () => {
+    const port = await server('hang');
+    const timeline = new Timeline();
+    const load = withTimeline(timeline, () => startLoad(port, { concurrency: 3, timeoutMs: 1500 }));
+    await new Promise((r) => setTimeout(r, 200));
+    const report = await load.stop(100);
+    expect(report.unfinished).toHaveLength(3);
+    const failed = (): number => timeline.events.filter((e) => e.kind === 'request' && e.failure === 'timeout').length;
+    expect(failed()).toBe(3);
+    await new Promise((r) => setTimeout(r, 1800)); // their own timeouts have come
+    expect(failed()).toBe(3);
+  }, 20_000);
 
   it('without slow clients, sends none and says nothing of them', async () => {
     const port = await server(false);

@@ -354,6 +354,7 @@ async function waitUntilAnswering(app: App, entry: string, byHand: string, ready
   let settledLooks = 0;
   let hung = 0;
   let closed = 0; // in a row
+  let failed = 0; // tries with no answer, all told (a refused one reached nothing)
   for (;;) {
     if (program.exit) {
       const fix = nativeStartFix(program.output) ?? fromWorkingDirFix(program.output);
@@ -365,8 +366,11 @@ async function waitUntilAnswering(app: App, entry: string, byHand: string, ready
     } catch (err) {
       if (!(err instanceof RequestFailed)) throw err;
       closed = err.code === 'ECONNRESET' ? closed + 1 : 0;
+      if (err.code !== 'ECONNREFUSED') failed++;
       if (opts.closed && closed >= opts.closed.after) {
-        throw new Fatal(`it accepts connections on port ${port}, but closed ${closed} in a row without an answer`, '', opts.closed.hint);
+        // The chart under it counts every try that failed: say the others too.
+        const before = failed > closed ? `, after ${failed - closed} other ${failed - closed === 1 ? 'try' : 'tries'} that got no answer` : '';
+        throw new Fatal(`it accepts connections on port ${port}, but closed ${closed} in a row without an answer${before}`, '', opts.closed.hint);
       }
       // Connected but no answer, three times: it listens and the route hangs. (A first answer can
       // be slow on a busy machine, so one timeout is not a verdict.)

@@ -26,6 +26,12 @@ export interface RequestOptions {
   readonly expected?: (status: number) => boolean;
   /** A keep-alive agent: the request goes on its connection (default: a new connection, closed after). */
   readonly agent?: http.Agent;
+  /**
+   * Aborted when the check stops waiting for it: the timeline records it as failed then, as the
+   * check's text counts it, and not again when it ends. The request goes on: closing it would
+   * change what the program sees.
+   */
+  readonly giveUp?: AbortSignal;
 }
 
 /** A request that did not get an answer: refused, reset, timed out. The message is for the learner. */
@@ -67,6 +73,19 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
   const shown = method === 'GET' ? { port } : { port, method };
   return new Promise((resolve, reject) => {
     let settled = false; // a destroyed request still emits 'error': one outcome per request
+    let recorded = false; // in the timeline: at its end, or when the check gave up on it
+    const record = (entry: Parameters<NonNullable<typeof timeline>['request']>[0]): void => {
+      if (recorded) return;
+      recorded = true;
+      timeline?.request(entry);
+    };
+    const onGiveUp = (): void => record({ kind: 'request', path, ...shown, failure: 'timeout', durationMs: Math.round(performance.now() - started) });
+    // Removed once settled: a load's thousands of requests share one signal.
+    const settle = (): void => {
+      settled = true;
+      opts.giveUp?.removeEventListener('abort', onGiveUp);
+    };
+    opts.giveUp?.addEventListener('abort', onGiveUp, { once: true });
     const req = http.request(
       {
         host: '127.0.0.1',
@@ -95,13 +114,13 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
             json = undefined;
           }
           if (settled) return;
-          settled = true;
+          settle();
           if (method === 'GET') tally(port, path, 'answered');
           const reply = { status: res.statusCode ?? 0, body, json, ms: performance.now() - started };
           if (timeline) {
             const pid = pidOf(reply);
             const ok = opts.expected ? opts.expected(reply.status) : reply.status >= 200 && reply.status < 300;
-            timeline.request({ kind: 'request', path, ...shown, ...(pid === undefined ? {} : { pid }), status: reply.status, ...(ok ? {} : { failure: 'status' as const }), durationMs: Math.round(reply.ms) });
+            record({ kind: 'request', path, ...shown, ...(pid === undefined ? {} : { pid }), status: reply.status, ...(ok ? {} : { failure: 'status' as const }), durationMs: Math.round(reply.ms) });
           }
           resolve(reply);
         });
@@ -109,9 +128,9 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
     );
     const failed = (err: RequestFailed): void => {
       if (settled) return;
-      settled = true;
+      settle();
       if (method === 'GET' && err.code !== 'ECONNREFUSED') tally(port, path, 'unsure');
-      timeline?.request({ kind: 'request', path, ...shown, failure: failureOf(err.code), durationMs: Math.round(performance.now() - started) });
+      record({ kind: 'request', path, ...shown, failure: failureOf(err.code), durationMs: Math.round(performance.now() - started) });
       reject(err);
     };
     const timer = setTimeout(() => {

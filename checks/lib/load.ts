@@ -62,6 +62,8 @@ export class Load {
   /** When each request now in flight started. */
   private readonly pending = new Set<number>();
   private stopping = false;
+  /** Aborted when stop() leaves requests unfinished: the timeline counts them failed then, as the report does. */
+  private readonly giveUp = new AbortController();
   private readonly lanes: Promise<void>[];
   private readonly startedAt = performance.now();
 
@@ -86,7 +88,7 @@ export class Load {
       let wroteAt: number | undefined;
       const onWrite = (): void => void (wroteAt = performance.now());
       try {
-        const reply = await request(this.port, path, { timeoutMs, ...(writeDelayMs === undefined ? {} : { writeDelayMs, onWrite }) });
+        const reply = await request(this.port, path, { timeoutMs, giveUp: this.giveUp.signal, ...(writeDelayMs === undefined ? {} : { writeDelayMs, onWrite }) });
         const pid = pidOf(reply);
         const ok = accept(reply);
         sample = { startedAt, endedAt: performance.now(), ok, ...(ok ? {} : { reason: `status ${reply.status}` }), ...(pid === undefined ? {} : { pid }) };
@@ -142,6 +144,7 @@ export class Load {
     const deadline = performance.now() + (waitMs ?? Infinity);
     if (lost === undefined) await Promise.race([all, ...(waitMs === undefined ? [] : [sleep(waitMs)])]);
     else while (!finished && performance.now() < deadline && !lost()) await Promise.race([all, sleep(50)]);
+    if (this.pending.size > 0) this.giveUp.abort();
     return { ...summarize([...this.samples], performance.now() - this.startedAt), unfinished: [...this.pending] };
   }
 }
