@@ -9,6 +9,10 @@
 // a check can tell the forks a program made after it knew of a SIGTERM from those before: Node
 // binds process.emit when the first listener for a signal is added (lib/internal/process/
 // per_thread.js startListeningIfSignal), and this preload replaces it before the program runs.
+// And a line for each worker.disconnect() a cluster primary calls ({"disconnect": pid}): a check
+// can wait until a rolling restart has retired an old worker before it sends SIGTERM (lesson 07).
+// cluster's Worker.prototype.disconnect is the primary's own (lib/internal/cluster/primary.js);
+// it is wrapped at the first fork, so a program that never forks never loads cluster for it.
 // Seen on Node 20.20, 24.22 and 26.12, with tsx and with native type stripping.
 // Plain CommonJS: it loads before tsx or Node's type stripping, on every Node the course supports.
 'use strict';
@@ -19,7 +23,19 @@ if (log) {
   const { ChildProcess } = require('node:child_process');
   const { appendFileSync } = require('node:fs');
   const spawn = ChildProcess.prototype.spawn;
+  let disconnectsNoted = false;
+  const noteDisconnects = () => {
+    disconnectsNoted = true;
+    const cluster = require('node:cluster');
+    if (!cluster.isPrimary) return;
+    const disconnect = cluster.Worker.prototype.disconnect;
+    cluster.Worker.prototype.disconnect = function disconnectLogged(...args) {
+      if (this.process && typeof this.process.pid === 'number') appendFileSync(log, `${JSON.stringify({ disconnect: this.process.pid })}\n`);
+      return disconnect.apply(this, args);
+    };
+  };
   ChildProcess.prototype.spawn = function spawnLogged(options) {
+    if (!disconnectsNoted) noteDisconnects();
     try {
       return spawn.call(this, options);
     } finally {

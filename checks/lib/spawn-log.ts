@@ -21,6 +21,11 @@ interface SignalRecord {
   readonly signal: string;
 }
 
+/** A cluster primary called worker.disconnect() on this worker. */
+interface DisconnectRecord {
+  readonly disconnect: number;
+}
+
 /** cluster.fork() and child_process.fork() run process.execPath, the same node as the check's: a helper such as `nproc` or esbuild is no worker. */
 const isFork = (r: SpawnRecord): boolean => r.file === process.execPath || /^node(\.exe)?$/.test(basename(r.file));
 
@@ -29,8 +34,8 @@ export class SpawnLog {
   /** Environment for t.spawn() (preload.ts). */
   readonly env: Readonly<Record<string, string>> = preloadEnv('spawn-log.cjs', { WORKSHOP_SPAWN_LOG: this.file });
 
-  /** Every line so far, in order: a process started, or a signal handed to the program's JS. */
-  private lines(): (SpawnRecord | SignalRecord)[] {
+  /** Every line so far, in order: a process started, a signal handed to the program's JS, a worker.disconnect(). */
+  private lines(): (SpawnRecord | SignalRecord | DisconnectRecord)[] {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -41,7 +46,7 @@ export class SpawnLog {
     return text
       .split('\n')
       .slice(0, -1)
-      .map((line) => JSON.parse(line) as SpawnRecord | SignalRecord);
+      .map((line) => JSON.parse(line) as SpawnRecord | SignalRecord | DisconnectRecord);
   }
 
   /** Every process started so far (tsx's esbuild helper among them, on a cold tsx cache). */
@@ -54,6 +59,11 @@ export class SpawnLog {
     const lines = this.lines();
     const from = lines.findIndex((r) => 'signal' in r && r.signal === signal);
     return from < 0 ? [] : lines.slice(from + 1).filter((r): r is SpawnRecord => 'file' in r && isFork(r));
+  }
+
+  /** The workers the primary called worker.disconnect() on so far, in order (a pid once per call). */
+  disconnects(): number[] {
+    return this.lines().flatMap((r) => ('disconnect' in r ? [r.disconnect] : []));
   }
 
   /** The Node processes started so far (isFork). */
