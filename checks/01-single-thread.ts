@@ -304,7 +304,7 @@ export default defineCheck({
             result === String(want) ? 'The number is right but sent as a string: put the number itself in the JSON (result: fib(n)), not String(fib(n)).' : undefined,
           );
         }
-      }, { ownTime: true });
+      });
     }
 
     await t.expect('two concurrent /work requests take about twice as long as one (one thread does one at a time)', 'A single Node process runs JavaScript on one thread: keep fib synchronous, in this process.', async () => {

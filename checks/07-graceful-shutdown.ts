@@ -318,6 +318,8 @@ export default defineCheck({
     const spawns = new SpawnLog();
     t.defer(() => spawns.remove());
     const app = await t.start({ env: { WORKERS: String(WORKERS), ...withPreloads(spawns.env, fakeCoresEnv(SEEN_CORES)) }, readyMs: 30_000 });
+    // The lines below judge this copy: a chart under a ✗ leaves the kill timer's copy out.
+    const main = { about: [app] };
     const before = await t.expect(`${WORKERS} workers answer GET / (WORKERS=${WORKERS})`, 'Fork WORKERS workers in the primary; each answers {"pid": process.pid}.', async () => {
       // Fewer live workers, all answering for 1.5 s with no new one forked, are the verdict (not the 8 s bound).
       const { answered, workers } = await app.census({ want: WORKERS, deadlineMs: 8000 });
@@ -325,7 +327,7 @@ export default defineCheck({
         unmet(`${WORKERS} workers`, `${workers.length} live workers, ${answered.size} distinct pids answered (${[...answered].join(', ')})`, coresCountHint(SEEN_CORES, workers.length, WORKERS));
       }
       return new Set(workers);
-    });
+    }, main);
     if (!before) return t.stopHere();
     await expectLoopbackOnly(t, app);
 
@@ -362,7 +364,7 @@ export default defineCheck({
         `a worker asleep while it waits (runnable less than ${BUSY_MS} ms of the 300)`,
         `it was running or ready to run for most of them, ${busy.length} times of ${busy.length + asleep} (${busy.join(', ')}): a loop that waits for the clock, not a timer`,
       );
-    });
+    }, main);
 
     // SIGHUP: a rolling restart under a steady loop of fresh connections, 4 at a time with no gap,
     // and 8 slow clients that connect and send their request SLOW_WRITE_MS later: whenever the primary
@@ -414,7 +416,7 @@ export default defineCheck({
 
     await t.expect('the primary survives SIGHUP', 'Handle SIGHUP in the primary: process.on(\'SIGHUP\', …). Without a handler, SIGHUP ends the process.', async () => {
       if (app.exit) unmet('the primary still running after SIGHUP', app.died('it'));
-    });
+    }, main);
     if (app.exit) return;
 
     await t.expect(`after SIGHUP every worker is replaced by a new one, within ${ROLL_MS / 1000} s`, 'For each worker that runs now: fork a new one, wait for its \'listening\' event, then worker.disconnect() the old one.', async () => {
@@ -432,7 +434,7 @@ export default defineCheck({
           shifted ? (forked < before.size ? tooFewHint(forked, before.size) : RETIRED_NEW_HINT) : undefined,
         );
       }
-    });
+    }, main);
 
     await t.expect('no request fails during the rolling restart', 'Fork the new worker and wait for \'listening\' before you disconnect an old one; worker.disconnect() lets its requests finish.', async () => {
       if (report.ok === 0) unmet('answers during the restart', `none of ${report.sent} requests got an answer`);
@@ -451,11 +453,11 @@ export default defineCheck({
               : 'Fork the new worker and wait for \'listening\' before you stop an old one, and stop it with worker.disconnect(): worker.kill() only sends SIGTERM, and a worker without a SIGTERM handler dies mid-request.',
         );
       }
-    });
+    }, main);
 
     await t.expect(`at most ${WORKERS + 1} workers at any moment of the restart (one at a time)`, 'Replace them one by one: await each old worker\'s exit before you fork the next new one. More than one extra means a retired worker was replaced too: worker.kill() only sends SIGTERM, so exitedAfterDisconnect stays false unless the worker leaves through cluster.worker.disconnect().', async () => {
       if (during.max > WORKERS + 1) unmet(`at most ${WORKERS + 1} live workers`, `${during.max} live workers at once`);
-    });
+    }, main);
 
     const after = await t.expect(`${WORKERS} workers afterwards, all new, and they stay`, "A worker you stop on purpose is not a crash: in cluster.on('exit'), skip the fork when worker.exitedAfterDisconnect is true. It is true only for a worker that left through disconnect(): worker.kill() only sends SIGTERM, and unless the worker's SIGTERM handler calls cluster.worker.disconnect() it stays false: the killed worker is replaced as a crash.", async () => {
       await sleep(300);
@@ -486,7 +488,7 @@ export default defineCheck({
       const churned = [...later.seen].filter((p) => !now.includes(p));
       if (churned.length > 0) unmet('the same workers over 1 s', `workers came and went: ${[...later.seen].join(', ')}`);
       return [...now];
-    });
+    }, main);
     if (!after) return t.stopHere();
 
     // SIGTERM to one worker from outside, with a request in flight on it. The primary's round-robin
@@ -551,7 +553,7 @@ export default defineCheck({
         unmet(`GET /slow?ms=${HELD_MS} in flight on worker ${leaving} when it got SIGTERM answers 200`, `it failed: ${heldFailed.map(why).join(', ')}`);
       }
       if (leftMs === undefined) unmet(`worker ${leaving} gone once its requests are done`, `it still runs ${Math.round((performance.now() - termAt) / 1000)} s after SIGTERM`);
-    });
+    }, main);
 
     await t.expect('no connection is lost while that worker leaves', 'Leave through cluster.worker.disconnect(): not server.close() then process.exit(), and not cluster.worker.kill() or process.kill(), which end the worker without waiting. disconnect() waits until the primary has taken the worker out of its rotation, and a connection already on its way is sent back and served by another worker.', async () => {
       const lost = queuedReplies.filter((r) => r instanceof RequestFailed || r.status !== 200);
@@ -562,7 +564,7 @@ export default defineCheck({
           heldFailed.length > 0 ? 'The worker died at once on SIGTERM, with a connection on its way to it. Handle SIGTERM in the worker: process.on(\'SIGTERM\', () => cluster.worker?.disconnect()).' : undefined,
         );
       }
-    });
+    }, main);
 
     // The primary may replace that worker or not (the lesson leaves it to you): let a replacement
     // start before the primary's own SIGTERM.
@@ -608,7 +610,7 @@ export default defineCheck({
     await t.expect('a second SIGHUP starts another rolling restart (a worker forks or leaves), and SIGTERM may come in the middle of it', "Let each SIGHUP start a rolling restart once the last one is done: reset your 'restarting' flag in a finally, and ignore no SIGHUP for coming soon after the last one (each is a deploy).", async () => {
       if (app.exit) unmet('the primary still running after a second SIGHUP', app.died('it'), app.exit.signal === 'SIGHUP' ? "process.on('SIGHUP', …), not process.once: a once listener is gone after the first SIGHUP, and the next one ends the process." : undefined);
       if (secondChange === undefined) unmet(`a worker forked or gone within ${(secondBoundMs / 1000).toFixed(1)} s of the second SIGHUP`, `the workers stayed ${beforeSecond.replace(/ /g, ', ')}: the first SIGHUP's restart was done, this one started nothing`);
-    });
+    }, main);
     if (app.exit) return;
     // SIGTERM once a new worker answers (a primary that forks first retires an old one then, and its
     // kill timer starts), or within 2 s: one that stops an old worker first has none listening for a moment.
@@ -689,18 +691,18 @@ export default defineCheck({
       }
       if (secondReply instanceof RequestFailed) unmet(`GET /slow?ms=${SECOND_IN_FLIGHT_MS} (with a new worker when SIGTERM came) answers 200`, secondReply.message);
       if (secondReply && secondReply.status !== 200) unmet('status 200', describeReply(secondReply));
-    });
+    }, main);
 
     await t.expect(`the primary exits with code 0 within ${DRAIN_BOUND_MS / 1000} s of SIGTERM`, 'When every worker has exited, process.exit(0) in the primary.', async () => {
       if (!exit) unmet(`an exit within ${DRAIN_BOUND_MS / 1000} s`, `the primary was still running after ${DRAIN_BOUND_MS / 1000} s. Its last output:\n${app.program.tail()}`);
       if (exit.code !== 0) unmet('exit code 0', `it ${describeExit(exit)} ${exitMs} ms after SIGTERM`);
-    });
+    }, main);
 
     await t.expect('the primary exits only after its last worker is gone, and nothing is left', 'Wait for every worker\'s \'exit\' event (not just disconnect()) before the primary exits: every worker in `alive`, the one a rolling restart is still draining too (cluster.workers no longer lists a worker once disconnect() is called on it).', async () => {
       if (!exit) return;
       if (leftAtExit.length > 0) unmet('no live worker when the primary exits', `worker(s) ${leftAtExit.join(', ')} still ran when the primary exited, ${exitMs} ms after SIGTERM. Its last output:\n${app.program.tail(6)}`);
       if (!(await app.program.waitGroupGone(2000))) unmet('no process left', `still running 2 s after the primary exited: ${app.program.members().join(', ')}`);
-    });
+    }, main);
 
     // The worker the restart drains when SIGTERM comes is stopped by both, unless they share one
     // record: a second disconnect() makes it throw when it is done (a learner probe's restart that
@@ -710,7 +712,7 @@ export default defineCheck({
       const lines = said.split('\n');
       const at = lines.findIndex((l) => l.includes('ERR_IPC_DISCONNECTED'));
       if (at >= 0) unmet('no ERR_IPC_DISCONNECTED in the output', `a worker threw it:\n${lines.slice(at, at + 3).join('\n').trim()}`);
-    });
+    }, main);
 
     // A restart still running when SIGTERM comes may be waiting for an old worker to leave: when
     // it does, a loop that does not look at the flag forks the next one. The check's /proc samples
@@ -719,7 +721,7 @@ export default defineCheck({
       if (!exit) return;
       const late = spawns.forksAfter('SIGTERM');
       if (late.length > 0) unmet('no cluster.fork() once the primary has had its SIGTERM', `it forked ${late.length} after it: pid ${late.map((r) => r.pid ?? '?').join(', ')}`);
-    });
+    }, main);
 
     // The main copy's WORKERS=2 is this machine's core count in CI: a primary that forks one per
     // core whatever WORKERS says passes there, and only this copy's WORKERS=1 tells them apart.

@@ -240,21 +240,45 @@ describe('what the recording gives beyond the basics', () => {
     expect(timelineModel(events).lanes.find((l) => l.label === 'no answer')?.failed).toBe(1);
   });
 
-  it('draws no chart under a ✗ that judges only what it asked itself (ownTime), though the line before it signalled', () => {
+  it('draws no chart under a short ✗ that sent requests of its own, though the line before it signalled', () => {
     const events: TimelineEvent[] = [
       { atMs: 0, kind: 'spawn', pid: 10, tree: 10, role: 'program' },
       { atMs: 300, kind: 'expectation', name: 'paused' },
       { atMs: 400, kind: 'signal', pid: 10, signal: 'SIGSTOP', expectation: 'paused' },
       { atMs: 500, kind: 'signal', pid: 10, signal: 'SIGCONT', expectation: 'paused' },
       { atMs: 900, kind: 'expectation', name: 'paused', ok: true },
-      { atMs: 900, kind: 'expectation', name: 'the result is fib(n)', ownTime: true },
+      { atMs: 900, kind: 'expectation', name: 'the result is fib(n)' },
       { atMs: 910, kind: 'request', path: '/work?n=0', pid: 10, status: 200, durationMs: 1, expectation: 'the result is fib(n)' },
       { atMs: 920, kind: 'expectation', name: 'the result is fib(n)', ok: false },
     ];
     expect(failureWindow(events, 'the result is fib(n)')).toBeUndefined();
-    // Without ownTime the short ✗ looks back, and draws the pause line's story.
-    const looking = events.map((e) => (e.kind === 'expectation' && e.ownTime ? { atMs: e.atMs, kind: e.kind, name: e.name } : e));
+    // One that sent nothing judges what came before it: it looks back, and draws the pause line's story.
+    const looking = events.filter((e) => e.kind !== 'request');
     expect(failureWindow(looking, 'the result is fib(n)')).toEqual({ fromMs: 300, toMs: 920 });
+  });
+
+  it('about one program: the failed requests of a copy beside it (its own port) are left out of the chart and its count', () => {
+    const name = 'no request fails';
+    const events: TimelineEvent[] = [
+      { atMs: 0, kind: 'spawn', pid: 100, ppid: 1, role: 'program', tree: 100, port: 4100 },
+      { atMs: 5, kind: 'spawn', pid: 200, ppid: 1, role: 'program', tree: 200, port: 4200 },
+      { atMs: 50, kind: 'expectation', name: 'restart' },
+      { atMs: 60, kind: 'signal', pid: 100, signal: 'SIGHUP' },
+      { atMs: 70, kind: 'signal', pid: 200, signal: 'SIGHUP' },
+      { atMs: 80, kind: 'request', path: '/', port: 4100, failure: 'reset', durationMs: 3 },
+      { atMs: 90, kind: 'request', path: '/', port: 4200, failure: 'reset', durationMs: 3 },
+      { atMs: 95, kind: 'request', path: '/', port: 4200, failure: 'reset', durationMs: 3 },
+      { atMs: 400, kind: 'expectation', name: 'restart', ok: true },
+      { atMs: 400, kind: 'expectation', name, about: [100] },
+      { atMs: 401, kind: 'expectation', name, ok: false },
+    ];
+    const window = failureWindow(events, name);
+    expect(window).toEqual({ fromMs: 50, toMs: 401, about: [100] });
+    const model = timelineModel(events, window);
+    expect(model.lanes.find((l) => l.label === 'no answer')?.failed).toBe(1);
+    expect(model.lanes.map((l) => l.pid)).not.toContain(200);
+    // Without `about`, every copy's failures count.
+    expect(timelineModel(events, { fromMs: 50, toMs: 401 }).lanes.find((l) => l.label === 'no answer')?.failed).toBe(3);
   });
 
   it('prints a window two ✗ share once, and points the second to it', () => {

@@ -40,15 +40,9 @@ export interface StartOptions {
   readonly closed?: { readonly after: number; readonly hint: string };
 }
 
+/** `about`: the programs an expectation judges, when other copies run beside them (a chart under its ✗ draws only theirs). */
 export interface ExpectOptions {
-  /** The programs an expectation judges, when other copies run beside them (a chart under its ✗ draws only theirs). */
   readonly about?: readonly { readonly pid: number }[];
-  /**
-   * It judges only what it asks itself (a value, a status), never what an earlier line did: a chart
-   * under its ✗ covers its own time alone. Without it a short ✗ looks back over the lines before it,
-   * which in lesson 01 drew the pause line's SIGSTOP under a wrong fib result.
-   */
-  readonly ownTime?: true;
 }
 
 export interface CheckContext {
@@ -152,7 +146,7 @@ export async function runCheck(
       if (timedOut || reached !== undefined) throw new Stop();
       const since = performance.now();
       current = name;
-      timeline.expectationStarted(name, opts.about?.map((p) => p.pid), opts.ownTime);
+      timeline.expectationStarted(name, opts.about?.map((p) => p.pid));
       try {
         const value = await body();
         record({ name, ok: true }, since);

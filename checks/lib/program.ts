@@ -27,6 +27,9 @@ const V8_FLAGS = ['--no-memory-reducer'];
 
 /** A Group running `node` on the learner's entry file; its life (group, output, stop) is Group's. */
 export class Program extends Group {
+  /** The PORT in its environment, if it has one. */
+  readonly port: number | undefined;
+
   constructor(opts: SpawnOptions) {
     // `node server.ts` (or `node --import tsx server.ts`, see runtime.ts) directly, never through
     // npx or the tsx binary: then the pid we hold is the learner's primary, and its workers inherit
@@ -39,6 +42,7 @@ export class Program extends Group {
       cwd: root,
       env: opts.env,
     });
+    this.port = opts.env.PORT === undefined || opts.env.PORT === '' ? undefined : Number(opts.env.PORT);
     // On the timeline of the check run that started it: its spawn, exit, children and signals.
     this.timeline = currentTimeline();
     this.timeline?.watchProgram(this);

@@ -17,6 +17,8 @@ export type TimelineEntry = TimelineEvent extends infer E ? (E extends unknown ?
 /** What the timeline needs of a started program (a Group), without importing group.ts. */
 export interface Watched {
   readonly pid: number;
+  /** The PORT it was given, if any. */
+  readonly port?: number | undefined;
   readonly exit: { readonly code: number | null; readonly signal: string | null } | undefined;
   readonly exited: Promise<{ readonly code: number | null; readonly signal: string | null }>;
 }
@@ -92,9 +94,9 @@ export class Timeline {
     }
   }
 
-  expectationStarted(name: string, about?: readonly number[], ownTime?: true): void {
+  expectationStarted(name: string, about?: readonly number[]): void {
     this.running.push(name);
-    this.add({ kind: 'expectation', name, ...(about ? { about } : {}), ...(ownTime ? { ownTime } : {}) });
+    this.add({ kind: 'expectation', name, ...(about ? { about } : {}) });
   }
 
   expectationEnded(name: string, ok: boolean): void {
@@ -146,7 +148,7 @@ export class Timeline {
     if (this.stopped) return;
     this.programs.set(program.pid, program);
     const command = commandLine(program.pid);
-    this.add({ kind: 'spawn', pid: program.pid, ppid: process.pid, role: 'program', tree: program.pid, ...(command ? { command } : {}) });
+    this.add({ kind: 'spawn', pid: program.pid, ppid: process.pid, role: 'program', tree: program.pid, ...(command ? { command } : {}), ...(program.port === undefined ? {} : { port: program.port }) });
     void program.exited.then((exit) => {
       this.add({ kind: 'exit', pid: program.pid, tree: program.pid, code: exit.code, signal: exit.signal });
       // Its children may have gone with it: look now rather than up to POLL_MS later.

@@ -70,6 +70,8 @@ export type TimelineEvent = TimelineBase &
         readonly tree: number;
         /** Its command line, at most 120 characters (Linux only): `/usr/bin/node --import tsx server.ts`, … */
         readonly command?: string;
+        /** role 'program' only: the PORT the check gave it, so that requests to it are known as its. */
+        readonly port?: number;
       }
     | {
         /** A process of the learner's tree ended. Code and signal are known for the started program only. */
@@ -96,8 +98,6 @@ export type TimelineEvent = TimelineBase &
         readonly ok?: boolean;
         /** On the start only: the programs (their pids) it is about, when others run beside them; a chart under its ✗ draws theirs alone. */
         readonly about?: readonly number[];
-        /** On the start only: its ✗'s chart covers its own time alone, never the lines before it (see ExpectOptions.ownTime). */
-        readonly ownTime?: true;
       }
   );
 

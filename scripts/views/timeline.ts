@@ -172,8 +172,10 @@ export function timelineModel(events: readonly TimelineEvent[], opts: { fromMs?:
   }
   const pending: Pending[] = [];
   const { poll: polls, expected } = refusals(events);
+  const mine = aboutRequest(events, opts.about);
   for (const e of events) {
     if (!inWindow(e.atMs) || polls.has(e) || ((e.kind === 'spawn' || e.kind === 'exit') && helpers.has(e.pid))) continue;
+    if (e.kind === 'request' && !mine(e)) continue;
     const at = seconds(e.atMs);
     if (e.kind === 'request') {
       // An answer without a pid in its body (/stats, /message) says nothing about processes.
@@ -343,6 +345,20 @@ function helperPids(events: readonly TimelineEvent[]): ReadonlySet<number> {
   return out;
 }
 
+/**
+ * With `about`, whether a request went to one of those programs: by the port each program was
+ * started with (a copy run beside them answers on its own). A request to a port no program was
+ * given (nginx's, pm2's) counts as theirs.
+ */
+function aboutRequest(events: readonly TimelineEvent[], about: readonly number[] | undefined): (e: Extract<TimelineEvent, { kind: 'request' }>) => boolean {
+  if (about === undefined) return () => true;
+  const treeOfPort = new Map(events.flatMap((e) => (e.kind === 'spawn' && e.role === 'program' && e.port !== undefined ? [[e.port, e.tree] as const] : [])));
+  return (e) => {
+    const tree = e.port === undefined ? undefined : treeOfPort.get(e.port);
+    return tree === undefined || about.includes(tree);
+  };
+}
+
 /** The model of a whole check: its timeline over its whole duration. */
 export function resultTimeline(r: CheckResult): TimelineModel | undefined {
   if (!r.timeline || r.timeline.length === 0) return undefined;
@@ -356,10 +372,10 @@ export function resultTimeline(r: CheckResult): TimelineModel | undefined {
  */
 export function failureWindow(events: readonly TimelineEvent[], name: string): { fromMs: number; toMs: number; about?: readonly number[] } | undefined {
   // Each expectation's time: from its start event to its end event.
-  const spans: { name: string; fromMs: number; toMs: number | undefined; about?: readonly number[]; ownTime?: true }[] = [];
+  const spans: { name: string; fromMs: number; toMs: number | undefined; about?: readonly number[] }[] = [];
   for (const e of events) {
     if (e.kind !== 'expectation') continue;
-    if (e.ok === undefined) spans.push({ name: e.name, fromMs: e.atMs, toMs: undefined, ...(e.about ? { about: e.about } : {}), ...(e.ownTime ? { ownTime: e.ownTime } : {}) });
+    if (e.ok === undefined) spans.push({ name: e.name, fromMs: e.atMs, toMs: undefined, ...(e.about ? { about: e.about } : {}) });
     else {
       const open = spans.findLast((sp) => sp.name === e.name && sp.toMs === undefined);
       if (open) open.toMs = e.atMs;
@@ -375,30 +391,34 @@ export function failureWindow(events: readonly TimelineEvent[], name: string): {
   // About some programs only: what happens in the others' trees is not this story.
   const treeOf = new Map(events.flatMap((e) => (e.kind === 'spawn' ? [[e.pid, e.tree] as const] : [])));
   const about = own.about;
+  const mine = aboutRequest(events, about);
   const theirs = (e: TimelineEvent): boolean =>
-    about === undefined || e.kind === 'request' || about.includes((e.kind === 'spawn' || e.kind === 'exit' ? e.tree : undefined) ?? (e.kind === 'signal' ? treeOf.get(e.pid) : undefined) ?? -1);
+    about === undefined || (e.kind === 'request' ? mine(e) : about.includes((e.kind === 'spawn' || e.kind === 'exit' ? e.tree : undefined) ?? (e.kind === 'signal' ? treeOf.get(e.pid) : undefined) ?? -1));
+  const failedRequest = (e: TimelineEvent): boolean => e.kind === 'request' && e.failure !== undefined && !polls.has(e) && !expected.has(e);
   const involved = (fromMs: number, toMs: number): boolean =>
     events.some(
-      (e) =>
-        e.atMs >= fromMs &&
-        e.atMs <= toMs &&
-        theirs(e) &&
-        ((e.kind === 'spawn' && e.role === 'child') ||
-          e.kind === 'exit' ||
-          (e.kind === 'signal' && !e.cleanup) ||
-          (e.kind === 'request' && e.failure !== undefined && !polls.has(e) && !expected.has(e))),
+      (e) => e.atMs >= fromMs && e.atMs <= toMs && theirs(e) && ((e.kind === 'spawn' && e.role === 'child') || e.kind === 'exit' || (e.kind === 'signal' && !e.cleanup) || failedRequest(e)),
     );
-  // A check often acts in one expectation, or between two, and judges in a later one ("no request
-  // fails during the rolling restart" counts what a load saw while SIGHUP did its work): look back
-  // over a few expectations and the time between them.
+  /** The check acted in it: it sent a signal (SIGHUP, SIGTERM, SIGKILL…), the start of a story. */
+  const acted = (fromMs: number, toMs: number): boolean => events.some((e) => e.atMs >= fromMs && e.atMs <= toMs && theirs(e) && e.kind === 'signal' && !e.cleanup);
   const scope = about ? { about } : {};
-  if (involved(own.fromMs, end)) return { fromMs: own.fromMs, toMs: end, ...scope };
-  if (end - own.fromMs > 100 || own.ownTime) return undefined; // it looked at processes itself, and saw nothing of them; or it judges only what it asked
-  // Going back, the smallest window first: the time before an expectation, then that expectation.
-  for (let j = i - 1; j >= Math.max(0, i - 4); j--) {
-    const sp = spans[j];
-    if (!sp) break;
-    for (const from of [sp.toMs ?? sp.fromMs, sp.fromMs]) if (involved(from, end)) return { fromMs: from, toMs: end, ...scope };
+  // A long line looked at processes itself; so did a short one that sent requests of its own (it
+  // judged their answers: looking back drew lesson 01's pause line, SIGSTOP and SIGCONT, under a
+  // wrong fib result). Their own time is the story, or there is none.
+  const asked = events.some((e) => e.kind === 'request' && e.expectation === name && e.atMs >= own.fromMs && e.atMs <= end);
+  if (end - own.fromMs > 100 || asked) return involved(own.fromMs, end) ? { fromMs: own.fromMs, toMs: end, ...scope } : undefined;
+  // A short line that sent nothing judges what the check did before it, in an earlier line or
+  // between two ("no request fails during the rolling restart" counts what a load saw while SIGHUP
+  // did its work; lesson 04's lines after SIGTERM): look back over a few lines and the time between
+  // them, the smallest window first, to where the check sent a signal; else to where anything
+  // happened. (A worker forked, or a request given up, in its own few ms is the end of that story.)
+  for (const story of [acted, involved]) {
+    if (story(own.fromMs, end)) return { fromMs: own.fromMs, toMs: end, ...scope };
+    for (let j = i - 1; j >= Math.max(0, i - 4); j--) {
+      const sp = spans[j];
+      if (!sp) break;
+      for (const from of [sp.toMs ?? sp.fromMs, sp.fromMs]) if (story(from, end)) return { fromMs: from, toMs: end, ...scope };
+    }
   }
   // About copies that ran beside the rest and have ended (lesson 04's): their whole lives are the story.
   if (about) {
