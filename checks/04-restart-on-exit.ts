@@ -85,6 +85,8 @@ const RESET_BEFORE = 3;
  */
 const SHORT_MS = 600;
 const SHORT_SURE_MS = 950;
+/** The short one is held stopped this long right after its fork (see killShort). */
+const FORK_HOLD_MS = 600;
 /** Values of WORKERS lesson 03 refuses: each must end the primary with a non-zero code, nothing forked. */
 const INVALID = ['0', 'abc'];
 /** The steady loop around the kill: 4 requests at a time, each on a fresh connection. */
@@ -655,6 +657,22 @@ async function watchReset(t: CheckContext): Promise<Reset> {
   const killShort = async (): Promise<string | undefined> => {
     const pid = await nextWorker();
     if (typeof pid === 'string') return pid;
+    // Held before it loads, as a busy machine would: it listens over FORK_HOLD_MS after its fork,
+    // so it dies over 1 s after its fork and under 1 s after it listened. A clock started at the
+    // fork ("stable once listened and 1 s old") passed whenever the worker loaded fast (Node 24).
+    const signal = (sig: NodeJS.Signals): void => {
+      try {
+        sendSignal(pid, sig);
+      } catch {
+        // Gone already: the wait for its 'listening' below says so.
+      }
+    };
+    signal('SIGSTOP');
+    try {
+      await sleep(FORK_HOLD_MS);
+    } finally {
+      signal('SIGCONT');
+    }
     let at: number | undefined;
     for (const until = performance.now() + REPLACE_MS; at === undefined && performance.now() < until && !app.exit && isAlive(pid); await sleep(5)) at = log.listening(pid);
     if (at === undefined) return `worker ${pid} never listened`;
