@@ -1,6 +1,7 @@
 // A steady loop of requests, each on a fresh connection, kept going while a check does something
 // to the program (kills a worker, reloads pm2, restarts a host behind nginx). It counts what
 // answered and what failed, and why, so a check can say "N of M requests failed around the kill".
+import { setMaxListeners } from 'node:events';
 import { pidOf, request, RequestFailed, sleep, type Reply } from './http.ts';
 import { closeResetsUnread } from './node-behaviour.ts';
 
@@ -73,6 +74,8 @@ export class Load {
   ) {
     const concurrency = opts.concurrency ?? 4;
     const slow = opts.slow;
+    // Each request in flight listens on it: more lanes than the default 10 is no leak.
+    setMaxListeners(0, this.giveUp.signal);
     this.lanes = [...Array.from({ length: concurrency }, () => this.lane()), ...Array.from({ length: slow?.clients ?? 0 }, () => this.lane(slow?.writeDelayMs))];
   }
 
