@@ -575,6 +575,33 @@ export default defineCheck({
       );
     }
 
+    // Two broadcasts at once, on two new connections (the primary hands them to two workers): one
+    // order for all. A worker that keeps its own message and has the primary relay it to the others
+    // passed every line above (the broadcasts came one after the other), and ends disagreeing here.
+    const both = [`first of two ${run}`, `second of two ${run}`];
+    await t.expect(
+      'two broadcasts sent at the same moment (to two workers): every worker ends with the same one of them',
+      "Let the primary be the one order: the worker that got POST /broadcast sends the message to the primary and does not store it itself; the primary sends it to every worker, that one included. Two broadcasts then reach every worker in the same order.",
+      async () => {
+        const replies = await Promise.all(both.map((message) => app.post('/broadcast', { message }, 3000)));
+        const bad = replies.find((r) => r.status < 200 || r.status > 299);
+        if (bad) unmet('a 2xx status for each', describeReply(bad));
+        const latest = new Map<number, Answer>();
+        const agreed = (): boolean => {
+          const said = [...pids].map((pid) => (latest.has(pid) ? messageOf(latest.get(pid) as Answer) : undefined));
+          return said.every((m) => typeof m === 'string' && both.includes(m) && m === said[0]);
+        };
+        const deadline = Date.now() + LAG_MS;
+        for (let round = 1; ; round++) {
+          for (const a of await ask(app, '/message', Math.max(4, 2 * pids.size))) latest.set(a.pid, a);
+          if (agreed()) return;
+          if (Date.now() >= deadline && round >= 3) break;
+          await sleep(20);
+        }
+        unmet(`every worker with the same one of ${both.map((m) => `"${m}"`).join(' and ')} within ${LAG_MS / 1000} s`, byWorker(pids, latest, 'message'));
+      },
+    );
+
     if (target === undefined || added === undefined) return;
     await t.expect('GET /message and POST /broadcast leave the total alone', 'Count GET / only.', async () => {
       const started = Date.now();
@@ -585,6 +612,25 @@ export default defineCheck({
           if (total !== target) unmet(`a total of ${target}, as before`, `worker ${a.pid} says ${total} after the check asked only /message and /broadcast`);
         }
         await sleep(40);
+      }
+    });
+
+    // The other way round: a total the primary pushes must not touch the message (a worker whose
+    // handler set message = null for any push that was not a message passed every line above: no
+    // GET / came after the broadcasts).
+    await t.expect('GET / leaves the message alone: once the new total has reached every worker, each still answers GET /message with its message', "Change the message only on a message that carries one: a total the primary sends must leave it as it is (message = m.type === 'message' ? m.message : null clears it on every total).", async () => {
+      const before = (await untilEveryWorker(app, '/message', pids, () => true)).latest;
+      const more = 2 * pids.size;
+      await Promise.all(Array.from({ length: more }, () => app.get('/', 3000)));
+      const { ok, latest: totals } = await untilEveryWorker(app, '/stats', pids, (a) => totalOf(a) === target + more, BATCH_WAIT_MS);
+      if (!ok) unmet(`a total of ${target + more} on every worker after ${more} more GET /`, byWorker(pids, totals, 'total'));
+      const { latest } = await untilEveryWorker(app, '/message', pids, () => true);
+      const changed = [...pids].filter((pid) => latest.get(pid)?.body.message !== before.get(pid)?.body.message);
+      if (changed.length > 0) {
+        unmet(
+          'the same message as before the GET / on every worker',
+          changed.map((pid) => `worker ${pid} said ${JSON.stringify(before.get(pid)?.body.message)}, now ${JSON.stringify(latest.get(pid)?.body.message)}`).join('; '),
+        );
       }
     });
   },
