@@ -364,7 +364,7 @@ export default defineCheck({
               short && common === 0
                 ? "Every worker still says 0: no report reached the total, or no total came back. In the primary, cluster.on('message', (worker, message) => …) takes the worker first (with one parameter, message is the worker); in each worker, process.on('message', …) from the start."
                 : short && common === answered - 1
-                  ? 'Every worker says the same total, one short: the primary sends the total from before it adds the new GET / (total++ as an expression is the old value; add first, then send).'
+                  ? 'Every worker says the same total, one short: the primary sends the total from before it adds the new GET / (total++ as an expression is the old value; add first, then send), or never sends its latest total (a throttle that drops the last one).'
                   : short
                 ? 'Every worker says the same total, so it is shared, but it is short: some GET / never reached the primary, or the primary never sent its latest total. Report each at once, or on a timer of 0.2 s or less (a batch sent only when it is full leaves the last ones out), and let the primary send every new total (a throttle that drops the last one leaves the workers behind).'
                 : oneRight
@@ -442,7 +442,7 @@ export default defineCheck({
               `in two streams, one waited ${late.lag} ms: /stats said ${late.total} when ${late.answered} GET / had been answered`,
               // A debounce waits out the whole stream; a fixed timer that is too slow, only its period.
               late.lag < STREAM_MS - 300
-                ? `The total catches up while the stream runs, but late: send the batch at least every 0.2 s (a GET / waits up to a whole period of your timer), or each GET / at once.`
+                ? `The total catches up while the stream runs, but late: a timer restarted on every GET / (a debounce) fires only when the requests pause, and a fixed timer slower than 0.2 s makes a GET / wait up to a whole period. Send the batch on a fixed timer of at most 0.2 s, or each GET / at once.`
                 : undefined,
             );
           }
