@@ -6,6 +6,7 @@
 // temporary PM2_HOME, started from the workshop's root, and proves a `pm2 reload` drops no request.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -17,8 +18,10 @@ import {
   fakeCoresEnv,
   Fatal,
   freePort,
+  hasProcFs,
   heldOpenEnv,
   isAlive,
+  listeningPorts,
   loopState,
   pidOf,
   pm2Said,
@@ -100,12 +103,19 @@ interface SigintLook {
  * busy machine let the check look (at a load of 40 a 300 ms linger was seen for less than 200 ms
  * in 4 runs of 20, twice in a row).
  */
-async function sigint(app: App): Promise<SigintLook> {
+async function sigint(app: App, { silent }: { readonly silent?: Socket } = {}): Promise<SigintLook> {
   const { program } = app;
   let exitedAt: number | undefined; // when Node saw it exit, not when the poll below noticed
   void program.exited.then(() => (exitedAt = performance.now()));
   const sent = performance.now();
   program.signal('SIGINT');
+  // No connection of the check's at the SIGINT, nor until the port is closed (Linux tells, with no
+  // connection): a program that exits at once when it holds none lingered whenever the first poll
+  // below reached it before its handler ran (3 runs in 5 on Node 24, a learner probe's). With
+  // `silent`, the caller holds one connection that has sent nothing, across the SIGINT.
+  if (silent === undefined && hasProcFs) {
+    while (performance.now() - sent < 300 && !program.exit && listeningPorts([program.pid]).includes(app.port)) await sleep(5);
+  }
   const seen: number[] = [];
   let timerMs = 0; // the longest linger timer seen while its port refused
   let lastAccepted = 0;
@@ -216,6 +226,9 @@ export default defineCheck({
     // Held open as pm2 holds an instance (its IPC channel): a stop that waits for the event loop to
     // empty ends on its own, but never under pm2 (a learner probe's passed).
     const app = await t.start({ name: 'server.ts on its own answers GET / on PORT', readyMs: 20_000, env: heldOpenEnv() });
+    // A second copy for the SIGINT line's silent connection, starting meanwhile.
+    const quietCopy = t.spawnApp({ env: heldOpenEnv() });
+    quietCopy.catch(() => undefined);
 
     await t.expect('server.ts is a plain server: one process, answering with its own pid', 'Keep cluster code out of server.ts: pm2 is the primary now. Answer with res.json({ pid: process.pid }).', async () => {
       let reply;
@@ -238,6 +251,23 @@ export default defineCheck({
       `on SIGINT server.ts stops listening, lingers about 0.5 s, then exits with code 0 within ${EXIT_BY_MS / 1000} s`,
       "pm2 stops an instance with SIGINT. process.on('SIGINT', …): server.close(), then setTimeout(() => process.exit(0), 500).",
       async () => {
+        // Beside it, another copy gets SIGINT while a client holds a connection that has sent
+        // nothing yet: its exit must not wait for that connection (server.close()'s callback comes
+        // only once every connection has ended: close(() => setTimeout(exit, 500)) passed every run).
+        const withSilent = (async (): Promise<SigintLook | undefined> => {
+          const copy = await quietCopy;
+          if (!(await copy.answering(15_000))) return undefined;
+          const socket = connect(copy.port, '127.0.0.1');
+          socket.on('error', () => {});
+          try {
+            await new Promise<void>((done, fail) => socket.once('connect', done).once('error', fail));
+            return await sigint(copy, { silent: socket });
+          } catch {
+            return undefined;
+          } finally {
+            socket.destroy();
+          }
+        })();
         let look = await sigint(app);
         const clean = (l: SigintLook): boolean => l.exit !== undefined && l.exit.signal === null && l.exit.code === 0;
         if (clean(look) && (look.lingerMs < LINGER_SEEN_MS || look.exitedAt > EXIT_BY_MS)) {
@@ -284,6 +314,14 @@ export default defineCheck({
             ? 'Stop listening first: server.close() (keep the value app.listen() returns), then linger.'
             : 'Linger before exiting: a connection the primary sent just before the close is still on its way, and only a live instance can bounce it back to be served elsewhere. setTimeout(() => process.exit(0), 500).';
           unmet(expected, seen, hint);
+        }
+        const held = await withSilent;
+        if (held && (!held.exit || held.exitedAt > EXIT_BY_MS)) {
+          unmet(
+            `${expected}, also while a client holds a connection it has sent nothing on yet`,
+            held.exit ? `a copy with such a connection exited ${ms(held.exitedAt)} after SIGINT` : 'a copy with such a connection was still running 3 s after SIGINT: pm2 would SIGKILL it',
+            "Exit on a timer of your own, right after server.close(): setTimeout(() => process.exit(0), 500). close()'s callback comes only once every connection has ended, and a client's idle one may never end.",
+          );
         }
       },
     );
