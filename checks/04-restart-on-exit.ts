@@ -1080,7 +1080,9 @@ export default defineCheck({
           exit.signal ? undefined : 'Giving up is not a SIGTERM shutdown: when the last worker exits after the give-up (one may still be starting then), exit with a non-zero code there too.',
         );
       }
-      if (!/crash|loop|unstable|giv\w* up|gave up|too (many|often|fast|quick)|restart|stop|abort/i.test(loop.program.output)) {
+      // Words a reason is said in, and none a worker's death line needs ("died", "exit" are in those):
+      // "…died within a second of starting: a bad deploy? Not forking any more" was refused (a learner probe's).
+      if (!/crash|loop|unstable|giv\w* up|gave up|too (many|often|fast|quick)|restart|stop|abort|in a row|bad deploy|no more|any ?more|not fork|won'?t fork|no longer/i.test(loop.program.output)) {
         unmet('a message that says why it gives up (e.g. "crash loop: … giving up")', `its last output:\n${tail}`);
       }
       if (!(await loop.program.waitGroupGone(2000))) unmet('no worker left after the primary exits', `still running: ${loop.program.members().join(', ')}`);
