@@ -4,7 +4,7 @@
 // gives up after 5, and a SIGTERM between two tries ends it. The bad-deploy and refusal programs
 // run beside the serving one: they mostly wait, and a learner waits for the verdict.
 import { existsSync, readFileSync } from 'node:fs';
-import { coresCountHint, expectLoopbackOnly, defineCheck, fakeCoresEnv, describeReply, idle, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, ClusterLog, HeldRequest, pauseOnlineEnv, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
+import { coresCountHint, expectLoopbackOnly, defineCheck, fakeCoresEnv, withPreloads, describeReply, idle, loopState, procStat, procState, describeExit, describeFailures, schedTimes, type CheckContext, Fatal, isAlive, isToolchainHelper, listProcesses, ClusterLog, HeldRequest, pauseOnlineEnv, pidOf, sendSignal, sleep, SpawnLog, startLoad, unmet, type App, type Program } from './lib/index.ts';
 
 /** The worker the check kills has been answering at least this long: a stable one (the contract's 1 s, plus room). */
 const STABLE_MS = 1200;
@@ -776,7 +776,13 @@ export default defineCheck({
     // A serving program that fails to start ends the run first.
     for (const beside of [resetDone, loopDone]) beside.catch(() => undefined);
     // It sees one core (fake-cores.cjs): WORKERS=2 is above it, and a count capped at the cores shows.
-    const app = await t.start({ env: { WORKERS: String(WORKERS), CRASH_ON_START: undefined, ...fakeCoresEnv(SEEN_CORES) }, readyMs: 30_000 });
+    // What the primary took in (cluster-log.cjs): on SIGTERM it must have taken in every worker's
+    // 'exit' before it exits, not only its 'disconnect'. Each worker stays 0.2 s after its
+    // disconnect, so that one left behind is seen running (a count of 'disconnect' events passed
+    // 5 runs in 5: the exit followed within ms, in either order).
+    const appLog = new ClusterLog({ lingerAfterDisconnectMs: 200 });
+    t.defer(() => appLog.remove());
+    const app = await t.start({ env: { WORKERS: String(WORKERS), CRASH_ON_START: undefined, ...withPreloads(fakeCoresEnv(SEEN_CORES), appLog.env) }, readyMs: 30_000 });
     const startMs = performance.now() - launched;
     // The copies that measure the back-off start once it answers and run beside it: they mostly
     // wait. (Started with it, they measured the back-off during the busiest second of the check; at
@@ -982,8 +988,17 @@ export default defineCheck({
           );
         }
         if (exit.code !== 0) unmet('exit code 0', `it ${exit.signal ? `was killed by ${exit.signal} (no SIGTERM handler?)` : `exited with code ${exit.code}`}`);
+        // Gone in the end, but after the primary: it exited on something other than their 'exit'.
+        const unseen = running.filter((pid) => appLog.exited(pid) === undefined);
+        if (outlived.length === 0 && unseen.length > 0) {
+          unmet(
+            'the primary exits once it has seen every worker exit',
+            `it exited before it had taken in the 'exit' of worker(s) ${unseen.join(', ')}`,
+            "Exit when the last worker's 'exit' has come (cluster.on('exit')), counted yourself: a worker's 'disconnect' comes before its exit, while it still runs.",
+          );
+        }
         if (outlived.length > 0) {
-          const busy = held.worker !== undefined && outlived.includes(held.worker) ? `; worker ${held.worker} was still reading a request` : '';
+          const busy = held.worker !== undefined && outlived.includes(held.worker) ? `; worker ${held.worker} is the one the check kept busy with a request` : '';
           unmet(
             'no worker still running when the primary exits',
             `worker(s) ${outlived.join(', ')} still ran when the primary exited${busy}`,

@@ -8,6 +8,9 @@
 // exit before it exited itself.
 // Each worker notes when its code first calls listen() on a server, `c <pid> <Date.now()>`, in its
 // own turn: the check knows what it had done before (lesson 09: subscribed to Redis or not).
+// With WORKSHOP_LINGER_AFTER_DISCONNECT_MS, each worker stays alive that long after its IPC channel
+// closes, as one with some clean-up left does: a primary that takes a worker's 'disconnect' for its
+// exit leaves it running (without it, the exit follows within ms, and in either order).
 // Plain CommonJS: it loads before tsx or Node's type stripping, on every Node the course supports.
 'use strict';
 const log = process.env.WORKSHOP_CLUSTER_LOG;
@@ -47,6 +50,9 @@ if (log) {
   }
 } else if (workerLog) {
   delete process.env.WORKSHOP_CLUSTER_LOG_WORKER; // its own children are not workers of the primary
+  const linger = Number(process.env.WORKSHOP_LINGER_AFTER_DISCONNECT_MS ?? 0);
+  delete process.env.WORKSHOP_LINGER_AFTER_DISCONNECT_MS;
+  if (linger > 0 && require('node:cluster').isWorker) process.once('disconnect', () => setTimeout(() => {}, linger));
   if (require('node:cluster').isWorker) {
     const { appendFileSync } = require('node:fs');
     const { Server } = require('node:net');

@@ -12,7 +12,12 @@ import { preloadEnv } from './preload.ts';
 export class ClusterLog {
   readonly file = join(tmpdir(), `workshop-cluster-${randomUUID()}.log`);
   /** Environment for t.spawn() (preload.ts). */
-  readonly env: Readonly<Record<string, string>> = preloadEnv('cluster-log.cjs', { WORKSHOP_CLUSTER_LOG: this.file });
+  readonly env: Readonly<Record<string, string>>;
+
+  /** `lingerAfterDisconnectMs`: each worker stays alive this long after its IPC channel closes (see cluster-log.cjs). */
+  constructor({ lingerAfterDisconnectMs }: { readonly lingerAfterDisconnectMs?: number } = {}) {
+    this.env = preloadEnv('cluster-log.cjs', { WORKSHOP_CLUSTER_LOG: this.file, ...(lingerAfterDisconnectMs ? { WORKSHOP_LINGER_AFTER_DISCONNECT_MS: String(lingerAfterDisconnectMs) } : {}) });
+  }
 
   /** The Date.now() at which the primary took in `pid`'s 'listening', once it has. */
   listening(pid: number): number | undefined {
