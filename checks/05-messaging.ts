@@ -138,6 +138,23 @@ interface Answer {
   readonly body: Record<string, unknown>;
 }
 
+/**
+ * Kept-alive connections to `want` distinct workers, each opened with a GET of `path` (a connection
+ * stays with the worker that took it): then a request on each reaches that worker even while the
+ * primary, which hands out new connections, is paused. Fewer when they do not come in time.
+ */
+async function pinWorkers(app: App, pids: ReadonlySet<number>, path: string, want: number): Promise<Map<number, http.Agent>> {
+  const agents = new Map<number, http.Agent>();
+  for (let tries = 0; tries < 8 * pids.size && agents.size < want; tries++) {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const reply = await request(app.port, path, { agent, timeoutMs: 3000 }).catch(() => undefined);
+    const pid = reply && pidOf(reply);
+    if (pid !== undefined && pids.has(pid) && !agents.has(pid)) agents.set(pid, agent);
+    else agent.destroy();
+  }
+  return agents;
+}
+
 /** One round of concurrent /stats requests and when it was sent. */
 interface Round {
   readonly at: number;
@@ -462,15 +479,8 @@ export default defineCheck({
       `${pids.size} GET / at the same moment, one on each worker, while the primary is paused (as on a busy machine): then every worker says the total of every GET / answered`,
       'Keep the one total in the primary and send each new value to every worker, the one that reported included: a worker that counts its own GET / and takes the primary\'s total for the others\' is left behind when another worker\'s GET / is counted at the same moment.',
       async () => {
-        const agents = new Map<number, http.Agent>(); // a kept-alive connection to each worker
+        const agents = await pinWorkers(app, pids, '/', pids.size); // a kept-alive connection to each worker
         try {
-          for (let tries = 0; tries < 8 * pids.size && agents.size < pids.size; tries++) {
-            const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-            const reply = await request(app.port, '/', { agent, timeoutMs: 3000 }).catch(() => undefined);
-            const pid = reply && pidOf(reply);
-            if (pid !== undefined && pids.has(pid) && !agents.has(pid)) agents.set(pid, agent);
-            else agent.destroy();
-          }
           if (agents.size < 2) return; // too few workers answer to make the moment: the other lines judge them
           app.program.signal('SIGSTOP');
           const answers = Promise.allSettled([...agents.values()].map((agent) => request(app.port, '/', { agent, timeoutMs: 5000 })));
@@ -587,15 +597,8 @@ export default defineCheck({
       'two broadcasts at the same moment, to two workers, while the primary is paused: every worker ends with the same one of them',
       "Let the primary be the one order: the worker that got POST /broadcast sends the message to the primary and does not store it itself; the primary sends it to every worker, that one included. Two broadcasts then reach every worker in the same order.",
       async () => {
-        const agents = new Map<number, http.Agent>();
+        const agents = await pinWorkers(app, pids, '/message', 2);
         try {
-          for (let tries = 0; tries < 8 * pids.size && agents.size < 2; tries++) {
-            const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-            const reply = await request(app.port, '/message', { agent, timeoutMs: 3000 }).catch(() => undefined);
-            const pid = reply && pidOf(reply);
-            if (pid !== undefined && pids.has(pid) && !agents.has(pid)) agents.set(pid, agent);
-            else agent.destroy();
-          }
           if (agents.size < 2) return; // too few workers answer to make the moment: the lines above judge them
           app.program.signal('SIGSTOP');
           const posts = Promise.allSettled([...agents.values()].map((agent, i) => request(app.port, '/broadcast', { agent, method: 'POST', body: { message: both[i] }, timeoutMs: 5000 })));
