@@ -251,10 +251,11 @@ export default defineCheck({
       `on SIGINT server.ts stops listening, lingers about 0.5 s, then exits with code 0 within ${EXIT_BY_MS / 1000} s`,
       "pm2 stops an instance with SIGINT. process.on('SIGINT', …): server.close(), then setTimeout(() => process.exit(0), 500).",
       async () => {
-        // Beside it, another copy gets SIGINT while a client holds a connection that has sent
-        // nothing yet: its exit must not wait for that connection (server.close()'s callback comes
-        // only once every connection has ended: close(() => setTimeout(exit, 500)) passed every run).
-        const withSilent = (async (): Promise<SigintLook | undefined> => {
+        // Then another copy gets SIGINT while a client holds a connection that has sent nothing
+        // yet: its exit must not wait for that connection (server.close()'s callback comes only once
+        // every connection has ended: close(() => setTimeout(exit, 500)) passed every run). After
+        // this look, not beside it: two at once on a busy machine starved the first one's.
+        const withSilent = async (): Promise<SigintLook | undefined> => {
           const copy = await quietCopy;
           if (!(await copy.answering(15_000))) return undefined;
           const socket = connect(copy.port, '127.0.0.1');
@@ -267,7 +268,7 @@ export default defineCheck({
           } finally {
             socket.destroy();
           }
-        })();
+        };
         let look = await sigint(app);
         const clean = (l: SigintLook): boolean => l.exit !== undefined && l.exit.signal === null && l.exit.code === 0;
         if (clean(look) && (look.lingerMs < LINGER_SEEN_MS || look.exitedAt > EXIT_BY_MS)) {
@@ -315,11 +316,12 @@ export default defineCheck({
             : 'Linger before exiting: a connection the primary sent just before the close is still on its way, and only a live instance can bounce it back to be served elsewhere. setTimeout(() => process.exit(0), 500).';
           unmet(expected, seen, hint);
         }
-        const held = await withSilent;
-        if (held && (!held.exit || held.exitedAt > EXIT_BY_MS)) {
+        // Only a stop that waits for the connection is judged here: a late exit on a busy machine is the look's above.
+        const held = await withSilent();
+        if (held && !held.exit) {
           unmet(
             `${expected}, also while a client holds a connection it has sent nothing on yet`,
-            held.exit ? `a copy with such a connection exited ${ms(held.exitedAt)} after SIGINT` : 'a copy with such a connection was still running 3 s after SIGINT: pm2 would SIGKILL it',
+            'a copy with such a connection was still running 3 s after SIGINT: pm2 would SIGKILL it',
             "Exit on a timer of your own, right after server.close(): setTimeout(() => process.exit(0), 500). close()'s callback comes only once every connection has ended, and a client's idle one may never end.",
           );
         }
@@ -368,6 +370,12 @@ export default defineCheck({
           await sleep(200);
         }
         if (list.length === 0) throw new Fatal(`pm2 start ${ECOSYSTEM} started no process`, pm2Said(started.output));
+        // More than one app: the lesson's is one, and a second one (a dev copy in fork mode, on
+        // another port) was blamed on exec_mode (a learner probe's).
+        const names = [...new Set(list.map((p) => p.name))];
+        if (names.length > 1) {
+          throw new Fatal(`pm2 runs ${names.length} apps (${names.join(', ')}), not one`, describeProcesses(list), `Keep one app in ${ECOSYSTEM}'s apps: the lesson's server.ts, in cluster mode. Put another setup in a file of its own.`);
+        }
         const forked = list.filter((p) => p.execMode !== 'cluster_mode');
         if (forked.length > 0) {
           const interpreter = forked.find((p) => !/(^|\/)node$/.test(p.interpreter))?.interpreter;
