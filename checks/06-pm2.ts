@@ -81,7 +81,7 @@ const RELOADS = 3;
 const lateReset = (s: LoadSample): boolean => s.slow === true && !s.ok && (s.reason === 'ECONNRESET' || s.reason === 'EPIPE') && (s.writeLagMs ?? 0) > LATE_WRITE_MS;
 
 interface SigintLook {
-  /** Undefined when it was still running 3 s after SIGINT. */
+  /** Undefined when it was still running at the look's bound (3 s, or the boundMs it was given). */
   readonly exit: ExitInfo | undefined;
   readonly exitedAt: number;
   /**
