@@ -86,7 +86,7 @@ const RESET_BEFORE = 3;
 const SHORT_MS = 600;
 const SHORT_SURE_MS = 950;
 /** The short one is held stopped this long right after its fork (see killShort). */
-const FORK_HOLD_MS = 600;
+const FORK_HOLD_MS = 450;
 /** Values of WORKERS lesson 03 refuses: each must end the primary with a non-zero code, nothing forked. */
 const INVALID = ['0', 'abc'];
 /** The steady loop around the kill: 4 requests at a time, each on a fresh connection. */
@@ -777,10 +777,11 @@ export default defineCheck({
     for (const beside of [resetDone, loopDone]) beside.catch(() => undefined);
     // It sees one core (fake-cores.cjs): WORKERS=2 is above it, and a count capped at the cores shows.
     // What the primary took in (cluster-log.cjs): on SIGTERM it must have taken in every worker's
-    // 'exit' before it exits, not only its 'disconnect'. Each worker stays 0.2 s after its
-    // disconnect, so that one left behind is seen running (a count of 'disconnect' events passed
-    // 5 runs in 5: the exit followed within ms, in either order).
-    const appLog = new ClusterLog({ lingerAfterDisconnectMs: 200 });
+    // 'exit' before it exits, not only its 'disconnect'. Each worker stays 0.1 s after its
+    // disconnect, so its 'exit' comes that much after its 'disconnect', and one left behind is seen
+    // running (a count of 'disconnect' events passed 5 runs in 5: the exit followed within ms, in
+    // either order).
+    const appLog = new ClusterLog({ lingerAfterDisconnectMs: 100 });
     t.defer(() => appLog.remove());
     const app = await t.start({ env: { WORKERS: String(WORKERS), CRASH_ON_START: undefined, ...withPreloads(fakeCoresEnv(SEEN_CORES), appLog.env) }, readyMs: 30_000 });
     const startMs = performance.now() - launched;
