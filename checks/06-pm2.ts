@@ -6,7 +6,7 @@
 // temporary PM2_HOME, started from the workshop's root, and proves a `pm2 reload` drops no request.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -103,7 +103,7 @@ interface SigintLook {
  * busy machine let the check look (at a load of 40 a 300 ms linger was seen for less than 200 ms
  * in 4 runs of 20, twice in a row).
  */
-async function sigint(app: App, { silent, boundMs = 3000 }: { readonly silent?: Socket; readonly boundMs?: number } = {}): Promise<SigintLook> {
+async function sigint(app: App, { connectionHeld = false, boundMs = 3000 }: { readonly connectionHeld?: boolean; readonly boundMs?: number } = {}): Promise<SigintLook> {
   const { program } = app;
   let exitedAt: number | undefined; // when Node saw it exit, not when the poll below noticed
   void program.exited.then(() => (exitedAt = performance.now()));
@@ -112,8 +112,8 @@ async function sigint(app: App, { silent, boundMs = 3000 }: { readonly silent?: 
   // No connection of the check's at the SIGINT, nor until the port is closed (Linux tells, with no
   // connection): a program that exits at once when it holds none lingered whenever the first poll
   // below reached it before its handler ran (3 runs in 5 on Node 24, a learner probe's). With
-  // `silent`, the caller holds one connection that has sent nothing, across the SIGINT.
-  if (silent === undefined && hasProcFs) {
+  // `connectionHeld`, the caller holds one connection that has sent nothing, across the SIGINT.
+  if (!connectionHeld && hasProcFs) {
     while (performance.now() - sent < 300 && !program.exit && listeningPorts([program.pid]).includes(app.port)) await sleep(5);
   }
   const seen: number[] = [];
@@ -263,7 +263,7 @@ export default defineCheck({
           try {
             await new Promise<void>((done, fail) => socket.once('connect', done).once('error', fail));
             // 6 s: a stop that waits for the connection never ends; a right one under a load of 26 must not read as one.
-            return await sigint(copy, { silent: socket, boundMs: 6000 });
+            return await sigint(copy, { connectionHeld: true, boundMs: 6000 });
           } catch {
             return undefined;
           } finally {
