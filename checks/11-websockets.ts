@@ -14,6 +14,8 @@ import { coresCountHint, cpuTimeMs, isAlive, fakeCoresEnv, withPreloads, defineC
 const WORKERS = 3;
 /** The cores the program sees (fake-cores.cjs): fewer than WORKERS on any machine, so a count capped at the cores (or at twice them) shows. */
 const SEEN_CORES = 1;
+/** … and a second copy's, with WORKERS=1: more cores than its WORKERS, so a count raised to the cores (Math.max) shows. */
+const SOLO_SEEN_CORES = 3;
 /**
  * Clients connect one by one until they span two workers, at least this many (without sticky
  * routing a client connected cleanly about once in ten here: six, with one refusal forgiven,
@@ -341,6 +343,8 @@ export default defineCheck({
     // @socket.io/sticky's primary accepts connections at once and may hand the first ones to a
     // worker still loading its code, where they are lost: a few unanswered GET / are no verdict.
     // A connection closed at once, again and again, is no start: say why instead of waiting 45 s.
+    // A second copy, WORKERS=1, is only counted: it starts first, so that its cold start overlaps the main one's.
+    const solo = await t.spawnApp({ env: { WORKERS: '1', ...fakeCoresEnv(SOLO_SEEN_CORES) } });
     const app = await t.start({ env: { WORKERS: String(WORKERS), ...withPreloads(slowIpcEnv(SLOW_IPC_MS), fakeCoresEnv(SEEN_CORES)) }, readyMs: 45_000, hungAfter: 10, readyHint: HINT_READY, closed: { after: 5, hint: HINT_SERIALIZATION } });
     const clients: Client[] = [];
     /** Workers the primary forked after the check's first kill. */
@@ -477,6 +481,23 @@ export default defineCheck({
             toAll ? "Say hello to the client that connected only: socket.emit('hello', { pid: process.pid }) in io.on('connection'). io.emit sends it to every client, and each takes the newest one for its own." : undefined,
           );
         }
+      },
+    );
+
+    await t.expect(
+      `with WORKERS=1, a second copy that sees ${SOLO_SEEN_CORES} cores runs exactly 1 worker`,
+      'WORKERS is the count whatever the cores: fork Number(process.env.WORKERS) workers, not Math.max(WORKERS, cores).',
+      async () => {
+        if (!(await solo.answering(30_000))) unmet('WORKERS=1 starts and answers GET /', `it ${solo.exit ? solo.exitText() : 'never answered in 30 s'}. Its last output:\n${solo.program.tail()}`);
+        // Forks come at start; one more second catches a primary that forks the rest a little later.
+        let most = solo.workers();
+        for (const until = performance.now() + 1000; performance.now() < until; ) {
+          await sleep(100);
+          const now = solo.workers();
+          if (now.length > most.length) most = now;
+        }
+        await solo.program.stop(); // counted: it would only take CPU from the main copy
+        if (most.length !== 1) unmet(`1 live worker (WORKERS=1)`, `the primary (${solo.pid}) has ${most.length}: ${most.join(', ') || 'none'}`, coresCountHint(SOLO_SEEN_CORES, most.length, 1) ?? 'Fork WORKERS workers, as in lesson 03.');
       },
     );
 
