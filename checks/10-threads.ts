@@ -4,7 +4,7 @@
 // which were runnable at the same moment. A timer, a busy-wait or a main-thread fib cannot pass.
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { ClusterLog, expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, Fatal, fib, fibValue, freePort, isFibValue, listeningPorts, ownCpuForFib, pidOf, Progress, request, sleep, threadSchedTimes, unlessIdle, unmet, type Program, type Reply } from './lib/index.ts';
+import { ClusterLog, expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, fakeCoresEnv, Fatal, fib, fibValue, freePort, isFibValue, listeningPorts, ownCpuForFib, pidOf, Progress, request, sleep, threadSchedTimes, unlessIdle, unmet, type Program, type Reply } from './lib/index.ts';
 
 const REFUSE_WITHIN_MS = 15_000;
 const BAD_VALUES = ['0', '-2', '1.5', 'abc', '3abc']; // 3abc: parseInt and parseFloat read it as 3
@@ -286,7 +286,13 @@ export default defineCheck({
       refusals.push(refusal);
     }
     const three = await t.spawnApp({ env: { THREADS: '3' } });
-    const empty = await t.spawnApp({ env: { THREADS: '' } });
+    // One thread: the only pool in which a queued job waits for the very thread that just finished
+    // (one that hands out queued jobs before it is back among the idle ones leaves it there forever).
+    const one = await t.spawnApp({ env: { THREADS: '1' } });
+    // The empty copy sees one core more than the machine (fake-cores.cjs): a default written in as
+    // this machine's count (2 on this course's CI) computes on fewer threads there than it reports.
+    const emptyCores = cores + 1;
+    const empty = await t.spawnApp({ env: { THREADS: '', ...fakeCoresEnv(emptyCores) } });
 
     const app = await t.start({ env: { THREADS: undefined }, name: 'server.ts starts with THREADS unset and answers GET / on PORT', readyMs: 45_000 }); // a cold start (tsx and express on Node 20) took tens of seconds at a load of 100
     const pid = app.pid;
@@ -696,16 +702,28 @@ export default defineCheck({
       if (!got.ok) unmet('3 threads computing, 3 of them at the same moment', got.said, sizeFirst('Read process.env.THREADS, turn it into a number, and start that many threads.'));
     });
 
+    await t.expect('with THREADS=1, 3 concurrent /work requests are all answered, one after another on the one thread', 'When a thread posts its result, put it back among the idle threads first, then hand out the next queued job: with one thread, no other is ever idle to take it.', async () => {
+      if (!(await one.answering(20_000))) unmet('THREADS=1 starts and answers GET /', one.exit ? `it exited. Its last output:\n${one.program.tail()}` : 'it never answered in 20 s');
+      const got = await spread({ pid: one.pid, port: one.port }, 3, 1);
+      if (!got.ok) unmet('3 answers, computed by 1 thread', got.said, sizeFirst('Read process.env.THREADS, turn it into a number, and start that many threads.'));
+    });
+
+    const emptyHint = 'An empty THREADS means "not set": Number("") is 0, so test for the empty string first and use os.availableParallelism().';
     await t.expect(
-      `with THREADS= (empty) it uses the default: /work computes, and ${cores + 1} concurrent requests run on exactly ${cores} threads`,
-      'An empty THREADS means "not set": Number("") is 0, so test for the empty string first and use os.availableParallelism().',
+      `with THREADS= (empty) it uses the default: /work computes, and ${emptyCores + 1} concurrent requests run on exactly ${emptyCores} threads (this copy sees ${emptyCores} cores)`,
+      emptyHint,
       async () => {
         if (!(await empty.answering(20_000))) unmet('THREADS= starts and answers GET /', empty.exit ? `it exited. Its last output:\n${empty.program.tail()}` : 'it never answered in 20 s');
         const reply = await request(empty.port, '/work?n=20', { timeoutMs: 20_000 }).catch((e: Error) => e);
         if (reply instanceof Error || reply.status !== 200 || !reply.body.includes('6765')) unmet('GET /work?n=20 answers 200 with result 6765', reply instanceof Error ? reply.message : describeReply(reply, 120));
         // The size too: a pool that clamps Number('') = 0 up to 1 thread computes 6765 as well.
-        const got = await spread({ pid: empty.pid, port: empty.port }, cores + 1, cores);
-        if (!got.ok) unmet(`${cores} threads computing, ${cores} of them at the same moment, the last request queued`, got.said, sizeFirst('An empty THREADS means "not set": Number("") is 0, so test for the empty string first and use os.availableParallelism().'));
+        const got = await spread({ pid: empty.pid, port: empty.port }, emptyCores + 1, emptyCores);
+        // As many threads as the machine's cores where this copy sees another count: the default is
+        // a number written in (or read some other way than os.availableParallelism()).
+        const writtenIn = got.threads.length === cores
+          ? `This copy sees ${emptyCores} cores (a small preload, checks/lib/fake-cores.cjs, makes os.availableParallelism() say so) and its pool has ${cores}, this machine's count: make the default os.availableParallelism(), not a number written in.`
+          : undefined;
+        if (!got.ok) unmet(`${emptyCores} threads computing, ${emptyCores} of them at the same moment, the last request queued`, got.said, writtenIn ?? sizeFirst(emptyHint));
       },
     );
 
