@@ -2,7 +2,7 @@
 // 01's app), the primary serves nothing. Side by side is proven with what the scheduler counts:
 // while two /work requests run, each worker computes one and both are runnable the whole time
 // (wall time alone can't tell, when other programs crowd this machine's cores).
-import { cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, fakeCoresEnv, listeningPorts, listeningUnixSockets, primaryOwnPorts, ownCpuForFib, pidOf, RequestFailed, runnableMs, schedTimes, sleep, unmet, type App, type Reply } from './lib/index.ts';
+import { boundUdpPorts, cpuTimeMs, defineCheck, describeReply, expectLoopbackOnly, fakeCoresEnv, listeningPorts, listeningUnixSockets, primaryOwnPorts, ownCpuForFib, pidOf, RequestFailed, runnableMs, schedTimes, sleep, unmet, type App, type Reply } from './lib/index.ts';
 
 /**
  * The cores the program is made to see (fake-cores.cjs): not 2 (this CI's), and neither one less
@@ -314,11 +314,12 @@ export default defineCheck({
       if (own > 0) unmet(`no answer carries the primary's pid (${app.pid})`, `${own} of ${answered.length} answers came from the primary`);
       const ports = primaryOwnPorts(app);
       const unix = listeningUnixSockets([app.pid]);
-      if (ports.length > 0 || unix.length > 0) {
+      const udp = boundUdpPorts([app.pid]);
+      if (ports.length > 0 || unix.length > 0 || udp.length > 0) {
         unmet(
           `the primary listens on no port or socket of its own (it holds only PORT ${app.port}, for its workers)`,
-          `the primary (${app.pid}) also listens on ${[...ports.map((p) => `port ${p}`), ...unix.map((u) => `the Unix socket ${u}`)].join(', ')}`,
-          'The primary forks and does nothing else: every app.listen() or createServer().listen() belongs in the workers.',
+          `the primary (${app.pid}) also listens on ${[...ports.map((p) => `port ${p}`), ...unix.map((u) => `the Unix socket ${u}`), ...udp.map((p) => `UDP port ${p}`)].join(', ')}`,
+          `The primary forks and does nothing else: every app.listen() or createServer().listen() belongs in the workers${udp.length > 0 ? ", and so does a dgram socket's bind()" : ''}.`,
         );
       }
       if (cpu.primary > Math.max(20, 0.25 * cpu.workers)) {

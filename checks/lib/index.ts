@@ -4,7 +4,7 @@ export { defineCheck, type CheckContext } from './check.ts';
 export { unmet, Fatal } from './errors.ts';
 export { sleep, request, pidOf, freePort, getsSent, RequestFailed, type Reply, type RequestOptions } from './http.ts';
 export { quote, describeReply } from './quote.ts';
-export { cpuTimeMs, childrenOf, childrenWithZombies, groupMembers, hasProcFs, isAlive, listeningPorts, listeningUnixSockets, listProcesses, procStat } from './proc.ts';
+export { cpuTimeMs, childrenOf, childrenWithZombies, groupMembers, hasProcFs, isAlive, boundUdpPorts, listeningPorts, listeningUnixSockets, listProcesses, procStat } from './proc.ts';
 export { idle, loopState, procState, type LoopState } from './event-loop.ts';
 export { processRunMs, runnableMs, schedTimes, threadSchedTimes, type SchedTimes } from './schedstat.ts';
 export { Progress, unlessIdle } from './progress.ts';

@@ -223,6 +223,31 @@ export function listeningUnixSockets(pids: readonly number[]): string[] {
   return found;
 }
 
+/**
+ * UDP ports bound by any of these processes (Linux: /proc/net/udp and udp6); empty elsewhere. UDP has
+ * no listen(): a socket bound to a port receives on it, which is what "listens" means there.
+ */
+export function boundUdpPorts(pids: readonly number[]): number[] {
+  if (!hasProc) return [];
+  const inodes = socketInodes(pids);
+  const ports = new Set<number>();
+  for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is HEXIP:HEXPORT; the inode is the 10th field, as in /proc/net/tcp.
+      const port = parseInt(f[1]?.split(':')[1] ?? '0', 16);
+      if (port > 0 && f[9] && inodes.has(f[9])) ports.add(port);
+    }
+  }
+  return [...ports];
+}
+
 /** TCP ports in LISTEN state held by any of these processes. */
 export function listeningPorts(pids: readonly number[]): number[] {
   if (!hasProc) {
