@@ -1,6 +1,6 @@
 // Lesson 01: GET / answers {"pid"}; GET /work?n=N computes the naive fib(N) — a fixed amount of CPU
 // work — and the check shows the price of one thread: requests wait for each other.
-import { cpuTimeMs, defineCheck, processRunMs, runnableMs, schedTimes, describeReply, expectLoopbackOnly, Fatal, fib, fibValue, ownCpuForFib, pidOf, RequestFailed, sleep, unmet, type App, type Reply } from './lib/index.ts';
+import { cpuTimeMs, defineCheck, processRunMs, runnableMs, schedTimes, describeReply, expectLoopbackOnly, Fatal, fib, fibValue, JSON_TYPE_HINT, notJsonType, ownCpuForFib, pidOf, RequestFailed, sleep, unmet, type App, type Reply } from './lib/index.ts';
 
 /** About what one /work?n=… should cost in CPU time: the check picks n for it. */
 const TARGET_MS = 50;
@@ -123,6 +123,8 @@ export default defineCheck({
       const reply = await app.get('/');
       const pid = pidOf(reply);
       if (pid !== app.pid) unmet(`{"pid": ${app.pid}}`, describeReply(reply));
+      const type = notJsonType(reply);
+      if (type) unmet('Content-Type: application/json', `${type}, with ${describeReply(reply)}`, JSON_TYPE_HINT);
     });
 
     await expectLoopbackOnly(t, app, 'it listens on 127.0.0.1 only, not on every network interface');
@@ -139,6 +141,8 @@ export default defineCheck({
       if (reply.status !== 200 || pidOf(reply) !== app.pid) {
         throw new Fatal(`GET /work?n=${FIRST_N} answered ${describeReply(reply)}`, '', 'Answer /work with status 200 and JSON that includes "pid".');
       }
+      const type = notJsonType(reply);
+      if (type) unmet('Content-Type: application/json', `${type}, with ${describeReply(reply)}`, JSON_TYPE_HINT);
       return reply;
     });
 
@@ -304,6 +308,7 @@ export default defineCheck({
             result === String(want) ? 'The number is right but sent as a string: put the number itself in the JSON (result: fib(n)), not String(fib(n)).' : undefined,
           );
         }
+
       });
     }
 

@@ -12,6 +12,8 @@ export interface Reply {
   /** The parsed body when it is JSON, else undefined. */
   readonly json: unknown;
   readonly ms: number;
+  /** The Content-Type header where the check read it ("application/json; charset=utf-8" from res.json()), '' when there was none. */
+  readonly type?: string;
 }
 
 export interface RequestOptions {
@@ -116,7 +118,7 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
           if (settled) return;
           settle();
           if (method === 'GET') tally(port, path, 'answered');
-          const reply = { status: res.statusCode ?? 0, body, json, ms: performance.now() - started };
+          const reply: Reply = { status: res.statusCode ?? 0, body, json, ms: performance.now() - started, type: res.headers['content-type'] ?? '' };
           if (timeline) {
             const pid = pidOf(reply);
             const ok = opts.expected ? opts.expected(reply.status) : reply.status >= 200 && reply.status < 300;
@@ -170,6 +172,20 @@ export function pidOf(reply: Reply): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * What an answer says it is, where that is not JSON ("Content-Type: text/html; charset=utf-8", or
+ * "no Content-Type"); undefined for application/json (and +json types), and where the check did not
+ * read the header.
+ */
+export function notJsonType(reply: Reply): string | undefined {
+  if (reply.type === undefined) return undefined;
+  if (reply.type === '') return 'no Content-Type';
+  return /^application\/([\w.-]+\+)?json\b/i.test(reply.type) ? undefined : `Content-Type: ${reply.type}`;
+}
+
+/** The hint for an answer whose Content-Type is not JSON's. */
+export const JSON_TYPE_HINT = "Answer with res.json(…): it sets Content-Type: application/json. res.send() of a string says text/html, and plain http says nothing unless you set it: res.writeHead(200, { 'content-type': 'application/json' }).";
 
 /** Ports already given to a program by this process: the kernel may offer a closed one again. */
 const handedOut = new Set<number>();

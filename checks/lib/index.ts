@@ -2,7 +2,7 @@
 // tests) use ./runner.ts.
 export { defineCheck, type CheckContext } from './check.ts';
 export { unmet, Fatal } from './errors.ts';
-export { sleep, request, pidOf, freePort, getsSent, RequestFailed, type Reply, type RequestOptions } from './http.ts';
+export { sleep, request, pidOf, notJsonType, JSON_TYPE_HINT, freePort, getsSent, RequestFailed, type Reply, type RequestOptions } from './http.ts';
 export { quote, describeReply } from './quote.ts';
 export { cpuTimeMs, childrenOf, childrenWithZombies, groupMembers, hasProcFs, isAlive, boundUdpPorts, listeningPorts, listeningUnixSockets, listProcesses, procStat } from './proc.ts';
 export { idle, loopState, procState, type LoopState } from './event-loop.ts';
