@@ -217,8 +217,14 @@ export default defineCheck({
           unmet(`all ${N} GET / to answer 200`, `${bad} of ${N} did not: ${shown}`, byStatus.has(502) || byStatus.has(504) ? "nginx answered 502/504 for a host: a proxy_read_timeout shorter than the host's answer, or a host that died. Keep the starter's timeouts." : undefined);
         }
         // Other requests in between, which must not count: a worker's GET /message, a browser's
-        // GET /favicon.ico, a POST to / (a 404 is fine; a middleware or app.all counted it).
-        await Promise.all([viaNginx('/message'), viaNginx('/favicon.ico', { expected: (status) => status < 500 }), viaNginx('/', { method: 'POST', body: {}, expected: (status) => status < 500 })]);
+        // GET /favicon.ico, a POST and a DELETE to / (a 404 is fine; a middleware or app.all counted
+        // it; one app.all that leaves out POST alone counted the DELETE, a learner probe's).
+        await Promise.all([
+          viaNginx('/message'),
+          viaNginx('/favicon.ico', { expected: (status) => status < 500 }),
+          viaNginx('/', { method: 'POST', body: {}, expected: (status) => status < 500 }),
+          viaNginx('/', { method: 'DELETE', expected: (status) => status < 500 }),
+        ]);
         const want = before + N;
         // Four reads land on different workers of both hosts; each must see the same total.
         let seen: number[] = [];
@@ -251,7 +257,7 @@ export default defineCheck({
         const short = seen.every((v) => v < want);
         unmet(
           `{"total": ${want}} (${before} before + ${N}; only GET / counts) from every worker`,
-          `before: ${before}; after ${N} concurrent GET /, one GET /message, one GET /favicon.ico and one POST /: ${seen.join(', ')} from four reads`,
+          `before: ${before}; after ${N} concurrent GET /, one GET /message, one GET /favicon.ico, one POST / and one DELETE /: ${seen.join(', ')} from four reads`,
           short && seen.some((v) => v > before)
             ? 'Short: some GET / were not counted where every worker reads. Count in Redis, in one key that every host uses (not one made from HOST_ID): await INCR in the GET / handler, before it answers.'
             : seen.every((v) => v > want + 3)
