@@ -8,8 +8,12 @@ import { ClusterLog, expectLoopbackOnly, cpuTimeMs, defineCheck, describeReply, 
 
 const REFUSE_WITHIN_MS = 15_000;
 const BAD_VALUES = ['0', '-2', '1.5', 'abc', '3abc']; // 3abc: parseInt and parseFloat read it as 3
-/** A /work small enough to compute anywhere in microseconds: it must still wait for a pool thread. */
-const SMALL_N = 5;
+/**
+ * A /work small enough to compute anywhere in microseconds: it must still wait for a pool thread.
+ * 1, a base case: a cutoff that computes n below some bound on the main thread shows whatever the
+ * bound (n < 5 passed with 5 here, a learner probe's).
+ */
+const SMALL_N = 1;
 /** The long job the small ones must not wait behind: 1.618⁴ ≈ 7 times fib(n)'s 70 ms of CPU. */
 const LONG_N = (n: number): number => n + 4;
 /**
