@@ -4,7 +4,7 @@
 // overlap. "Forked nothing" is judged from SpawnLog (a preload that records each child process the
 // primary starts, synchronously): watching the process table instead races with the orphans, which
 // die on their own a moment after a primary that forked and then refused.
-import { coresCountHint, defineCheck, describeReply, expectLoopbackOnly, fakeCoresEnv, pidOf, primaryOwnPorts, sleep, SpawnLog, unmet, type App, type Census } from './lib/index.ts';
+import { coresCountHint, defineCheck, describeReply, expectLoopbackOnly, fakeCoresEnv, listeningPorts, pidOf, primaryOwnPorts, sleep, SpawnLog, unmet, type App, type Census } from './lib/index.ts';
 
 /** The cores the copies that use the default see: not the 2 of this course's CI. */
 const FAKE_CORES = 3;
@@ -25,6 +25,8 @@ const REFUSE_AT_LEAST_MS = 5_000;
 const BAD_VALUES = ['0', '-2', '1.5', 'abc', '3abc']; // 3abc: parseInt and parseFloat read it as 3
 /** After a refusal copy forks: how long to wait for it to exit all the same (then it forked before refusing). */
 const REFUSED_AFTER_FORK_MS = 500;
+/** … and how long for its workers to refuse WORKERS themselves, while none of them listens. */
+const REFUSED_BY_WORKERS_MS = 8000;
 
 /** "runs 3 workers (a, b, c), all of them answered" — or what went wrong, in words. */
 function verdict(app: App, want: number, got: Census): string | undefined {
@@ -86,7 +88,13 @@ export default defineCheck({
         // so that the copies wait side by side, not one after another.) It fails either way; the
         // wait only picks the hint, and a primary that forks and then refuses does so in the same turn.
         if (log.forks().length > 0 && !refusal.app.exit) await Promise.race([refusal.app.program.exited, sleep(REFUSED_AFTER_FORK_MS)]);
-        if (log.forks().length > 0) refusal.afterFork = refusal.app.exit ? 'exited' : 'ran on';
+        // Workers that refuse WORKERS themselves take a start each (seconds when busy) before the
+        // primary can hear of it: wait on, up to REFUSED_BY_WORKERS_MS, while none has listened.
+        const listening = (): boolean => listeningPorts(refusal.app.program.members()).includes(refusal.app.port);
+        for (const until = Date.now() + REFUSED_BY_WORKERS_MS; log.forks().length > 0 && !refusal.app.exit && !listening() && Date.now() < until; ) await sleep(50);
+        // Forked, and no worker left or listening: its workers refused (the primary may run on).
+        const refusedByWorkers = !refusal.app.exit && !listening() && refusal.app.workers().length === 0;
+        if (log.forks().length > 0) refusal.afterFork = refusal.app.exit || refusedByWorkers ? 'exited' : 'ran on';
         // Judged: a copy that forked or serves is ended now, not left starting its workers beside
         // the copies still being judged (five of them made a wrong program's starts 1.5 s slower).
         if (!refusal.app.exit && (refusal.afterFork !== undefined || refusal.answeredWith !== undefined)) refusal.app.program.signalGroup('SIGKILL');
@@ -186,7 +194,7 @@ export default defineCheck({
               `the primary forked ${forks.length} process${forks.length === 1 ? '' : 'es'} (${pids})${after === 'exited' ? ` before it ${refused.exitText()}` : ', and went on running'}` +
                 (refused.program.output.includes('EPIPE') ? '; left without a primary, they died with "Error: write EPIPE"' : ''),
               after === 'exited'
-                ? 'Decide the count, and refuse a bad WORKERS, before the first cluster.fork(): a refused start forks nothing.'
+                ? 'Decide the count, and refuse a bad WORKERS, in the primary before the first cluster.fork(): a refused start forks nothing (a worker that refuses it has already been forked).'
                 : `WORKERS=${refusal.value} was taken as a count. Refuse it instead (not rounded, not the default): Number(WORKERS) must be a whole number of at least 1 (Number.isInteger(n) && n >= 1); else console.error why and process.exit(1).`,
             );
           }

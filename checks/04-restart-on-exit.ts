@@ -1026,7 +1026,7 @@ export default defineCheck({
             `worker(s) ${outlived.join(', ')} still ran when the primary exited${busy}${onTimer ? ', held past the timer your primary slept on after SIGTERM' : ''}`,
             onTimer
               ? "Exit when the last worker's 'exit' has come, however long its last request takes: a timer that calls process.exit() leaves a busy worker running (a deadline that ends workers is lesson 07's kill timer, and it kills them first)."
-              : "Exit when the last worker's 'exit' has come, counted yourself: cluster.workers forgets a worker the moment disconnect() is called on it (Node's lib/internal/cluster/primary.js), so it is empty while they still finish their requests.",
+              : "Exit when the last worker's 'exit' has come, counted yourself: a worker's 'disconnect' comes while it still runs, cluster.disconnect()'s callback while others still run, and cluster.workers forgets a worker the moment disconnect() is called on it (all three in Node's lib/internal/cluster/primary.js).",
           );
         }
         if (!(await app.program.waitGroupGone(5000))) unmet('no process left after the primary exits', `still running: ${app.program.members().join(', ')}`);

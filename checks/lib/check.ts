@@ -180,8 +180,9 @@ export async function runCheck(
           throw new Stop();
         }
         if (err instanceof RequestFailed) {
-          // A request with no answer at all is rarely what the line's hint is about.
-          const noAnswer = err.code === 'TIMEOUT' ? 'No answer at all: send a response on every path through the route (res.json(…)), and keep the process free to take requests. If it does: ' : '';
+          // A request with no answer in time is often not what the line's hint is about: a route that
+          // never answers, or one that answers far too slowly (an await per call of a recursive fib).
+          const noAnswer = err.code === 'TIMEOUT' ? 'No answer in time: send a response on every path through the route (res.json(…)), soon, and keep the process free to take requests. If it does: ' : '';
           record({ name, ok: false, expected: name, seen: err.message, hint: `${noAnswer}${hint}` }, since);
           goOn();
           return undefined;
