@@ -648,6 +648,8 @@ export default defineCheck({
         const field = reply.status === 500 && typeof json === 'object' && json !== null && !('error' in json);
         // The Error object itself: JSON.stringify writes an Error as {} (its message is not enumerable).
         const object = reply.status === 500 && typeof message === 'object' && message !== null;
+        // An empty message: the crash was handled too (a learner probe's got the 'error' listener hint).
+        const empty = reply.status === 500 && message === '';
         unmet(
           'status 500, JSON {"error": "<a message>"}',
           describeReply(reply),
@@ -655,7 +657,9 @@ export default defineCheck({
             ? 'The crash was handled; only the field is missing: answer res.status(500).json({ error: <the message> }), with "error" as its name.'
             : object
               ? 'The crash was handled; only the answer is off: "error" must be the message, a string (err.message). An Error object is written as {} in JSON, its message left out.'
-              : undefined,
+              : empty
+                ? 'The crash was handled; only the message is empty: answer {"error": err.message} with the error the Worker\'s \'error\' event gave you (or a sentence of your own), not "".'
+                : undefined,
         );
       }
       await sleep(200);
