@@ -228,22 +228,12 @@ export function listeningUnixSockets(pids: readonly number[]): string[] {
  * no listen(): a socket bound to a port receives on it, which is what "listens" means there.
  */
 export function boundUdpPorts(pids: readonly number[]): number[] {
-  if (!hasProc) return [];
   const inodes = socketInodes(pids);
   const ports = new Set<number>();
-  for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
-    let text: string;
-    try {
-      text = readFileSync(table, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      // local_address is HEXIP:HEXPORT; the inode is the 10th field, as in /proc/net/tcp.
-      const port = parseInt(f[1]?.split(':')[1] ?? '0', 16);
-      if (port > 0 && f[9] && inodes.has(f[9])) ports.add(port);
-    }
+  for (const f of netRows('udp')) {
+    // As in /proc/net/tcp: local_address is HEXIP:HEXPORT, the inode the 10th field.
+    const port = parseInt(f[1]?.split(':')[1] ?? '0', 16);
+    if (port > 0 && f[9] && inodes.has(f[9])) ports.add(port);
   }
   return [...ports];
 }
@@ -275,8 +265,13 @@ export function listeningPorts(pids: readonly number[]): number[] {
  * queue, [9] inode. Empty where there is no /proc.
  */
 export function tcpRows(): string[][] {
+  return netRows('tcp');
+}
+
+/** The rows of /proc/net/<kind> and <kind>6 (IPv4 and IPv6), split into fields; empty where there is no /proc. */
+function netRows(kind: 'tcp' | 'udp'): string[][] {
   const rows: string[][] = [];
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  for (const table of [`/proc/net/${kind}`, `/proc/net/${kind}6`]) {
     let text: string;
     try {
       text = readFileSync(table, 'utf8');
