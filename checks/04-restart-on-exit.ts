@@ -77,6 +77,8 @@ const GROWTH_EXACT_MS = GROWTH_MS - 15;
  * hangs") while that worker still answers shows. A primary with no timer is let go at once.
  */
 const DEADLINE_HOLD_MS = 6000;
+/** A timer further off than this is none the check waits for: the primary sleeps for good (idleForGood), or on no deadline of its own (timerDueSoon). */
+const FAR_TIMER_MS = 5000;
 /**
  * Unstable deaths before the stable one in the reset test. A primary that never resets then gives
  * up after MAX_UNSTABLE − 3 = 2 more, and one that gives up at 3 or fewer does so before the
@@ -337,7 +339,7 @@ async function watchTries(t: CheckContext): Promise<Tries> {
           if (forked.size > 0) break;
           // Asleep with no timer due and no worker: nothing will ever make it exit.
           const after = loopState(program.pid);
-          if (after?.asleep && (after.timerMs === -1 || (after.timerMs ?? 0) > 5000)) idleSince ??= performance.now();
+          if (after?.asleep && (after.timerMs === -1 || (after.timerMs ?? 0) > FAR_TIMER_MS)) idleSince ??= performance.now();
           else idleSince = undefined;
           if (idleSince !== undefined && performance.now() - idleSince > 400) break;
           await sleep(10);
@@ -493,13 +495,13 @@ const neverWaits = (waits: readonly Wait[]): boolean => waits.filter((w) => w.ti
  */
 const idleForGood = (pid: number): boolean => {
   const state = loopState(pid);
-  return state?.asleep === true && (state.timerMs === -1 || (state.timerMs ?? 0) > 5000) && idle(pid) === true;
+  return state?.asleep === true && (state.timerMs === -1 || (state.timerMs ?? 0) > FAR_TIMER_MS) && idle(pid) === true;
 };
 
 /** The primary sleeps on a timer due within 5 s (one further off, or none, is idleForGood's). */
 const timerDueSoon = (pid: number): boolean => {
   const state = loopState(pid);
-  return state?.asleep === true && state.timerMs !== undefined && state.timerMs >= 0 && state.timerMs <= 5000;
+  return state?.asleep === true && state.timerMs !== undefined && state.timerMs >= 0 && state.timerMs <= FAR_TIMER_MS;
 };
 
 /**
